@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { EnvelopeHeaderSchema, type Actor, type MessageDefinition } from './envelope';
+import { AccountOpened, OpenAccount } from './messages/accounts';
+import { CommandRejected, EntryPosted, PostEntry } from './messages/ledger';
+import {
+  RequestTopUp,
+  TransactionAccepted,
+  TransactionCompleted,
+  TransactionFailed,
+} from './messages/transactions';
+import { TOPICS, type TopicId } from './topics';
+import { uuidv7 } from './uuid';
+
+/** Every message type that may appear on each topic; the registry's messageTypes must match these. */
+export const TOPIC_MESSAGES = {
+  accountCommands: [OpenAccount],
+  transactionCommands: [RequestTopUp],
+  ledgerCommands: [PostEntry],
+  ledgerEvents: [AccountOpened, EntryPosted, CommandRejected],
+  transactionEvents: [TransactionAccepted, TransactionCompleted, TransactionFailed],
+} as const;
+
+export type MessageTopicId = keyof typeof TOPIC_MESSAGES;
+
+type DefinitionsOf<T extends MessageTopicId> = (typeof TOPIC_MESSAGES)[T][number];
+type ParsedOf<D> = D extends MessageDefinition<string, z.ZodType> ? z.output<D['schema']> : never;
+
+/** The parsed message union of one topic, discriminated by `type`. */
+export type TopicMessage<T extends MessageTopicId> = ParsedOf<DefinitionsOf<T>>;
+
+export type ParseFailure = { ok: false; code: 'MESSAGE.UNPARSEABLE' | 'MESSAGE.UNKNOWN_TYPE'; detail: string };
+export type ParseResult<T> = { ok: true; message: T } | ParseFailure;
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Parses raw bytes from a topic into one of its message types, or says precisely why it cannot. */
+export function parseTopicMessage<T extends MessageTopicId>(
+  topic: T,
+  raw: Buffer | string | null,
+): ParseResult<TopicMessage<T>> {
+  if (raw === null) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: 'message has no value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (e) {
+    return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: `not JSON: ${(e as Error).message}` };
+  }
+  const header = EnvelopeHeaderSchema.safeParse(json);
+  if (!header.success) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: describe(header.error) };
+  const definitions: readonly MessageDefinition<string, z.ZodType>[] = TOPIC_MESSAGES[topic];
+  const definition = definitions.find((d) => d.type === header.data.type);
+  if (!definition) {
+    return {
+      ok: false,
+      code: 'MESSAGE.UNKNOWN_TYPE',
+      detail: `${header.data.type} is not a message of ${TOPICS[topic].name}`,
+    };
+  }
+  const parsed = definition.schema.safeParse(json);
+  if (!parsed.success) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: describe(parsed.error) };
+  return { ok: true, message: parsed.data as TopicMessage<T> };
+}
+
+export interface MessageMeta {
+  actor: Actor;
+  hlc: string;
+  /** The message this one answers or follows from; null for a message that starts a conversation. */
+  causedBy: { messageId: string; correlationId: string } | null;
+  nowMs: number;
+  messageId?: string;
+}
+
+/**
+ * Builds a message and parses it before it leaves: a producer can never put on a topic what its consumers
+ * would refuse.
+ */
+export function createMessage<TType extends string, TData extends z.ZodType>(
+  definition: MessageDefinition<TType, TData>,
+  data: z.input<TData>,
+  meta: MessageMeta,
+): z.output<MessageDefinition<TType, TData>['schema']> {
+  const messageId = meta.messageId ?? uuidv7(meta.nowMs);
+  return definition.schema.parse({
+    messageId,
+    type: definition.type,
+    version: definition.version,
+    occurredAt: new Date(meta.nowMs).toISOString(),
+    hlc: meta.hlc,
+    correlationId: meta.causedBy?.correlationId ?? messageId,
+    causationId: meta.causedBy?.messageId ?? null,
+    actor: meta.actor,
+    data,
+  });
+}

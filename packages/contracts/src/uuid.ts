@@ -1,0 +1,39 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+export const UuidSchema = z.uuid();
+
+function format(bytes: Buffer): string {
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * UUIDv7 (RFC 9562): 48 bits of Unix milliseconds then random bits, so ids sort by creation time and
+ * index well. `nowMs` is a parameter so tests and callers with their own clock stay deterministic.
+ */
+export function uuidv7(nowMs: number = Date.now()): string {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(nowMs, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return format(bytes);
+}
+
+/**
+ * UUIDv5 (name-based, SHA-1): the same namespace and name always give the same id. The gateway uses it
+ * to derive a transaction id from (actor, idempotency key), so a retried request names the same
+ * transaction without any lookup.
+ */
+export function uuidv5(name: string, namespace: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  if (ns.length !== 16) throw new Error(`namespace ${namespace} is not a UUID`);
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
+  const bytes = hash.subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x50;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return format(Buffer.from(bytes));
+}
+
+/** Namespace for ids derived from idempotency keys. Changing it would change every derived id. */
+export const IDEMPOTENCY_NAMESPACE = '6f1b3c2e-8a47-5d0e-9c31-2b7f4e8a9d10';
