@@ -1,0 +1,95 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type { Knex };
+
+// NUMERIC and BIGINT come back as strings: money and offsets must never pass through a JS number.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+
+export interface DatabaseSettings {
+  url: string;
+  poolMax: number;
+  applicationName: string;
+}
+
+export function createDatabase(settings: DatabaseSettings): Knex {
+  return knexFactory({
+    client: 'pg',
+    connection: { connectionString: settings.url, application_name: settings.applicationName },
+    pool: { min: 0, max: settings.poolMax },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+export interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are plain objects in code rather than files found on disk, so the same list runs from the
+ * compiled service and from the TypeScript sources under test. Names sort in the order they apply.
+ */
+export async function migrate(knex: Knex, migrations: Record<string, Migration>, tableName: string): Promise<void> {
+  const names = Object.keys(migrations).sort();
+  await knex.migrate.latest({
+    tableName,
+    migrationSource: {
+      getMigrations: async () => names,
+      getMigrationName: (name: string) => name,
+      getMigration: async (name: string) => migrations[name]!,
+    },
+  });
+}
+
+/** True when the database answers a trivial query within the pool's acquire timeout. */
+export async function databaseReachable(knex: Knex): Promise<boolean> {
+  try {
+    await knex.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates a database when it is missing. Connects to the server's maintenance database with the same
+ * credentials; used by local provisioning and by tests that need a database of their own.
+ */
+export async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`refusing unusual database name "${name}"`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${name}"`);
+      } catch (e) {
+        // Another process may have created it between the check and the create.
+        if ((e as { code?: string }).code !== '42P04') throw e;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,124 @@
+import { context, propagation } from '@opentelemetry/api';
+import type { Envelope } from '@billing/contracts/envelope';
+import { TOPICS, topicName, type TopicId } from '@billing/contracts/topics';
+import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  topicPrefix: string;
+}
+
+const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client whose own log lines go through pino, at warn and above only. */
+export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const log = logger.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 30000,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        log[levelNames[level] ?? 'info'](rest, message);
+      },
+  });
+}
+
+/**
+ * An idempotent producer: the broker drops a retried duplicate, and one request in flight keeps the order
+ * of messages per partition even when a send is retried.
+ */
+export async function createProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // An idempotent producer retries until the broker answers: giving up would restart the sequence and
+    // could duplicate. Callers (the outbox relay) simply wait while the broker is away.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5000 },
+  });
+  await producer.connect();
+  return producer;
+}
+
+export interface OutgoingMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Kafka headers for an envelope: the type for routing without parsing, and W3C trace context. */
+export function envelopeHeaders(envelope: Envelope): Record<string, string> {
+  const headers: Record<string, string> = {
+    'message-type': envelope.type,
+    'message-id': envelope.messageId,
+    'correlation-id': envelope.correlationId,
+  };
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+export function toOutgoing(topic: string, key: string, envelope: Envelope): OutgoingMessage {
+  return { topic, key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) };
+}
+
+/** Sends messages in one batch request, grouped by topic, with acks from all in-sync replicas. */
+export async function sendAll(producer: Producer, messages: readonly OutgoingMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
+  for (const m of messages) {
+    const list = byTopic.get(m.topic) ?? [];
+    list.push({ key: m.key, value: m.value, headers: m.headers });
+    byTopic.set(m.topic, list);
+  }
+  await producer.sendBatch({
+    acks: -1,
+    timeout: 30000,
+    topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+  });
+}
+
+/** Creates every registry topic that is missing, with its partition count and configuration. */
+export async function ensureTopics(admin: Admin, prefix: string, ids: readonly TopicId[] = allTopicIds()): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = ids.filter((id) => !existing.has(topicName(id, prefix)));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    timeout: 30000,
+    topics: missing.map((id) => ({
+      topic: topicName(id, prefix),
+      numPartitions: TOPICS[id].partitions,
+      replicationFactor: 1,
+      configEntries: Object.entries(TOPICS[id].config).map(([name, value]) => ({ name, value })),
+    })),
+  });
+}
+
+export function allTopicIds(): TopicId[] {
+  return Object.keys(TOPICS) as TopicId[];
+}
+
+/** True when the cluster answers a metadata request. */
+export async function kafkaReachable(admin: Admin): Promise<boolean> {
+  try {
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,29 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * One JSON logger per process. Secrets are redacted by path so that a careless log line cannot leak an
+ * API key or a database password.
+ */
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    name: service,
+    level,
+    base: { service },
+    redact: {
+      paths: [
+        'apiKey',
+        '*.apiKey',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'headers["x-api-key"]',
+        'password',
+        '*.password',
+        'databaseUrl',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,84 @@
+import type { MessageTopicId } from '@billing/contracts/catalog';
+import type { Logger } from 'pino';
+import { BatchConsumer, type BatchHandler } from './consumer';
+import { migrate, type Knex, type Migration } from './db';
+import type { ReadinessCheck } from './health';
+import { OutboxRelay } from './outbox';
+import { connectKafka, openDatabase, shutdown, standardReadiness, type ConnectionSettings, type Connections, type Running } from './runtime';
+
+export interface ConsumerSpec<T extends MessageTopicId> {
+  topic: T;
+  /** Suffix of the group id: `<group>.<name>`. */
+  name: string;
+  handler: BatchHandler<T>;
+}
+
+export function consume<T extends MessageTopicId>(spec: ConsumerSpec<T>): ConsumerSpec<T> {
+  return spec;
+}
+
+export interface WorkerSpec {
+  settings: ConnectionSettings;
+  logger: Logger;
+  migrations: Record<string, Migration>;
+  consumerGroup: string;
+  sessionTimeoutMs: number;
+  /** The advisory lock id of this service's outbox relay, or null for a service without an outbox. */
+  relayLockKey: number | null;
+  /** Called once connected; returns what to consume. Handlers close over the connections they need. */
+  consumers(connections: Connections): ConsumerSpec<never>[];
+}
+
+/**
+ * A Kafka-driven service with its own database: migrate, connect, run batch consumers and (when it has an
+ * outbox) the relay. Services compose one instead of repeating the wiring.
+ */
+export class Worker {
+  readonly knex: Knex;
+  private running: Running = { connections: null, consumers: [], relay: null };
+
+  constructor(private readonly spec: WorkerSpec) {
+    this.knex = openDatabase(spec.settings);
+  }
+
+  async start(): Promise<void> {
+    const { spec } = this;
+    await migrate(this.knex, spec.migrations, 'knex_migrations');
+    const connections = await connectKafka(spec.settings, this.knex, spec.logger);
+    const consumers = spec.consumers(connections).map(
+      (c) =>
+        new BatchConsumer<MessageTopicId>({
+          kafka: connections.kafka,
+          producer: connections.producer,
+          logger: spec.logger,
+          topicPrefix: spec.settings.topicPrefix,
+          fromBeginning: true,
+          sessionTimeoutMs: spec.sessionTimeoutMs,
+          groupId: `${spec.consumerGroup}.${c.name}`,
+          topic: c.topic,
+          handler: c.handler as BatchHandler<MessageTopicId>,
+        }),
+    );
+    const relay =
+      spec.relayLockKey === null
+        ? null
+        : new OutboxRelay({
+            knex: this.knex,
+            databaseUrl: spec.settings.databaseUrl,
+            producer: connections.producer,
+            logger: spec.logger,
+            lockKey: spec.relayLockKey,
+          });
+    this.running = { connections, consumers, relay };
+    relay?.start();
+    await Promise.all(consumers.map((c) => c.start()));
+  }
+
+  stop(): Promise<void> {
+    return shutdown(this.running, this.knex);
+  }
+
+  readiness(): ReadinessCheck[] {
+    return standardReadiness(this.knex, () => this.running);
+  }
+}

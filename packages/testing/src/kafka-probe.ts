@@ -1,0 +1,53 @@
+import { createKafka } from '@billing/platform/kafka';
+import { Partitioners, type Consumer, type Producer } from 'kafkajs';
+import pino from 'pino';
+
+export interface Captured {
+  topic: string;
+  key: string | null;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Reads every message of some topics into memory, for tests that assert what a service published. It
+ * joins its own group and reads from the beginning, so nothing published before it started is missed.
+ */
+export class TopicProbe {
+  readonly messages: Captured[] = [];
+  private consumer: Consumer | null = null;
+
+  constructor(
+    private readonly brokers: string[],
+    private readonly topics: string[],
+  ) {}
+
+  async start(): Promise<void> {
+    const kafka = createKafka({ brokers: this.brokers, clientId: 'test-probe', topicPrefix: '' }, pino({ level: 'warn' }));
+    this.consumer = kafka.consumer({ groupId: `probe-${Date.now()}-${Math.random()}`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+    await this.consumer.connect();
+    for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        this.messages.push({ topic, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+      },
+    });
+  }
+
+  parsed<T = { type: string; data: Record<string, unknown> }>(topic: string): T[] {
+    return this.messages.filter((m) => m.topic === topic).map((m) => JSON.parse(m.value) as T);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+export async function connectProducer(brokers: string[]): Promise<Producer> {
+  const kafka = createKafka({ brokers, clientId: 'test-producer', topicPrefix: '' }, pino({ level: 'warn' }));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return producer;
+}
