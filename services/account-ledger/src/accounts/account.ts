@@ -1,0 +1,28 @@
+import type { CurrencyDefinition } from '@billing/contracts/money';
+import type { AccountStatus, AccountType } from '@billing/contracts/messages/accounts';
+
+/**
+ * An account as the ledger's decisions see it: balances in minor units of its currency, limits as
+ * bounds on the balance. A null bound means unbounded (EXTERNAL and SYSTEM accounts may run negative).
+ */
+export interface Account {
+  id: string;
+  ownerId: string;
+  ownerType: string;
+  type: AccountType;
+  currency: string;
+  status: AccountStatus;
+  balanceMinor: bigint;
+  minBalanceMinor: bigint | null;
+  maxBalanceMinor: bigint | null;
+  metadata: Record<string, string>;
+  version: number;
+  createdAt: string;
+}
+
+export type CurrencyCatalog = ReadonlyMap<string, CurrencyDefinition>;
+
+/** USER accounts may not go below zero unless an overdraft is configured; the others are unbounded. */
+export function defaultMinBalance(type: AccountType): bigint | null {
+  return type === 'USER' ? 0n : null;
+}

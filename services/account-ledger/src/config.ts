@@ -1,0 +1,21 @@
+import { databaseEnv, httpEnv, kafkaEnv, logEnv, parseConfig } from '@billing/platform/config';
+import { z } from 'zod';
+
+const schema = z.object({
+  ...kafkaEnv,
+  ...logEnv,
+  ...httpEnv(3001),
+  ...databaseEnv,
+  LEDGER_CONSUMER_GROUP: z.string().min(1).default('account-ledger'),
+  NODE_ID: z
+    .string()
+    .regex(/^[a-z0-9-]{1,64}$/)
+    .default('ledger-1'),
+});
+
+export type LedgerConfig = z.output<typeof schema>;
+
+/** The only place the ledger reads the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  return parseConfig(schema, env);
+}

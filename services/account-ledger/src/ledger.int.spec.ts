@@ -1,0 +1,154 @@
+import { createMessage } from '@billing/contracts/catalog';
+import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { OpenAccount } from '@billing/contracts/messages/accounts';
+import { PostEntry } from '@billing/contracts/messages/ledger';
+import { topicName } from '@billing/contracts/topics';
+import { uuidv7 } from '@billing/contracts/uuid';
+import { createLogger } from '@billing/platform/logger';
+import { testEnv } from '@billing/testing/env';
+import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
+import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
+import { waitFor } from '@billing/testing/wait';
+import type { Worker } from '@billing/platform/worker';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin } from '../test/builders';
+import { loadConfig } from './config';
+import { createLedgerWorker } from './runtime';
+
+const env = testEnv();
+const prefix = uniqueTopicPrefix('ledger');
+const hlc = new HybridLogicalClock('test');
+let db: { url: string; drop(): Promise<void> };
+let runtime: Worker;
+let producer: Producer;
+let probe: TopicProbe;
+
+const meta = () => ({ actor: admin, hlc: hlc.now(), causedBy: null, nowMs: Date.now() });
+
+async function send(topic: 'accountCommands' | 'ledgerCommands', key: string, message: object): Promise<void> {
+  await producer.send({ topic: topicName(topic, prefix), acks: -1, messages: [{ key, value: JSON.stringify(message) }] });
+}
+
+function eventsOf(type: string) {
+  return probe.parsed<{ type: string; data: Record<string, unknown> }>(topicName('ledgerEvents', prefix)).filter((e) => e.type === type);
+}
+
+beforeAll(async () => {
+  await createTopics(env.kafkaBrokers, prefix);
+  db = await createTestDatabase(env.databaseUrl, 'ledger');
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    LEDGER_CONSUMER_GROUP: `${prefix}ledger`,
+  });
+  runtime = createLedgerWorker(config, createLogger('account-ledger', 'warn'));
+  await runtime.start();
+  producer = await connectProducer(env.kafkaBrokers);
+  probe = new TopicProbe(env.kafkaBrokers, [topicName('ledgerEvents', prefix), topicName('deadLetter', prefix)]);
+  await probe.start();
+});
+
+afterAll(async () => {
+  await probe?.stop();
+  await producer?.disconnect();
+  await runtime?.stop();
+  await db?.drop();
+});
+
+describe('account-ledger against real Kafka and PostgreSQL', () => {
+  const external = uuidv7();
+  const user = uuidv7();
+
+  it('opens accounts from OpenAccount commands and announces AccountOpened', async () => {
+    for (const [id, type, ownerId] of [
+      [external, 'EXTERNAL', 'bank'],
+      [user, 'USER', 'alice'],
+    ] as const) {
+      await send('accountCommands', id, createMessage(OpenAccount, { accountId: id, ownerId, ownerType: 'user', type, currency: 'USD' }, meta()));
+    }
+    const opened = await waitFor('two AccountOpened events', () => {
+      const events = eventsOf('AccountOpened');
+      return events.length >= 2 ? events : undefined;
+    });
+    expect(opened.map((e) => e.data.accountId).sort()).toEqual([external, user].sort());
+  });
+
+  it('posts a balanced entry, and a redelivered command changes nothing', async () => {
+    const transactionId = uuidv7();
+    const command = createMessage(
+      PostEntry,
+      {
+        commandId: uuidv7(),
+        transactionId,
+        transactionType: 'topup',
+        step: 'post',
+        currency: 'USD',
+        postings: [
+          { accountId: external, side: 'debit', amount: '100.00' },
+          { accountId: user, side: 'credit', amount: '100.00' },
+        ],
+      },
+      meta(),
+    );
+    await send('ledgerCommands', external, command);
+    await send('ledgerCommands', external, command); // the same message again: the inbox absorbs it
+    // The same step under a new message id, as an orchestrator re-sending after a crash would.
+    await send('ledgerCommands', external, { ...command, messageId: uuidv7() });
+
+    const answers = await waitFor('two EntryPosted answers', () => {
+      const events = eventsOf('EntryPosted').filter((e) => e.data.transactionId === transactionId);
+      return events.length >= 2 ? events : undefined;
+    });
+    expect(new Set(answers.map((e) => e.data.entryId)).size).toBe(1);
+
+    const balances = await runtime.knex('accounts').whereIn('id', [external, user]).select('id', 'balance');
+    const byId = Object.fromEntries(balances.map((b: { id: string; balance: string }) => [b.id, Number(b.balance).toFixed(2)]));
+    expect(byId).toEqual({ [external]: '-100.00', [user]: '100.00' });
+    const [{ count }] = await runtime.knex('journal_entries').where({ transaction_id: transactionId }).count<{ count: string }[]>();
+    expect(count).toBe('1');
+    const [{ total }] = await runtime.knex('accounts').sum<{ total: string }[]>({ total: 'balance' });
+    expect(Number(total)).toBe(0);
+  });
+
+  it('answers a refused command with CommandRejected and a stable code', async () => {
+    const transactionId = uuidv7();
+    await send(
+      'ledgerCommands',
+      user,
+      createMessage(
+        PostEntry,
+        {
+          commandId: uuidv7(),
+          transactionId,
+          transactionType: 'transfer',
+          step: 'post',
+          currency: 'USD',
+          postings: [
+            { accountId: user, side: 'debit', amount: '100.01' },
+            { accountId: external, side: 'credit', amount: '100.01' },
+          ],
+        },
+        meta(),
+      ),
+    );
+    const rejected = await waitFor('CommandRejected', () =>
+      eventsOf('CommandRejected').find((e) => e.data.transactionId === transactionId),
+    );
+    expect(rejected.data.code).toBe('ACCOUNT.TYPE_NOT_ALLOWED');
+  });
+
+  it('sends a message that does not parse to the dead-letter topic and keeps consuming', async () => {
+    await producer.send({ topic: topicName('ledgerCommands', prefix), messages: [{ key: 'k', value: '{"not":"an envelope"}' }] });
+    const dead = await waitFor('a dead letter', () => probe.messages.find((m) => m.topic === topicName('deadLetter', prefix)));
+    expect(dead.headers['dlq-error-code']).toBe('MESSAGE.UNPARSEABLE');
+    expect(dead.value).toBe('{"not":"an envelope"}');
+  });
+
+  it('reports ready once its consumers joined', async () => {
+    const checks = await Promise.all(runtime.readiness().map(async (c) => [c.name, (await c.check()).ok]));
+    expect(Object.fromEntries(checks)).toEqual({ database: true, kafka: true, consumers: true, outbox: true });
+  });
+});

@@ -1,0 +1,121 @@
+import { SEEDED_CURRENCIES } from '@billing/contracts/money';
+import type { Knex, Migration } from '@billing/platform/db';
+import { createInboxTable } from '@billing/platform/inbox';
+import { createOutboxTable } from '@billing/platform/outbox';
+
+/**
+ * The ledger's schema. Amounts are NUMERIC (exact, unbounded scale); the balance on `accounts` is the
+ * snapshot of the account's event stream and is updated in the same transaction as the events.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_ledger_core': {
+    async up(knex: Knex) {
+      await knex.schema.createTable('currencies', (t) => {
+        t.text('code').primary();
+        t.smallint('scale').notNullable();
+        t.text('kind').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex('currencies').insert(SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })));
+
+      await knex.schema.createTable('accounts', (t) => {
+        t.uuid('id').primary();
+        t.text('owner_id').notNullable().index();
+        t.text('owner_type').notNullable();
+        t.text('type').notNullable();
+        t.text('currency').notNullable().references('code').inTable('currencies');
+        t.text('status').notNullable();
+        t.specificType('balance', 'numeric').notNullable().defaultTo(0);
+        t.specificType('min_balance', 'numeric');
+        t.specificType('max_balance', 'numeric');
+        t.jsonb('metadata').notNullable().defaultTo('{}');
+        t.integer('version').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable();
+        t.timestamp('updated_at', { useTz: true }).notNullable();
+      });
+      await knex.raw(`alter table accounts add constraint accounts_type_check check (type in ('USER','EXTERNAL','SYSTEM'))`);
+      await knex.raw(
+        `alter table accounts add constraint accounts_status_check check (status in ('active','suspended','closed'))`,
+      );
+
+      await knex.schema.createTable('journal_entries', (t) => {
+        t.uuid('id').primary();
+        t.uuid('transaction_id').notNullable();
+        t.text('step').notNullable();
+        t.text('transaction_type').notNullable();
+        t.text('currency').notNullable().references('code').inTable('currencies');
+        t.uuid('command_id').notNullable();
+        t.uuid('event_message_id').notNullable();
+        t.jsonb('actor').notNullable();
+        t.text('hlc').notNullable();
+        t.timestamp('posted_at', { useTz: true }).notNullable();
+        // A replayed command can never post the same step of a transaction twice.
+        t.unique(['transaction_id', 'step']);
+      });
+
+      await knex.schema.createTable('postings', (t) => {
+        t.bigIncrements('id').primary();
+        t.uuid('entry_id').notNullable().references('id').inTable('journal_entries');
+        t.uuid('account_id').notNullable().references('id').inTable('accounts');
+        t.text('side').notNullable();
+        t.specificType('amount', 'numeric').notNullable();
+        t.specificType('balance_after', 'numeric').notNullable();
+        t.integer('stream_version').notNullable();
+        t.index(['account_id', 'stream_version']);
+      });
+      await knex.raw(`alter table postings add constraint postings_side_check check (side in ('debit','credit'))`);
+      await knex.raw(`alter table postings add constraint postings_amount_positive check (amount > 0)`);
+
+      // Every entry balances: checked by the database itself at commit, whatever code wrote the rows.
+      await knex.raw(`
+        create function journal_entry_balances() returns trigger language plpgsql as $$
+        declare net numeric;
+        begin
+          select coalesce(sum(case when side = 'debit' then amount else -amount end), 0) into net
+            from postings where entry_id = new.entry_id;
+          if net <> 0 then
+            raise exception 'journal entry % does not balance (net %)', new.entry_id, net;
+          end if;
+          return null;
+        end $$;
+        create constraint trigger postings_balance after insert on postings
+          deferrable initially deferred for each row execute function journal_entry_balances();
+        create function refuse_change() returns trigger language plpgsql as $$
+        begin
+          raise exception '% rows are immutable; correct them with a reversing entry', tg_table_name;
+        end $$;
+        create trigger postings_immutable before update or delete on postings
+          for each row execute function refuse_change();
+        create trigger journal_entries_immutable before update or delete on journal_entries
+          for each row execute function refuse_change();
+      `);
+
+      // The event store: one append-only stream per account, versions unique per stream, a global order.
+      await knex.schema.createTable('events', (t) => {
+        t.bigIncrements('position').primary();
+        t.uuid('stream_id').notNullable();
+        t.integer('version').notNullable();
+        t.text('type').notNullable();
+        t.jsonb('data').notNullable();
+        t.uuid('message_id').notNullable();
+        t.text('hlc').notNullable();
+        t.timestamp('occurred_at', { useTz: true }).notNullable();
+        t.unique(['stream_id', 'version']);
+        t.index(['message_id']);
+      });
+      await knex.raw(
+        'create trigger events_immutable before update or delete on events for each row execute function refuse_change()',
+      );
+
+      await createOutboxTable(knex);
+      await createInboxTable(knex);
+    },
+    async down(knex: Knex) {
+      for (const table of ['inbox', 'outbox', 'events', 'postings', 'journal_entries', 'accounts', 'currencies']) {
+        await knex.schema.dropTableIfExists(table);
+      }
+      await knex.raw('drop function if exists journal_entry_balances() cascade');
+      await knex.raw('drop function if exists refuse_change() cascade');
+    },
+  },
+};

@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { aUserAccount, admin, anExternalAccount, byId, currencies, owner } from '../../test/builders';
+import { decidePostEntry, type PostEntryCommand } from './post-entry.decide';
+
+function topUp(from: string, to: string, amount: string, overrides: Partial<PostEntryCommand> = {}): PostEntryCommand {
+  return {
+    transactionType: 'topup',
+    currency: 'USD',
+    actor: admin,
+    postings: [
+      { accountId: from, side: 'debit', amount },
+      { accountId: to, side: 'credit', amount },
+    ],
+    ...overrides,
+  };
+}
+
+describe('decidePostEntry', () => {
+  it('given an external and a user account, when topping up 100.00, then the external goes to -100.00 and the user to 100.00', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount();
+    const decision = decidePostEntry(topUp(ext.id, user.id, '100.00'), byId(ext, user), currencies);
+    expect(decision.kind).toBe('posted');
+    if (decision.kind !== 'posted') return;
+    expect(decision.postings.map((p) => [p.accountId, p.balanceAfterMinor, p.streamVersion])).toEqual([
+      [ext.id, -10000n, 2],
+      [user.id, 10000n, 2],
+    ]);
+  });
+
+  it('refuses an entry whose debits and credits differ', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount();
+    const command = topUp(ext.id, user.id, '100.00');
+    command.postings = [command.postings[0]!, { ...command.postings[1]!, amount: '99.99' }];
+    expect(decidePostEntry(command, byId(ext, user), currencies)).toMatchObject({ kind: 'rejected', code: 'ENTRY.UNBALANCED' });
+  });
+
+  it('refuses more decimals than the currency allows instead of rounding', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount();
+    expect(decidePostEntry(topUp(ext.id, user.id, '1.001'), byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'AMOUNT.INVALID',
+    });
+  });
+
+  it('refuses an unknown account', () => {
+    const ext = anExternalAccount();
+    expect(decidePostEntry(topUp(ext.id, '00000000-0000-7000-8000-999999999999', '1.00'), byId(ext), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ACCOUNT.NOT_FOUND',
+    });
+  });
+
+  it('refuses an unknown currency', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount();
+    expect(decidePostEntry(topUp(ext.id, user.id, '1.00', { currency: 'XXX' }), byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'CURRENCY.UNKNOWN',
+    });
+  });
+
+  it('refuses an account in another currency', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount({ currency: 'EUR' });
+    expect(decidePostEntry(topUp(ext.id, user.id, '1.00'), byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'CURRENCY.MISMATCH',
+      accountId: user.id,
+    });
+  });
+
+  it('refuses a suspended account', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount({ status: 'suspended' });
+    expect(decidePostEntry(topUp(ext.id, user.id, '1.00'), byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ACCOUNT.INACTIVE',
+    });
+  });
+
+  it('refuses a top-up funded from a USER account', () => {
+    const payer = aUserAccount({ balanceMinor: 10000n });
+    const user = aUserAccount();
+    expect(decidePostEntry(topUp(payer.id, user.id, '1.00'), byId(payer, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ACCOUNT.TYPE_NOT_ALLOWED',
+    });
+  });
+
+  it('refuses a transfer that would take a USER account below zero, reporting available and requested', () => {
+    const from = aUserAccount({ balanceMinor: 5000n });
+    const to = aUserAccount({ ownerId: 'bob' });
+    const command: PostEntryCommand = {
+      transactionType: 'transfer',
+      currency: 'USD',
+      actor: owner('alice'),
+      postings: [
+        { accountId: from.id, side: 'debit', amount: '50.01' },
+        { accountId: to.id, side: 'credit', amount: '50.01' },
+      ],
+    };
+    expect(decidePostEntry(command, byId(from, to), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ACCOUNT.INSUFFICIENT_FUNDS',
+      context: { available: '50.00', requested: '50.01' },
+    });
+  });
+
+  it('lets an overdraft (negative minimum balance) go below zero down to its limit', () => {
+    const from = aUserAccount({ balanceMinor: 0n, minBalanceMinor: -2000n });
+    const to = aUserAccount({ ownerId: 'bob' });
+    const command: PostEntryCommand = {
+      transactionType: 'transfer',
+      currency: 'USD',
+      actor: admin,
+      postings: [
+        { accountId: from.id, side: 'debit', amount: '20.00' },
+        { accountId: to.id, side: 'credit', amount: '20.00' },
+      ],
+    };
+    expect(decidePostEntry(command, byId(from, to), currencies).kind).toBe('posted');
+  });
+
+  it('refuses a credit above the maximum balance', () => {
+    const ext = anExternalAccount();
+    const user = aUserAccount({ maxBalanceMinor: 5000n });
+    expect(decidePostEntry(topUp(ext.id, user.id, '50.01'), byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ACCOUNT.LIMIT_EXCEEDED',
+    });
+  });
+
+  it("refuses an owner debiting another owner's account", () => {
+    const from = aUserAccount({ ownerId: 'bob', balanceMinor: 10000n });
+    const to = aUserAccount({ ownerId: 'alice' });
+    const command: PostEntryCommand = {
+      transactionType: 'transfer',
+      currency: 'USD',
+      actor: owner('alice'),
+      postings: [
+        { accountId: from.id, side: 'debit', amount: '1.00' },
+        { accountId: to.id, side: 'credit', amount: '1.00' },
+      ],
+    };
+    expect(decidePostEntry(command, byId(from, to), currencies)).toMatchObject({ kind: 'rejected', code: 'AUTH.FORBIDDEN' });
+  });
+
+  it("refuses an owner topping up someone else's account, and allows its own", () => {
+    const ext = anExternalAccount();
+    const bobs = aUserAccount({ ownerId: 'bob' });
+    const alices = aUserAccount({ ownerId: 'alice' });
+    expect(decidePostEntry(topUp(ext.id, bobs.id, '1.00', { actor: owner('alice') }), byId(ext, bobs), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'AUTH.FORBIDDEN',
+    });
+    expect(decidePostEntry(topUp(ext.id, alices.id, '1.00', { actor: owner('alice') }), byId(ext, alices), currencies).kind).toBe(
+      'posted',
+    );
+  });
+
+  it('handles 18-decimal amounts exactly', () => {
+    const ext = anExternalAccount({ currency: 'ETH' });
+    const user = aUserAccount({ currency: 'ETH' });
+    const decision = decidePostEntry(
+      topUp(ext.id, user.id, '0.000000000000000001', { currency: 'ETH' }),
+      byId(ext, user),
+      currencies,
+    );
+    expect(decision.kind === 'posted' && decision.postings[1]!.balanceAfterMinor).toBe(1n);
+  });
+});

@@ -1,0 +1,45 @@
+import { HybridLogicalClock } from '@billing/contracts/hlc';
+import type { Logger } from '@billing/platform/logger';
+import { consume, Worker } from '@billing/platform/worker';
+import type { LedgerConfig } from './config';
+import { migrations } from './migrations';
+import { handleAccountCommands } from './open-account/open-account.handler';
+import { handleLedgerCommands } from './post-entry/post-entry.handler';
+import type { LedgerDeps } from './shared/ledger-deps';
+
+/** Advisory lock id of the ledger's outbox relay ("LEDG" in ASCII). */
+const RELAY_LOCK_KEY = 0x4c454447;
+
+/**
+ * The ledger's runtime: its database, a batch consumer per command topic and its outbox relay. Built from
+ * plain parameters so tests run it in-process against a real broker and database.
+ */
+export function createLedgerWorker(config: LedgerConfig, logger: Logger, nowMs: () => number = Date.now): Worker {
+  const worker: Worker = new Worker({
+    settings: {
+      service: 'account-ledger',
+      databaseUrl: config.DATABASE_URL,
+      databasePoolMax: config.DATABASE_POOL_MAX,
+      kafkaBrokers: config.KAFKA_BROKERS,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    },
+    logger,
+    migrations,
+    consumerGroup: config.LEDGER_CONSUMER_GROUP,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    relayLockKey: RELAY_LOCK_KEY,
+    consumers: () => {
+      const deps: LedgerDeps = {
+        knex: worker.knex,
+        hlc: new HybridLogicalClock(config.NODE_ID, nowMs),
+        nowMs,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      };
+      return [
+        consume({ topic: 'accountCommands', name: 'account-commands', handler: (batch) => handleAccountCommands(deps, batch) }),
+        consume({ topic: 'ledgerCommands', name: 'ledger-commands', handler: (batch) => handleLedgerCommands(deps, batch) }),
+      ] as never[];
+    },
+  });
+  return worker;
+}
