@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { createLogger } from '@billing/platform/logger';
+import { listenNestService, runMain, workerModule } from '@billing/platform/nest-service';
+import { startTelemetry } from '@billing/platform/telemetry';
+import { loadConfig } from './config';
+import { createSagaWorker } from './runtime';
+
+runMain('saga-orchestrator', async () => {
+  const config = loadConfig();
+  const logger = createLogger('saga-orchestrator', config.LOG_LEVEL);
+  await startTelemetry('saga-orchestrator', config.OTEL_ENABLED);
+  const runtime = createSagaWorker(config, logger);
+  await runtime.start();
+  await listenNestService({ name: 'saga-orchestrator', module: workerModule(runtime), host: config.HOST, port: config.PORT, logger });
+});
