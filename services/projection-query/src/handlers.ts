@@ -1,0 +1,42 @@
+import type { ConsumedMessage } from '@billing/platform/consumer';
+import type { Knex } from '@billing/platform/db';
+import { claimInbox } from '@billing/platform/inbox';
+import { projectAccountOpened, projectEntryPosted } from './accounts/account.projection';
+import { projectTransaction } from './transactions/transaction.projection';
+
+/**
+ * Folds a batch of events into the read models in one transaction, recording each event in the inbox in
+ * that same transaction: a redelivered event is recognised and never counted twice.
+ */
+export async function handleLedgerEvents(knex: Knex, batch: ConsumedMessage<'ledgerEvents'>[]): Promise<void> {
+  await knex.transaction(async (trx) => {
+    for (const item of batch) {
+      const event = item.message;
+      if (!(await claimInbox(trx, { messageId: event.messageId, type: event.type, ...item }))) continue;
+      switch (event.type) {
+        case 'AccountOpened':
+          await projectAccountOpened(trx, event);
+          break;
+        case 'EntryPosted':
+          await projectEntryPosted(trx, event);
+          break;
+        case 'CommandRejected':
+          break;
+        default: {
+          const unreachable: never = event;
+          throw new Error(`unhandled event ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+  });
+}
+
+export async function handleTransactionEvents(knex: Knex, batch: ConsumedMessage<'transactionEvents'>[]): Promise<void> {
+  await knex.transaction(async (trx) => {
+    for (const item of batch) {
+      const event = item.message;
+      if (!(await claimInbox(trx, { messageId: event.messageId, type: event.type, ...item }))) continue;
+      await projectTransaction(trx, event.data, event.hlc);
+    }
+  });
+}

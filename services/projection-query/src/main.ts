@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { createLogger } from '@billing/platform/logger';
+import { listenNestService, runMain, workerModule } from '@billing/platform/nest-service';
+import { startTelemetry } from '@billing/platform/telemetry';
+import { loadConfig } from './config';
+import { createQueryServer } from './queries/query-server';
+import { createProjectionWorker } from './runtime';
+
+runMain('projection-query', async () => {
+  const config = loadConfig();
+  const logger = createLogger('projection-query', config.LOG_LEVEL);
+  await startTelemetry('projection-query', config.OTEL_ENABLED);
+  const worker = createProjectionWorker(config, logger);
+  await worker.start();
+  const app = await listenNestService({
+    name: 'projection-query',
+    module: workerModule(worker),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    beforeListen: (nest) => {
+      nest.connectMicroservice({ strategy: createQueryServer(config, worker.knex) });
+      return nest.startAllMicroservices();
+    },
+  });
+  logger.info({ url: await app.getUrl() }, 'answering queries');
+});

@@ -1,0 +1,28 @@
+import { topicName } from '@billing/contracts/topics';
+import type { Knex } from '@billing/platform/db';
+import { ServerKafka } from '@nestjs/microservices';
+import type { ProjectionConfig } from '../config';
+import { answerQuery } from './answer-query';
+
+/**
+ * The query side of Nest's Kafka request-reply. The pattern is the (prefixed) query topic, registered in
+ * code rather than with a decorator because the prefix is configuration; Nest answers on
+ * "<topic>.reply", at the partition the requester asked for.
+ */
+export function createQueryServer(config: ProjectionConfig, knex: Knex): ServerKafka {
+  const server = new ServerKafka({
+    client: { clientId: 'projection-query', brokers: config.KAFKA_BROKERS },
+    consumer: {
+      groupId: `${config.PROJECTION_CONSUMER_GROUP}.queries`,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
+      maxWaitTimeInMs: 50,
+      allowAutoTopicCreation: false,
+    },
+    producer: { allowAutoTopicCreation: false, idempotent: false },
+    subscribe: { fromBeginning: false },
+    run: { autoCommit: true },
+  });
+  server.addHandler(topicName('queries', config.KAFKA_TOPIC_PREFIX), (payload: unknown) => answerQuery(knex, payload), false);
+  return server;
+}
