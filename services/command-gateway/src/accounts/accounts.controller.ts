@@ -1,0 +1,114 @@
+import type { Actor } from '@billing/contracts/envelope';
+import { OpenAccount, MetadataSchema, AccountTypeSchema, OwnerIdSchema, OwnerTypeSchema } from '@billing/contracts/messages/accounts';
+import { IdempotencyKeySchema } from '@billing/contracts/messages/transactions';
+import { createMessage } from '@billing/contracts/catalog';
+import { CurrencyCodeSchema, findSeededCurrency } from '@billing/contracts/money';
+import { IDEMPOTENCY_NAMESPACE, uuidv5, uuidv7 } from '@billing/contracts/uuid';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { CurrentActor } from '../auth/auth.guard';
+import { GATEWAY_CONFIG } from '../tokens';
+import type { GatewayConfig } from '../config';
+import { preferredWaitMs } from '../http/prefer';
+import { ProblemError } from '../http/problem';
+import { parseBody, parseId, statusOfDomainCode } from '../http/route-support';
+import { GatewayMessaging } from '../kafka/messaging';
+
+export const OpenAccountBodySchema = z.strictObject({
+  ownerId: OwnerIdSchema,
+  ownerType: OwnerTypeSchema,
+  currency: CurrencyCodeSchema.refine((c) => findSeededCurrency(c) !== undefined, 'unknown currency'),
+  type: AccountTypeSchema,
+  metadata: MetadataSchema.optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+});
+
+@Controller('api/v1/accounts')
+export class AccountsController {
+  constructor(
+    private readonly messaging: GatewayMessaging,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /**
+   * Opens an account. Answers 201 with the account once the ledger confirmed it, or 202 with its
+   * Location when the confirmation takes longer than the wait.
+   */
+  @Post()
+  async open(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const input = parseBody(OpenAccountBodySchema, body);
+    if (actor.kind === 'owner' && (input.type !== 'USER' || input.ownerId !== actor.id)) {
+      throw new ProblemError(403, 'AUTH.FORBIDDEN', 'an owner may only open USER accounts for itself');
+    }
+    const key = headers['idempotency-key'] ?? input.idempotencyKey;
+    const accountId = key ? uuidv5(`account:${actor.kind}:${actor.id}:${key}`, IDEMPOTENCY_NAMESPACE) : uuidv7();
+    const command = createMessage(
+      OpenAccount,
+      { accountId, ownerId: input.ownerId, ownerType: input.ownerType, type: input.type, currency: input.currency, metadata: input.metadata ?? {} },
+      this.messaging.meta(actor),
+    );
+    const waitMs = Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS);
+    const outcome = this.messaging.outcomes.wait(
+      accountId,
+      (event) => {
+        if (event.type === 'AccountOpened') return { kind: 'opened', account: event.data } as const;
+        if (event.type === 'CommandRejected' && event.data.commandId === command.messageId) {
+          return { kind: 'rejected', rejection: event.data } as const;
+        }
+        return undefined;
+      },
+      waitMs,
+    );
+    try {
+      await this.messaging.emit('accountCommands', accountId, command);
+    } catch (err) {
+      outcome.cancel();
+      throw err;
+    }
+    const result = await outcome.promise;
+    void reply.header('location', `/api/v1/accounts/${accountId}`);
+    if (result === null) {
+      void reply.status(202);
+      return { id: accountId, status: 'pending' };
+    }
+    if (result.kind === 'rejected') {
+      const { code, detail } = result.rejection;
+      throw new ProblemError(statusOfDomainCode(code), code, detail);
+    }
+    const a = result.account;
+    void reply.status(201);
+    return {
+      id: a.accountId,
+      ownerId: a.ownerId,
+      ownerType: a.ownerType,
+      type: a.type,
+      currency: a.currency,
+      balance: a.balance,
+      status: a.status,
+      metadata: a.metadata,
+      createdAt: a.openedAt,
+    };
+  }
+
+  @Get(':id')
+  @HttpCode(200)
+  async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
+    const reply = await this.messaging.query({ type: 'GetAccount', actor, accountId: parseId(id, 'ACCOUNT.NOT_FOUND') });
+    if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
+    return reply.data;
+  }
+
+  @Get(':id/balance')
+  async balance(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
+    const reply = await this.messaging.query({ type: 'GetAccountBalance', actor, accountId: parseId(id, 'ACCOUNT.NOT_FOUND') });
+    if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
+    return reply.data;
+  }
+}
+

@@ -1,0 +1,43 @@
+import { HealthController, READINESS_CHECKS } from '@billing/platform/health';
+import type { Logger } from '@billing/platform/logger';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccountsController } from './accounts/accounts.controller';
+import type { KeyRing } from './auth/api-keys';
+import { ApiKeyGuard, KEY_RING } from './auth/auth.guard';
+import type { GatewayConfig } from './config';
+import { GatewayMessaging } from './kafka/messaging';
+import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
+import { TransactionsController } from './transactions/transactions.controller';
+
+export interface GatewayParts {
+  config: GatewayConfig;
+  logger: Logger;
+  messaging: GatewayMessaging;
+  keyRing: KeyRing;
+}
+
+@Module({})
+export class AppModule {
+  /** Wires controllers to the already-connected messaging; Nest stops it on shutdown. */
+  static create(parts: GatewayParts): DynamicModule {
+    class MessagingShutdown implements OnApplicationShutdown {
+      async onApplicationShutdown(): Promise<void> {
+        await parts.messaging.stop();
+      }
+    }
+    return {
+      module: AppModule,
+      controllers: [HealthController, AccountsController, TransactionsController],
+      providers: [
+        { provide: GatewayMessaging, useValue: parts.messaging },
+        { provide: GATEWAY_CONFIG, useValue: parts.config },
+        { provide: GATEWAY_LOGGER, useValue: parts.logger },
+        { provide: KEY_RING, useValue: parts.keyRing },
+        { provide: READINESS_CHECKS, useValue: () => parts.messaging.readiness() },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        MessagingShutdown,
+      ],
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import { type MessageMeta } from '@billing/contracts/catalog';
+import type { Actor, Envelope } from '@billing/contracts/envelope';
+import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { QueryReplySchemas, type QueryReply, type QueryRequest } from '@billing/contracts/messages/queries';
+import { topicName, type TopicId } from '@billing/contracts/topics';
+import { BatchConsumer } from '@billing/platform/consumer';
+import type { ReadinessCheck } from '@billing/platform/health';
+import { createKafka, createProducer, kafkaReachable, toOutgoing, sendAll } from '@billing/platform/kafka';
+import type { Logger } from '@billing/platform/logger';
+import { ClientKafka } from '@nestjs/microservices';
+import type { Admin, Producer } from 'kafkajs';
+import { firstValueFrom, timeout } from 'rxjs';
+import type { GatewayConfig } from '../config';
+import { ProblemError } from '../http/problem';
+import { OutcomeWaiters } from './outcomes';
+
+/**
+ * The gateway's only link to the rest of the system: it emits commands, asks queries over Nest's Kafka
+ * request-reply, and follows the event topics live (a group per replica, from the latest offset) so that
+ * waiting requests learn their outcome.
+ */
+export class GatewayMessaging {
+  readonly outcomes = new OutcomeWaiters();
+  private readonly hlc: HybridLogicalClock;
+  private producer: Producer | null = null;
+  private admin: Admin | null = null;
+  private queryClient: ClientKafka | null = null;
+  private followers: BatchConsumer<'ledgerEvents' | 'transactionEvents'>[] = [];
+  private readonly queryTopic: string;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    this.hlc = new HybridLogicalClock(config.NODE_ID, nowMs);
+    this.queryTopic = topicName('queries', config.KAFKA_TOPIC_PREFIX);
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this;
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'command-gateway', topicPrefix: config.KAFKA_TOPIC_PREFIX }, logger);
+    this.admin = kafka.admin();
+    await this.admin.connect();
+    this.producer = await createProducer(kafka);
+
+    this.queryClient = new ClientKafka({
+      client: { clientId: `command-gateway-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS },
+      consumer: {
+        groupId: `${config.GATEWAY_CONSUMER_GROUP}.replies`,
+        sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
+        maxWaitTimeInMs: 50,
+        allowAutoTopicCreation: false,
+      },
+      producer: { allowAutoTopicCreation: false },
+      subscribe: { fromBeginning: false },
+    });
+    this.queryClient.subscribeToResponseOf(this.queryTopic);
+    await this.queryClient.connect();
+
+    const notify = async (batch: { message: Parameters<OutcomeWaiters['notify']>[0] }[]) => {
+      for (const item of batch) this.outcomes.notify(item.message);
+    };
+    const common = {
+      kafka,
+      producer: this.producer,
+      logger,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      fromBeginning: false,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    };
+    this.followers = [
+      new BatchConsumer({ ...common, groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}`, topic: 'ledgerEvents', handler: notify }),
+      new BatchConsumer({ ...common, groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}.tx`, topic: 'transactionEvents', handler: notify }),
+    ] as BatchConsumer<'ledgerEvents' | 'transactionEvents'>[];
+    await Promise.all(this.followers.map((f) => f.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.followers.map((f) => f.stop()));
+    await this.queryClient?.close();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  meta(actor: Actor): MessageMeta {
+    return { actor, hlc: this.hlc.now(), causedBy: null, nowMs: this.nowMs() };
+  }
+
+  /** Sends one command; a broker that cannot take it is a 503 for the client, and nothing was emitted. */
+  async emit(topic: TopicId, key: string, envelope: Envelope): Promise<void> {
+    if (!this.producer) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
+    try {
+      await sendAll(this.producer, [toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope)]);
+    } catch (err) {
+      this.logger.error({ err, topic }, 'emitting a command failed');
+      throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the command could not be accepted; retry with the same idempotency key');
+    }
+  }
+
+  /** Asks projection-query; the reply is parsed against its contract before anyone uses it. */
+  async query<T extends QueryRequest['type']>(request: QueryRequest & { type: T }): Promise<QueryReply<T>> {
+    if (!this.queryClient) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
+    let raw: unknown;
+    try {
+      raw = await firstValueFrom(this.queryClient.send(this.queryTopic, request).pipe(timeout(this.config.QUERY_TIMEOUT_MS)));
+    } catch (err) {
+      this.logger.warn({ err, type: request.type }, 'query failed');
+      throw new ProblemError(503, 'QUERY.TIMEOUT', 'the read side did not answer in time');
+    }
+    return QueryReplySchemas[request.type].parse(raw) as QueryReply<T>;
+  }
+
+  readiness(): ReadinessCheck[] {
+    return [
+      { name: 'kafka', check: async () => ({ ok: this.admin !== null && (await kafkaReachable(this.admin)) }) },
+      { name: 'followers', check: async () => ({ ok: this.followers.length > 0 && this.followers.every((f) => f.isReady()) }) },
+      { name: 'waiters', check: async () => ({ ok: true, detail: { waiting: this.outcomes.size } }) },
+    ];
+  }
+}
+
