@@ -14,11 +14,14 @@ export async function listenNestService(options: {
   host: string;
   port: number;
   logger: Logger;
+  /** For services that also serve a Nest microservice transport (request-reply), connected before HTTP. */
+  beforeListen?: (app: NestFastifyApplication) => Promise<unknown>;
 }): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(options.module, new FastifyAdapter(), {
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();
+  await options.beforeListen?.(app);
   await app.listen(options.port, options.host);
   options.logger.info({ port: options.port }, `${options.name} started`);
   return app;

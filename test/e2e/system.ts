@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { dropDatabase } from '@billing/platform/db';
+import { provision } from '@billing/local-infra/provision';
+import { SERVICES } from '@billing/local-infra/services';
+import { superviseServices, type Supervisor } from '@billing/local-infra/supervisor';
+import { testEnv } from '@billing/testing/env';
+import { waitFor } from '@billing/testing/wait';
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  ports: Record<string, number>;
+  logs: string[];
+  supervisor: Supervisor;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the four services as separate Node processes against the real broker and PostgreSQL, on ports
+ * and a topic prefix and databases of their own, and waits until every one reports ready.
+ */
+export async function startSystem(label: string): Promise<RunningSystem> {
+  const env = testEnv();
+  const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const topicPrefix = `e2e-${label}-${run}.`;
+  const databaseSuffix = `_e2e_${run}`;
+  const urls = await provision({ kafkaBrokers: env.kafkaBrokers, databaseServerUrl: env.databaseUrl, topicPrefix, databaseSuffix });
+  const basePort = 20000 + Math.floor(Math.random() * 20000);
+  const ports: Record<string, number> = {};
+  const logs: string[] = [];
+  const supervisor = superviseServices(
+    SERVICES.map((s, i) => {
+      ports[s.name] = basePort + i;
+      return {
+        name: s.name,
+        env: {
+          PORT: String(basePort + i),
+          KAFKA_BROKERS: env.kafkaBrokers.join(','),
+          KAFKA_TOPIC_PREFIX: topicPrefix,
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
+          LOG_LEVEL: 'warn',
+          ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
+        },
+      };
+    }),
+    { color: false, baseEnv: { PATH: process.env.PATH ?? '' }, onLine: (name, line) => logs.push(`${name} | ${line}`) },
+  );
+  const stop = async () => {
+    await supervisor.stop();
+    for (const url of Object.values(urls)) await dropDatabase(url);
+  };
+  try {
+    for (const [name, port] of Object.entries(ports)) {
+      await waitFor(`${name} ready`, async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+        return res?.status === 200 ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    }
+  } catch (err) {
+    await stop();
+    throw new Error(`${String(err)}\n--- service output ---\n${logs.slice(-60).join('\n')}`);
+  }
+  return { gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`, ports, logs, supervisor, stop };
+}
