@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { EnvelopeHeaderSchema, type Actor, type MessageDefinition } from './envelope';
 import { AccountOpened, OpenAccount } from './messages/accounts';
 import { CommandRejected, EntryPosted, PostEntry } from './messages/ledger';
@@ -8,7 +8,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
 } from './messages/transactions';
-import { TOPICS, type TopicId } from './topics';
+import { TOPICS } from './topics';
 import { uuidv7 } from './uuid';
 
 /** Every message type that may appear on each topic; the registry's messageTypes must match these. */

@@ -2,6 +2,7 @@ import { createMessage } from '@billing/contracts/catalog';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
 import { OpenAccount } from '@billing/contracts/messages/accounts';
 import { PostEntry } from '@billing/contracts/messages/ledger';
+import { formatDecimal } from '@billing/contracts/money';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createLogger } from '@billing/platform/logger';
@@ -105,12 +106,12 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
     expect(new Set(answers.map((e) => e.data.entryId)).size).toBe(1);
 
     const balances = await runtime.knex('accounts').whereIn('id', [external, user]).select('id', 'balance');
-    const byId = Object.fromEntries(balances.map((b: { id: string; balance: string }) => [b.id, Number(b.balance).toFixed(2)]));
+    const byId = Object.fromEntries(balances.map((b: { id: string; balance: string }) => [b.id, formatDecimal(b.balance, 2)]));
     expect(byId).toEqual({ [external]: '-100.00', [user]: '100.00' });
-    const [{ count }] = await runtime.knex('journal_entries').where({ transaction_id: transactionId }).count<{ count: string }[]>();
-    expect(count).toBe('1');
-    const [{ total }] = await runtime.knex('accounts').sum<{ total: string }[]>({ total: 'balance' });
-    expect(Number(total)).toBe(0);
+    const entries = await runtime.knex('journal_entries').where({ transaction_id: transactionId }).count<{ count: string }[]>();
+    expect(entries[0]!.count).toBe('1');
+    const sums = await runtime.knex('accounts').sum<{ total: string }[]>({ total: 'balance' });
+    expect(sums[0]!.total).toMatch(/^0(\.0+)?$/);
   });
 
   it('answers a refused command with CommandRejected and a stable code', async () => {
