@@ -328,3 +328,10 @@ describe('topicName', () => {
     for (const id of ALL_TOPICS) expect(topicName(id, '')).toBe(TOPICS[id].name);
   });
 });
+
+describe('message versions', () => {
+  it('refuses a message whose version is not the one its type declares', () => {
+    const raw = JSON.stringify({ ...fixtures.OpenAccount, version: 99 });
+    expect(parseTopicMessage('accountCommands', raw)).toMatchObject({ ok: false, code: 'MESSAGE.UNPARSEABLE' });
+  });
+});

@@ -30,7 +30,7 @@ export interface MessageDefinition<TType extends string, TData extends z.ZodType
   version: number;
   data: TData;
   schema: z.ZodObject<
-    typeof envelopeFields & { type: z.ZodLiteral<TType>; data: TData }
+    Omit<typeof envelopeFields, 'version'> & { type: z.ZodLiteral<TType>; version: z.ZodLiteral<number>; data: TData }
   >;
 }
 
@@ -44,7 +44,8 @@ export function defineMessage<TType extends string, TData extends z.ZodType>(
     type,
     version,
     data,
-    schema: z.strictObject({ ...envelopeFields, type: z.literal(type), data }),
+    // The version is part of the contract: a consumer refuses a version it was not written for.
+    schema: z.strictObject({ ...envelopeFields, type: z.literal(type), version: z.literal(version), data }),
   };
 }
 

@@ -30,6 +30,7 @@ export class HybridLogicalClock {
   constructor(
     private readonly node: string,
     private readonly wallClockMs: () => number = Date.now,
+    private readonly driftMaxMs: number = 60_000,
   ) {
     this.last = { physicalMs: 0, logical: 0, node };
   }
@@ -45,10 +46,19 @@ export class HybridLogicalClock {
     return formatHlc(this.last);
   }
 
-  /** Merge a stamp received from another node so that our next stamp orders after it. */
+  /**
+   * Merge a stamp received from another node so that our next stamp orders after it. A malformed stamp
+   * is refused; a stamp further ahead of our wall clock than `driftMaxMs` is taken only up to that bound,
+   * so one node with a wild clock cannot drag every other node into the future for good.
+   */
   observe(remoteStamp: string): void {
+    if (!HlcSchema.safeParse(remoteStamp).success) throw new Error(`not an HLC stamp: ${remoteStamp}`);
     const remote = parseHlc(remoteStamp);
     const wall = this.wallClockMs();
+    if (remote.physicalMs > wall + this.driftMaxMs) {
+      remote.physicalMs = wall + this.driftMaxMs;
+      remote.logical = 0;
+    }
     const physical = Math.max(wall, this.last.physicalMs, remote.physicalMs);
     let logical = 0;
     if (physical === this.last.physicalMs && physical === remote.physicalMs) {

@@ -210,3 +210,19 @@ describe('HlcSchema', () => {
     expect(HlcSchema.safeParse(stamp).success).toBe(false);
   });
 });
+
+describe('HybridLogicalClock.observe guards', () => {
+  it('refuses a malformed stamp and keeps producing valid stamps', () => {
+    const clock = new HybridLogicalClock('a', () => 1_000);
+    expect(() => clock.observe('garbage')).toThrow(/not an HLC stamp/);
+    expect(HlcSchema.safeParse(clock.now()).success).toBe(true);
+  });
+
+  it('takes a stamp from far in the future only up to the drift bound', () => {
+    const clock = new HybridLogicalClock('a', () => 1_000, 60_000);
+    clock.observe('999999999999999.99999.b');
+    const next = parseHlc(clock.now());
+    expect(next.physicalMs).toBe(61_000);
+    expect(HlcSchema.safeParse(formatHlc(next)).success).toBe(true);
+  });
+});

@@ -39,7 +39,7 @@ export const CurrencyCodeSchema = z
   .string()
   .regex(/^[A-Z][A-Z0-9]{2,9}$/, 'currency must be 3-10 upper-case letters or digits, e.g. "USD"');
 
-/** A non-negative decimal in plain notation: no sign, no exponent, no leading zeros, no trailing dot. */
+/** A decimal of zero or more in plain notation: no sign, no exponent, no leading zeros, no trailing dot. */
 const DECIMAL_PATTERN = new RegExp(`^(0|[1-9][0-9]{0,${AMOUNT_INTEGER_DIGITS_MAX - 1}})(\\.[0-9]{1,${SCALE_MAX}})?$`);
 
 export const AmountSchema = z
@@ -47,7 +47,8 @@ export const AmountSchema = z
   .regex(
     DECIMAL_PATTERN,
     `amount must be a positive decimal string such as "100.00" with at most ${AMOUNT_INTEGER_DIGITS_MAX} whole digits`,
-  );
+  )
+  .refine((v) => /[1-9]/.test(v), 'amount must be greater than zero');
 
 /** A signed decimal string, used for balances which may be negative on EXTERNAL and SYSTEM accounts. */
 export const SignedAmountSchema = z.string().regex(/^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a decimal string');
@@ -104,6 +105,7 @@ export function formatMinorUnits(minor: bigint, scale: number): string {
  */
 export function formatDecimal(value: string, scale: number): string {
   const d = new Decimal(value);
+  if (!d.isFinite()) throw new Error(`${value} is not a finite amount`);
   if (d.decimalPlaces() > scale) {
     throw new Error(`${value} has more than ${scale} significant decimals`);
   }

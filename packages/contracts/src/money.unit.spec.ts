@@ -268,3 +268,13 @@ describe('AmountSchema', () => {
     expect(AmountSchema.safeParse(100).success).toBe(false);
   });
 });
+
+describe('zero and non-finite values', () => {
+  it.each(['0', '0.00', '0.000000'])('AmountSchema refuses the zero amount "%s"', (amount) => {
+    expect(AmountSchema.safeParse(amount).success).toBe(false);
+  });
+
+  it.each(['NaN', 'Infinity', '-Infinity'])('formatDecimal refuses "%s"', (value) => {
+    expect(() => formatDecimal(value, 2)).toThrow(/finite/);
+  });
+});

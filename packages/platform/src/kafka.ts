@@ -3,6 +3,7 @@ import type { Envelope } from '@billing/contracts/envelope';
 import { TOPICS, topicName, type TopicId } from '@billing/contracts/topics';
 import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { delay } from './wait';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -107,6 +108,29 @@ export async function ensureTopics(admin: Admin, prefix: string, ids: readonly T
       configEntries: Object.entries(TOPICS[id].config).map(([name, value]) => ({ name, value })),
     })),
   });
+  await waitForPartitionLeaders(admin, missing.map((id) => topicName(id, prefix)));
+}
+
+/**
+ * CreateTopics returns before every broker's metadata cache knows the new partitions; a client that
+ * subscribes or produces in that window gets UNKNOWN_TOPIC_OR_PARTITION. Wait (bounded) until the
+ * metadata shows a leader for every partition.
+ */
+async function waitForPartitionLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready && metadata.length === topics.length) return;
+    } catch {
+      // Not known yet: try again until the deadline.
+    }
+    if (Date.now() > deadline) throw new Error(`topics without partition leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    await delay(100);
+  }
 }
 
 export function allTopicIds(): TopicId[] {

@@ -14,7 +14,10 @@ import type { Worker } from '@billing/platform/worker';
 import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin } from '../test/builders';
+import { asConsumed, fixturesConsumedBy } from '@billing/testing/contract';
 import { loadConfig } from './config';
+import { handleAccountCommands } from './open-account/open-account.handler';
+import { handleLedgerCommands } from './post-entry/post-entry.handler';
 import { createLedgerWorker } from './runtime';
 
 const env = testEnv();
@@ -146,6 +149,12 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
     const dead = await waitFor('a dead letter', () => probe.messages.find((m) => m.topic === topicName('deadLetter', prefix)));
     expect(dead.headers['dlq-error-code']).toBe('MESSAGE.UNPARSEABLE');
     expect(dead.value).toBe('{"not":"an envelope"}');
+  });
+
+  it.each(fixturesConsumedBy('account-ledger'))('handles the $type fixture from $topic (consumer contract)', async ({ topic, message }) => {
+    const deps = { knex: runtime.knex, hlc, nowMs: Date.now, topicPrefix: prefix };
+    const batch = [asConsumed(message)] as never[];
+    await expect(topic === 'accountCommands' ? handleAccountCommands(deps, batch) : handleLedgerCommands(deps, batch)).resolves.toBeUndefined();
   });
 
   it('reports ready once its consumers joined', async () => {
