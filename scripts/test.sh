@@ -3,8 +3,21 @@
 # npm test: the whole suite. Sets up like `npm start` (Node 24, dependencies, build, broker, database),
 # then type-checks, lints, and runs the unit, integration and end-to-end tiers. Integration and
 # end-to-end tests create their own databases and topic prefixes, so they never touch a running
-# system's data.
+# system's data. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 pnpm exec turbo run typecheck lint --output-logs=errors-only
-pnpm exec vitest run "$@"
+pnpm exec tsc -p tsconfig.json
+
+report=".local/vitest-report.json"
+mkdir -p .local
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+
+# One closing line in the plain "N passed, N failed" form, read by CI whatever the runner.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' "$report" || true
+exit "$status"

@@ -8,7 +8,7 @@ import type { ReadinessCheck } from '@billing/platform/health';
 import { createKafka, createProducer, kafkaReachable, toOutgoing, sendAll } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { ClientKafka } from '@nestjs/microservices';
-import type { Admin, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
@@ -53,7 +53,7 @@ export class GatewayMessaging {
         maxWaitTimeInMs: 50,
         allowAutoTopicCreation: false,
       },
-      producer: { allowAutoTopicCreation: false },
+      producer: { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
       subscribe: { fromBeginning: false },
     });
     this.queryClient.subscribeToResponseOf(this.queryTopic);

@@ -1,6 +1,7 @@
 import { topicName } from '@billing/contracts/topics';
 import type { Knex } from '@billing/platform/db';
 import { ServerKafka } from '@nestjs/microservices';
+import { Partitioners } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
 import { answerQuery } from './answer-query';
 
@@ -19,7 +20,7 @@ export function createQueryServer(config: ProjectionConfig, knex: Knex): ServerK
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
     },
-    producer: { allowAutoTopicCreation: false, idempotent: false },
+    producer: { allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner },
     subscribe: { fromBeginning: false },
     run: { autoCommit: true },
   });
