@@ -3,7 +3,7 @@ import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { sendAll, type OutgoingMessage } from './kafka';
+import { groupName, sendAll, type OutgoingMessage } from './kafka';
 import { backoffMs, delay } from './wait';
 
 export interface ConsumedMessage<T extends MessageTopicId> {
@@ -50,14 +50,16 @@ export class BatchConsumer<T extends MessageTopicId> {
   private readonly deadLetterTopic: string;
   private readonly attemptsMax: number;
   private readonly log: Logger;
+  private readonly groupId: string;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.topic = topicName(options.topic, options.topicPrefix);
     this.deadLetterTopic = topicName('deadLetter', options.topicPrefix);
     this.attemptsMax = options.messageAttemptsMax ?? 3;
-    this.log = options.logger.child({ component: 'consumer', topic: this.topic, groupId: options.groupId });
+    this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
+    this.groupId = groupName(options.topicPrefix, options.groupId);
     this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.floor(options.sessionTimeoutMs / 4),
       rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 20000),
@@ -175,7 +177,7 @@ export class BatchConsumer<T extends MessageTopicId> {
         'dlq-original-topic': topic,
         'dlq-original-partition': String(partition),
         'dlq-original-offset': m.offset,
-        'dlq-consumer-group': this.options.groupId,
+        'dlq-consumer-group': this.groupId,
       },
     };
   }

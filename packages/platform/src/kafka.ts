@@ -62,6 +62,14 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
+/**
+ * Consumer groups are namespaced by the same prefix as topics, so two deployments (or a test run and a
+ * local system) sharing one broker never join each other's groups.
+ */
+export function groupName(prefix: string, group: string): string {
+  return `${prefix}${group}`;
+}
+
 /** Kafka headers for an envelope: the type for routing without parsing, and W3C trace context. */
 export function envelopeHeaders(envelope: Envelope): Record<string, string> {
   const headers: Record<string, string> = {
@@ -98,8 +106,10 @@ export async function ensureTopics(admin: Admin, prefix: string, ids: readonly T
   const existing = new Set(await admin.listTopics());
   const missing = ids.filter((id) => !existing.has(topicName(id, prefix)));
   if (missing.length === 0) return;
+  // kafkajs's own waitForLeaders gives up on UNKNOWN_TOPIC_OR_PARTITION, which a freshly started broker
+  // answers for a moment after creating a topic; waitForPartitionLeaders below tolerates it.
   await admin.createTopics({
-    waitForLeaders: true,
+    waitForLeaders: false,
     timeout: 30000,
     topics: missing.map((id) => ({
       topic: topicName(id, prefix),

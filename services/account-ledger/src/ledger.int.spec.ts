@@ -46,7 +46,6 @@ beforeAll(async () => {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
-    LEDGER_CONSUMER_GROUP: `${prefix}ledger`,
   });
   runtime = createLedgerWorker(config, createLogger('account-ledger', 'warn'));
   await runtime.start();

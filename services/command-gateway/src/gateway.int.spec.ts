@@ -30,7 +30,6 @@ beforeAll(async () => {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
-    GATEWAY_CONSUMER_GROUP: `${prefix}gateway`,
     QUERY_TIMEOUT_MS: '500',
     ACCOUNT_CONFIRM_WAIT_MS: '10000',
     API_KEYS: JSON.stringify([

@@ -51,7 +51,6 @@ beforeAll(async () => {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
-    PROJECTION_CONSUMER_GROUP: `${prefix}projection`,
     PORT: '0',
   });
   const logger = createLogger('projection-query', 'warn');

@@ -5,7 +5,7 @@ import { QueryReplySchemas, type QueryReply, type QueryRequest } from '@billing/
 import { topicName, type TopicId } from '@billing/contracts/topics';
 import { BatchConsumer } from '@billing/platform/consumer';
 import type { ReadinessCheck } from '@billing/platform/health';
-import { createKafka, createProducer, kafkaReachable, toOutgoing, sendAll } from '@billing/platform/kafka';
+import { createKafka, createProducer, groupName, kafkaReachable, toOutgoing, sendAll } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { ClientKafka } from '@nestjs/microservices';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
@@ -47,7 +47,7 @@ export class GatewayMessaging {
     this.queryClient = new ClientKafka({
       client: { clientId: `command-gateway-${config.INSTANCE_ID}`, brokers: config.KAFKA_BROKERS },
       consumer: {
-        groupId: `${config.GATEWAY_CONSUMER_GROUP}.replies`,
+        groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.GATEWAY_CONSUMER_GROUP}.replies`),
         sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
         maxWaitTimeInMs: 50,

@@ -1,5 +1,6 @@
 import { topicName } from '@billing/contracts/topics';
 import type { Knex } from '@billing/platform/db';
+import { groupName } from '@billing/platform/kafka';
 import { ServerKafka } from '@nestjs/microservices';
 import { Partitioners } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
@@ -14,7 +15,7 @@ export function createQueryServer(config: ProjectionConfig, knex: Knex): ServerK
   const server = new ServerKafka({
     client: { clientId: 'projection-query', brokers: config.KAFKA_BROKERS },
     consumer: {
-      groupId: `${config.PROJECTION_CONSUMER_GROUP}.queries`,
+      groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.PROJECTION_CONSUMER_GROUP}.queries`),
       sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
       maxWaitTimeInMs: 50,
