@@ -7,6 +7,7 @@ import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
+  TransactionRequestRejected,
 } from './messages/transactions';
 import { TOPICS } from './topics';
 import { uuidv7 } from './uuid';
@@ -17,7 +18,7 @@ export const TOPIC_MESSAGES = {
   transactionCommands: [RequestTopUp],
   ledgerCommands: [PostEntry],
   ledgerEvents: [AccountOpened, EntryPosted, CommandRejected],
-  transactionEvents: [TransactionAccepted, TransactionCompleted, TransactionFailed],
+  transactionEvents: [TransactionAccepted, TransactionCompleted, TransactionFailed, TransactionRequestRejected],
 } as const;
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;

@@ -7,6 +7,7 @@ import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
+  TransactionRequestRejected,
   type TransactionSummary,
 } from './messages/transactions';
 import type { QueryRequest } from './messages/queries';
@@ -160,6 +161,16 @@ export const fixtures = {
       ...summary,
       status: 'failed',
       reason: { code: 'ACCOUNT.NOT_FOUND', detail: 'account does not exist' },
+    },
+    meta(),
+  ),
+  TransactionRequestRejected: createMessage(
+    TransactionRequestRejected,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestHash: 'b'.repeat(64),
+      code: 'IDEMPOTENCY.KEY_REUSED',
+      detail: 'the idempotency key was used for a different request',
     },
     meta(),
   ),

@@ -64,7 +64,7 @@ export const TOPICS = {
     key: 'transactionId',
     producers: ['saga-orchestrator'],
     consumers: ['projection-query', 'command-gateway'],
-    messageTypes: ['TransactionAccepted', 'TransactionCompleted', 'TransactionFailed'],
+    messageTypes: ['TransactionAccepted', 'TransactionCompleted', 'TransactionFailed', 'TransactionRequestRejected'],
     config: RETAIN_FOREVER,
   },
   queries: {

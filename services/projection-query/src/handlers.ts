@@ -36,6 +36,8 @@ export async function handleTransactionEvents(knex: Knex, batch: ConsumedMessage
     for (const item of batch) {
       const event = item.message;
       if (!(await claimInbox(trx, { messageId: event.messageId, type: event.type, ...item }))) continue;
+      // A refused request names a transaction but must not change what the transaction is.
+      if (event.type === 'TransactionRequestRejected') continue;
       await projectTransaction(trx, event.data, event.hlc);
     }
   });

@@ -37,7 +37,6 @@ beforeAll(async () => {
     KAFKA_BROKERS: env.kafkaBrokers.join(','),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
-    SAGA_CONSUMER_GROUP: `${prefix}saga`,
   });
   worker = createSagaWorker(config, createLogger('saga-orchestrator', 'warn'));
   await worker.start();
@@ -109,6 +108,17 @@ describe('saga-orchestrator against real Kafka and PostgreSQL', () => {
     expect(probe.parsed<{ data: { transactionId: string } }>(topic('ledgerCommands')).filter((m) => m.data.transactionId === transactionId)).toHaveLength(1);
     const saga = await worker.knex('sagas').where({ transaction_id: transactionId }).first();
     expect(saga).toMatchObject({ status: 'completed', version: 2 });
+
+    // The same key (same transaction id) with other terms: refused, and the transaction stays as it was.
+    const reused = createMessage(RequestTopUp, { ...request.data, amount: '99.00', requestHash: 'd'.repeat(64) }, meta());
+    await producer.send({ topic: topic('transactionCommands'), messages: [{ key: transactionId, value: JSON.stringify(reused) }] });
+    const refusal = await waitFor('TransactionRequestRejected', () =>
+      probe.parsed<{ type: string; data: { transactionId: string; code: string } }>(topic('transactionEvents')).find(
+        (e) => e.type === 'TransactionRequestRejected' && e.data.transactionId === transactionId,
+      ),
+    );
+    expect(refusal.data.code).toBe('IDEMPOTENCY.KEY_REUSED');
+    expect(await worker.knex('sagas').where({ transaction_id: transactionId }).first()).toMatchObject({ status: 'completed', version: 2 });
   });
 
   it.each(fixturesConsumedBy('saga-orchestrator'))('handles the $type fixture from $topic (consumer contract)', async ({ topic: t, message }) => {

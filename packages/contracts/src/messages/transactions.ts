@@ -60,3 +60,19 @@ export const TransactionFailed = defineMessage('TransactionFailed', 1, Transacti
 export type TransactionAcceptedMessage = MessageOf<typeof TransactionAccepted>;
 export type TransactionCompletedMessage = MessageOf<typeof TransactionCompleted>;
 export type TransactionFailedMessage = MessageOf<typeof TransactionFailed>;
+
+/**
+ * A request that reused a transaction's idempotency key with different terms. It names the transaction
+ * but does not change it: read models ignore it; the gateway answers the waiting caller with 409.
+ */
+export const TransactionRequestRejected = defineMessage(
+  'TransactionRequestRejected',
+  1,
+  z.strictObject({
+    transactionId: UuidSchema,
+    requestHash: RequestHashSchema,
+    code: z.enum(ERROR_CODES),
+    detail: z.string().max(1000),
+  }),
+);
+export type TransactionRequestRejectedMessage = MessageOf<typeof TransactionRequestRejected>;

@@ -68,6 +68,7 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionAccepted':
     case 'TransactionCompleted':
     case 'TransactionFailed':
+    case 'TransactionRequestRejected':
       return [event.data.transactionId];
     default: {
       const unreachable: never = event;

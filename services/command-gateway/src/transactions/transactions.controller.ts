@@ -61,7 +61,7 @@ export class TransactionsController {
       },
       this.messaging.meta(actor),
     );
-    const outcome = this.waitForFinal(transactionId, waitMs);
+    const outcome = this.waitForFinal(transactionId, waitMs, command.data.requestHash);
     try {
       await this.messaging.emit('transactionCommands', transactionId, command);
     } catch (err) {
@@ -69,6 +69,9 @@ export class TransactionsController {
       throw err;
     }
     const final = await outcome.promise;
+    if (final === 'key-reused') {
+      throw new ProblemError(409, 'IDEMPOTENCY.KEY_REUSED', 'this idempotency key was used for a different request');
+    }
     return this.answer(reply, final ?? { transactionId, status: 'pending' as const }, waitMs);
   }
 
@@ -85,10 +88,18 @@ export class TransactionsController {
     return view;
   }
 
-  private waitForFinal(transactionId: string, waitMs: number) {
-    return this.messaging.outcomes.wait(
+  /**
+   * Waits for the transaction's final state, or for the orchestrator's refusal of this very request (the
+   * key was taken by a request with other terms that the read side had not shown yet).
+   */
+  private waitForFinal(transactionId: string, waitMs: number, requestHash: string | null = null) {
+    return this.messaging.outcomes.wait<TransactionView | 'key-reused'>(
       transactionId,
-      (event) => (event.type === 'TransactionCompleted' || event.type === 'TransactionFailed' ? event.data : undefined),
+      (event) => {
+        if (event.type === 'TransactionCompleted' || event.type === 'TransactionFailed') return event.data;
+        if (event.type === 'TransactionRequestRejected' && event.data.requestHash === requestHash) return 'key-reused';
+        return undefined;
+      },
       waitMs,
     );
   }
@@ -101,7 +112,8 @@ export class TransactionsController {
       outcome.cancel();
       return again;
     }
-    return (await outcome.promise) ?? current;
+    const final = await outcome.promise;
+    return final === null || final === 'key-reused' ? current : final;
   }
 
   private async findTransaction(transactionId: string): Promise<TransactionView | null> {

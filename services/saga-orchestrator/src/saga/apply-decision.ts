@@ -2,7 +2,12 @@ import { createMessage, type MessageMeta } from '@billing/contracts/catalog';
 import type { Envelope } from '@billing/contracts/envelope';
 import type { HybridLogicalClock } from '@billing/contracts/hlc';
 import { PostEntry } from '@billing/contracts/messages/ledger';
-import { TransactionAccepted, TransactionCompleted, TransactionFailed } from '@billing/contracts/messages/transactions';
+import {
+  TransactionAccepted,
+  TransactionCompleted,
+  TransactionFailed,
+  TransactionRequestRejected,
+} from '@billing/contracts/messages/transactions';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import type { Knex } from '@billing/platform/db';
@@ -35,7 +40,10 @@ export async function applyWorkflowStep(
   const record = await loadSaga(trx, transactionId);
   const nowMs = deps.nowMs();
   const decision = decideTopUp(input, record.state, () => uuidv7(nowMs));
-  await saveSaga(trx, transactionId, record, decision.state, new Date(nowMs).toISOString());
+  // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
+  if (decision.state !== record.state) {
+    await saveSaga(trx, transactionId, record, decision.state, new Date(nowMs).toISOString());
+  }
   deps.hlc.observe(cause.hlc);
   const outgoing = decision.actions.flatMap((action) => toOutbox(deps, action, cause, nowMs, transactionId));
   await appendToOutbox(trx, outgoing);
@@ -69,6 +77,18 @@ function toOutbox(
           topic: topicName('transactionEvents', deps.topicPrefix),
           key: action.summary.transactionId,
           envelope: createMessage(EVENTS[action.event], action.summary, meta()),
+        },
+      ];
+    case 'refuse-request':
+      return [
+        {
+          topic: topicName('transactionEvents', deps.topicPrefix),
+          key: action.transactionId,
+          envelope: createMessage(
+            TransactionRequestRejected,
+            { transactionId: action.transactionId, requestHash: action.requestHash, code: action.code, detail: action.detail },
+            meta(),
+          ),
         },
       ];
     case 'complete':

@@ -38,6 +38,7 @@ export type LedgerCommandData = PostEntryMessage['data'];
 export type WorkflowAction =
   | { kind: 'send'; key: string; command: LedgerCommandData; actor: Actor }
   | { kind: 'publish'; event: 'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed'; summary: TransactionSummary }
+  | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
   | { kind: 'complete' }
   | { kind: 'ignore'; reason: string };
 
@@ -70,9 +71,21 @@ export function decideTopUp(input: TopUpInput, state: TopUpState, newId: () => s
 function onRequested(input: Extract<TopUpInput, { kind: 'requested' }>, state: TopUpState, newId: () => string): Decision {
   const { request } = input;
   if (state.status !== 'absent') {
-    // The transaction id derives from (actor, idempotency key): seeing it again is a retry of the client.
-    const reason = state.requestHash === request.requestHash ? 'duplicate request' : 'IDEMPOTENCY.KEY_REUSED';
-    return { state, actions: [{ kind: 'ignore', reason }] };
+    // The transaction id derives from (actor, idempotency key): seeing it again is a retry of the client,
+    // unless the terms differ, which is a reused key and is refused without touching the transaction.
+    if (state.requestHash === request.requestHash) return { state, actions: [{ kind: 'ignore', reason: 'duplicate request' }] };
+    return {
+      state,
+      actions: [
+        {
+          kind: 'refuse-request',
+          transactionId: request.transactionId,
+          requestHash: request.requestHash,
+          code: 'IDEMPOTENCY.KEY_REUSED',
+          detail: 'this idempotency key was used for a different request',
+        },
+      ],
+    };
   }
   const summary: TransactionSummary = {
     transactionId: request.transactionId,

@@ -63,13 +63,17 @@ describe('top-up workflow', () => {
     expect(actions).toEqual([{ kind: 'ignore', reason: 'duplicate request' }]);
   });
 
-  it('ignores a reused key with another body and names the conflict', () => {
-    const { actions } = decideTopUp(
+  it('refuses a reused key with another body without changing the transaction', () => {
+    const before = requested();
+    const { state, actions } = decideTopUp(
       { kind: 'requested', request: aTopUpRequest({ requestHash: 'b'.repeat(64) }), actor, at: AT },
-      requested(),
+      before,
       newId,
     );
-    expect(actions).toEqual([{ kind: 'ignore', reason: 'IDEMPOTENCY.KEY_REUSED' }]);
+    expect(state).toBe(before);
+    expect(actions).toEqual([
+      expect.objectContaining({ kind: 'refuse-request', requestHash: 'b'.repeat(64), code: 'IDEMPOTENCY.KEY_REUSED' }),
+    ]);
   });
 
   it('ignores an outcome for a command it did not send, and a second outcome after completion', () => {
