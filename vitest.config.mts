@@ -11,14 +11,24 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.unit.spec.ts', 'services/*/src/**/*.unit.spec.ts', 'packages/*/test/**/*.unit.spec.ts', 'services/*/test/**/*.unit.spec.ts'],
+          include: [
+            'packages/*/src/**/*.unit.spec.ts',
+            'services/*/src/**/*.unit.spec.ts',
+            'packages/*/test/**/*.unit.spec.ts',
+            'services/*/test/**/*.unit.spec.ts',
+          ],
           environment: 'node',
         },
       },
       {
         test: {
           name: 'int',
-          include: ['packages/*/src/**/*.int.spec.ts', 'services/*/src/**/*.int.spec.ts', 'packages/*/test/**/*.int.spec.ts', 'services/*/test/**/*.int.spec.ts'],
+          include: [
+            'packages/*/src/**/*.int.spec.ts',
+            'services/*/src/**/*.int.spec.ts',
+            'packages/*/test/**/*.int.spec.ts',
+            'services/*/test/**/*.int.spec.ts',
+          ],
           environment: 'node',
           globalSetup: ['./packages/testing/src/global-setup.ts'],
           testTimeout: 120_000,

@@ -5,5 +5,6 @@
 # the broker keeps running for the next start (stop it with `bash infra/local/kafka.sh stop`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+ensure_local_infra
 echo "starting the services: gateway on http://localhost:3000 (API docs: README.md)"
 exec node --enable-source-maps infra/local/dist/start.js

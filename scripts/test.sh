@@ -6,6 +6,14 @@
 # system's data. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+# With nothing configured and a Docker engine at hand, the tests' global set-up starts Kafka and
+# PostgreSQL with testcontainers; otherwise the local broker and database are used.
+if [ -z "${KAFKA_BROKERS:-}${DATABASE_URL:-}" ] && docker_engine_available; then
+  echo "test infrastructure: testcontainers"
+else
+  ensure_local_infra
+fi
+pnpm exec prettier --check . --log-level warn
 pnpm exec turbo run typecheck lint --output-logs=errors-only
 pnpm exec tsc -p tsconfig.json
 

@@ -23,7 +23,12 @@ export async function startSystem(label: string): Promise<RunningSystem> {
   const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topicPrefix = `e2e-${label}-${run}.`;
   const databaseSuffix = `_e2e_${run}`;
-  const urls = await provision({ kafkaBrokers: env.kafkaBrokers, databaseServerUrl: env.databaseUrl, topicPrefix, databaseSuffix });
+  const urls = await provision({
+    kafkaBrokers: env.kafkaBrokers,
+    databaseServerUrl: env.databaseUrl,
+    topicPrefix,
+    databaseSuffix,
+  });
   const basePort = 20000 + Math.floor(Math.random() * 20000);
   const ports: Record<string, number> = {};
   const logs: string[] = [];
@@ -42,7 +47,11 @@ export async function startSystem(label: string): Promise<RunningSystem> {
         },
       };
     }),
-    { color: false, baseEnv: { PATH: process.env.PATH ?? '' }, onLine: (name, line) => logs.push(`${name} | ${line}`) },
+    {
+      color: false,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      onLine: (name, line) => logs.push(`${name} | ${line}`),
+    },
   );
   const stop = async () => {
     await supervisor.stop();
@@ -50,10 +59,14 @@ export async function startSystem(label: string): Promise<RunningSystem> {
   };
   try {
     for (const [name, port] of Object.entries(ports)) {
-      await waitFor(`${name} ready`, async () => {
-        const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
-        return res?.status === 200 ? true : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await waitFor(
+        `${name} ready`,
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+          return res?.status === 200 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
     }
   } catch (err) {
     await stop();

@@ -12,11 +12,20 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
 
 async function openAccount(type: string, ownerId: string, currency = 'USD') {
-  const res = await call('POST', '/api/v1/accounts', { ownerId, ownerType: type === 'USER' ? 'user' : 'bank', currency, type });
+  const res = await call('POST', '/api/v1/accounts', {
+    ownerId,
+    ownerType: type === 'USER' ? 'user' : 'bank',
+    currency,
+    type,
+  });
   expect(res.status).toBe(201);
   return res.body.id as string;
 }
@@ -40,14 +49,26 @@ describe('a top-up through the gateway, with four services as separate processes
       const res = await call('GET', `/api/v1/accounts/${user}`);
       return res.status === 200 ? res.body : undefined;
     });
-    expect(account).toMatchObject({ id: user, type: 'USER', currency: 'USD', balance: '0.00', status: 'active' });
+    expect(account).toMatchObject({
+      id: user,
+      type: 'USER',
+      currency: 'USD',
+      balance: '0.00',
+      status: 'active',
+    });
   });
 
   it('completes a top-up of 100.00 and shows balances 100.00 and -100.00', async () => {
     const res = await call(
       'POST',
       '/api/v1/transactions/topup',
-      { idempotencyKey: 'e2e-topup-0001', sourceAccountId: external, destinationAccountId: user, amount: '100.00', currency: 'USD' },
+      {
+        idempotencyKey: 'e2e-topup-0001',
+        sourceAccountId: external,
+        destinationAccountId: user,
+        amount: '100.00',
+        currency: 'USD',
+      },
       { prefer: 'wait=20' },
     );
     expect(res.status).toBe(200);
@@ -61,7 +82,10 @@ describe('a top-up through the gateway, with four services as separate processes
     expect(tx.transactionId).toBe(res.body.transactionId);
 
     const balances = await waitFor('balances projected', async () => {
-      const [u, e] = await Promise.all([call('GET', `/api/v1/accounts/${user}/balance`), call('GET', `/api/v1/accounts/${external}/balance`)]);
+      const [u, e] = await Promise.all([
+        call('GET', `/api/v1/accounts/${user}/balance`),
+        call('GET', `/api/v1/accounts/${external}/balance`),
+      ]);
       return u.body.balance === '100.00' ? [u.body, e.body] : undefined;
     });
     expect(balances).toEqual([
@@ -72,14 +96,24 @@ describe('a top-up through the gateway, with four services as separate processes
 
   it('answers a replay of the same key with the same transaction, and a different body with 409', async () => {
     const body = { sourceAccountId: external, destinationAccountId: user, amount: '5.00', currency: 'USD' };
-    const first = await call('POST', '/api/v1/transactions/topup', body, { 'idempotency-key': 'e2e-topup-0002', prefer: 'wait=20' });
+    const first = await call('POST', '/api/v1/transactions/topup', body, {
+      'idempotency-key': 'e2e-topup-0002',
+      prefer: 'wait=20',
+    });
     expect(first.body.status).toBe('completed');
     const again = await waitFor('replay answered from the read side', async () => {
-      const r = await call('POST', '/api/v1/transactions/topup', body, { 'idempotency-key': 'e2e-topup-0002' });
+      const r = await call('POST', '/api/v1/transactions/topup', body, {
+        'idempotency-key': 'e2e-topup-0002',
+      });
       return r.status === 200 ? r : undefined;
     });
     expect(again.body.transactionId).toBe(first.body.transactionId);
-    const conflict = await call('POST', '/api/v1/transactions/topup', { ...body, amount: '6.00' }, { 'idempotency-key': 'e2e-topup-0002' });
+    const conflict = await call(
+      'POST',
+      '/api/v1/transactions/topup',
+      { ...body, amount: '6.00' },
+      { 'idempotency-key': 'e2e-topup-0002' },
+    );
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
     const balance = await call('GET', `/api/v1/accounts/${user}/balance`);
@@ -136,7 +170,9 @@ describe('a top-up through the gateway, with four services as separate processes
     });
 
     it('a body that is not JSON -> 415', async () => {
-      const res = await call('POST', '/api/v1/transactions/topup', 'amount=1', { 'content-type': 'text/plain' });
+      const res = await call('POST', '/api/v1/transactions/topup', 'amount=1', {
+        'content-type': 'text/plain',
+      });
       expect(res.status).toBe(415);
       expect(res.body.code).toBe('REQUEST.UNSUPPORTED_MEDIA_TYPE');
     });
@@ -149,7 +185,9 @@ describe('a top-up through the gateway, with four services as separate processes
 
     it('a top-up funded from a USER account -> 422 ACCOUNT.TYPE_NOT_ALLOWED', async () => {
       const other = await openAccount('USER', 'user_456');
-      await waitFor('account projected', async () => ((await call('GET', `/api/v1/accounts/${other}`)).status === 200 ? true : undefined));
+      await waitFor('account projected', async () =>
+        (await call('GET', `/api/v1/accounts/${other}`)).status === 200 ? true : undefined,
+      );
       const res = await call('POST', '/api/v1/transactions/topup', topup({ sourceAccountId: other }));
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('ACCOUNT.TYPE_NOT_ALLOWED');

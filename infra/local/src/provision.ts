@@ -24,7 +24,10 @@ export async function provision(options: ProvisionOptions): Promise<Record<strin
     await ensureDatabase(url);
     urls[service.name] = url;
   }
-  const kafka = createKafka({ brokers: options.kafkaBrokers, clientId: 'provisioning', topicPrefix: options.topicPrefix }, pino({ level: 'warn' }));
+  const kafka = createKafka(
+    { brokers: options.kafkaBrokers, clientId: 'provisioning', topicPrefix: options.topicPrefix },
+    pino({ level: 'warn' }),
+  );
   const admin = kafka.admin();
   await admin.connect();
   try {

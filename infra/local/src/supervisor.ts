@@ -37,7 +37,9 @@ export function superviseServices(
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         children.set(service.name, child);
-        const prefix = options.color ? `${COLORS[i % COLORS.length]}${service.name.padEnd(width)}${RESET} | ` : `${service.name.padEnd(width)} | `;
+        const prefix = options.color
+          ? `${COLORS[i % COLORS.length]}${service.name.padEnd(width)}${RESET} | `
+          : `${service.name.padEnd(width)} | `;
         for (const stream of [child.stdout, child.stderr]) {
           createInterface({ input: stream }).on('line', (line) => {
             if (options.onLine) options.onLine(service.name, line);

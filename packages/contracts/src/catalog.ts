@@ -18,7 +18,12 @@ export const TOPIC_MESSAGES = {
   transactionCommands: [RequestTopUp],
   ledgerCommands: [PostEntry],
   ledgerEvents: [AccountOpened, EntryPosted, CommandRejected],
-  transactionEvents: [TransactionAccepted, TransactionCompleted, TransactionFailed, TransactionRequestRejected],
+  transactionEvents: [
+    TransactionAccepted,
+    TransactionCompleted,
+    TransactionFailed,
+    TransactionRequestRejected,
+  ],
 } as const;
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;
@@ -29,7 +34,11 @@ type ParsedOf<D> = D extends MessageDefinition<string, z.ZodType> ? z.output<D['
 /** The parsed message union of one topic, discriminated by `type`. */
 export type TopicMessage<T extends MessageTopicId> = ParsedOf<DefinitionsOf<T>>;
 
-export type ParseFailure = { ok: false; code: 'MESSAGE.UNPARSEABLE' | 'MESSAGE.UNKNOWN_TYPE'; detail: string };
+export type ParseFailure = {
+  ok: false;
+  code: 'MESSAGE.UNPARSEABLE' | 'MESSAGE.UNKNOWN_TYPE';
+  detail: string;
+};
 export type ParseResult<T> = { ok: true; message: T } | ParseFailure;
 
 function describe(error: z.ZodError): string {

@@ -332,6 +332,9 @@ describe('topicName', () => {
 describe('message versions', () => {
   it('refuses a message whose version is not the one its type declares', () => {
     const raw = JSON.stringify({ ...fixtures.OpenAccount, version: 99 });
-    expect(parseTopicMessage('accountCommands', raw)).toMatchObject({ ok: false, code: 'MESSAGE.UNPARSEABLE' });
+    expect(parseTopicMessage('accountCommands', raw)).toMatchObject({
+      ok: false,
+      code: 'MESSAGE.UNPARSEABLE',
+    });
   });
 });

@@ -22,7 +22,11 @@ export const envelopeFields = {
 };
 
 /** The shape shared by every message, before its `type` says what `data` holds. */
-export const EnvelopeHeaderSchema = z.object({ ...envelopeFields, type: z.string().min(1), data: z.unknown() });
+export const EnvelopeHeaderSchema = z.object({
+  ...envelopeFields,
+  type: z.string().min(1),
+  data: z.unknown(),
+});
 export type EnvelopeHeader = z.infer<typeof EnvelopeHeaderSchema>;
 
 export interface MessageDefinition<TType extends string, TData extends z.ZodType> {
@@ -30,7 +34,11 @@ export interface MessageDefinition<TType extends string, TData extends z.ZodType
   version: number;
   data: TData;
   schema: z.ZodObject<
-    Omit<typeof envelopeFields, 'version'> & { type: z.ZodLiteral<TType>; version: z.ZodLiteral<number>; data: TData }
+    Omit<typeof envelopeFields, 'version'> & {
+      type: z.ZodLiteral<TType>;
+      version: z.ZodLiteral<number>;
+      data: TData;
+    }
   >;
 }
 

@@ -40,7 +40,9 @@ export const CurrencyCodeSchema = z
   .regex(/^[A-Z][A-Z0-9]{2,9}$/, 'currency must be 3-10 upper-case letters or digits, e.g. "USD"');
 
 /** A decimal of zero or more in plain notation: no sign, no exponent, no leading zeros, no trailing dot. */
-const DECIMAL_PATTERN = new RegExp(`^(0|[1-9][0-9]{0,${AMOUNT_INTEGER_DIGITS_MAX - 1}})(\\.[0-9]{1,${SCALE_MAX}})?$`);
+const DECIMAL_PATTERN = new RegExp(
+  `^(0|[1-9][0-9]{0,${AMOUNT_INTEGER_DIGITS_MAX - 1}})(\\.[0-9]{1,${SCALE_MAX}})?$`,
+);
 
 export const AmountSchema = z
   .string()
@@ -51,11 +53,12 @@ export const AmountSchema = z
   .refine((v) => /[1-9]/.test(v), 'amount must be greater than zero');
 
 /** A signed decimal string, used for balances which may be negative on EXTERNAL and SYSTEM accounts. */
-export const SignedAmountSchema = z.string().regex(/^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a decimal string');
+export const SignedAmountSchema = z
+  .string()
+  .regex(/^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a decimal string');
 
 export type MoneyError =
-  | { code: 'AMOUNT.INVALID'; detail: string }
-  | { code: 'CURRENCY.UNKNOWN'; detail: string };
+  { code: 'AMOUNT.INVALID'; detail: string } | { code: 'CURRENCY.UNKNOWN'; detail: string };
 
 export type MoneyResult = { ok: true; minor: bigint; scale: number } | ({ ok: false } & MoneyError);
 

@@ -64,7 +64,12 @@ export const TOPICS = {
     key: 'transactionId',
     producers: ['saga-orchestrator'],
     consumers: ['projection-query', 'command-gateway'],
-    messageTypes: ['TransactionAccepted', 'TransactionCompleted', 'TransactionFailed', 'TransactionRequestRejected'],
+    messageTypes: [
+      'TransactionAccepted',
+      'TransactionCompleted',
+      'TransactionFailed',
+      'TransactionRequestRejected',
+    ],
     config: RETAIN_FOREVER,
   },
   queries: {

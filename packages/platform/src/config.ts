@@ -17,7 +17,12 @@ export const kafkaEnv = {
   KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:9092')
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    ),
   KAFKA_TOPIC_PREFIX: z
     .string()
     .regex(/^[a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash or underscore')

@@ -113,9 +113,18 @@ export class BatchConsumer<T extends MessageTopicId> {
     for (const m of raw) {
       const result = parseTopicMessage(this.options.topic, m.value);
       if (result.ok) {
-        parsed.push({ message: result.message, topic, partition, offset: m.offset, key: m.key?.toString() ?? null });
+        parsed.push({
+          message: result.message,
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key?.toString() ?? null,
+        });
       } else {
-        this.log.warn({ partition, offset: m.offset, code: result.code, detail: result.detail }, 'dead-lettering');
+        this.log.warn(
+          { partition, offset: m.offset, code: result.code, detail: result.detail },
+          'dead-lettering',
+        );
         dead.push(this.deadLetter(topic, partition, m, result.code, result.detail));
       }
     }
@@ -161,7 +170,13 @@ export class BatchConsumer<T extends MessageTopicId> {
     }
   }
 
-  private deadLetter(topic: string, partition: number, m: KafkaMessage, code: ErrorCode, detail: string): OutgoingMessage {
+  private deadLetter(
+    topic: string,
+    partition: number,
+    m: KafkaMessage,
+    code: ErrorCode,
+    detail: string,
+  ): OutgoingMessage {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(m.headers ?? {})) {
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
@@ -183,7 +198,17 @@ export class BatchConsumer<T extends MessageTopicId> {
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '40001', '40P01']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+  '40001',
+  '40P01',
+]);
 
 /** Errors worth waiting out rather than dead-lettering: lost connections, serialisation failures, deadlocks. */
 export function isTransient(err: unknown): boolean {
@@ -192,4 +217,3 @@ export function isTransient(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   return /Timeout acquiring a connection|Connection terminated/i.test(message);
 }
-

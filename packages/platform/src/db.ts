@@ -31,7 +31,11 @@ export interface Migration {
  * Migrations are plain objects in code rather than files found on disk, so the same list runs from the
  * compiled service and from the TypeScript sources under test. Names sort in the order they apply.
  */
-export async function migrate(knex: Knex, migrations: Record<string, Migration>, tableName: string): Promise<void> {
+export async function migrate(
+  knex: Knex,
+  migrations: Record<string, Migration>,
+  tableName: string,
+): Promise<void> {
   const names = Object.keys(migrations).sort();
   await knex.migrate.latest({
     tableName,

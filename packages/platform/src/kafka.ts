@@ -102,7 +102,11 @@ export async function sendAll(producer: Producer, messages: readonly OutgoingMes
 }
 
 /** Creates every registry topic that is missing, with its partition count and configuration. */
-export async function ensureTopics(admin: Admin, prefix: string, ids: readonly TopicId[] = allTopicIds()): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  prefix: string,
+  ids: readonly TopicId[] = allTopicIds(),
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = ids.filter((id) => !existing.has(topicName(id, prefix)));
   if (missing.length === 0) return;
@@ -118,7 +122,10 @@ export async function ensureTopics(admin: Admin, prefix: string, ids: readonly T
       configEntries: Object.entries(TOPICS[id].config).map(([name, value]) => ({ name, value })),
     })),
   });
-  await waitForPartitionLeaders(admin, missing.map((id) => topicName(id, prefix)));
+  await waitForPartitionLeaders(
+    admin,
+    missing.map((id) => topicName(id, prefix)),
+  );
 }
 
 /**
@@ -138,7 +145,8 @@ async function waitForPartitionLeaders(admin: Admin, topics: string[], timeoutMs
     } catch {
       // Not known yet: try again until the deadline.
     }
-    if (Date.now() > deadline) throw new Error(`topics without partition leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`topics without partition leaders after ${timeoutMs} ms: ${topics.join(', ')}`);
     await delay(100);
   }
 }

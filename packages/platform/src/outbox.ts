@@ -42,7 +42,10 @@ export interface OutboxMessage {
 }
 
 /** Appends messages inside the caller's transaction and wakes the relay once that transaction commits. */
-export async function appendToOutbox(trx: Knex.Transaction, messages: readonly OutboxMessage[]): Promise<void> {
+export async function appendToOutbox(
+  trx: Knex.Transaction,
+  messages: readonly OutboxMessage[],
+): Promise<void> {
   if (messages.length === 0) return;
   await trx(OUTBOX_TABLE).insert(
     messages.map((m) => {
@@ -128,9 +131,12 @@ export class OutboxRelay {
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    const row = await this.options.knex(OUTBOX_TABLE)
+    const row = await this.options
+      .knex(OUTBOX_TABLE)
       .select(
-        this.options.knex.raw('count(*) filter (where published_at is null and failed_at is null)::int as pending'),
+        this.options.knex.raw(
+          'count(*) filter (where published_at is null and failed_at is null)::int as pending',
+        ),
         this.options.knex.raw('count(*) filter (where failed_at is not null)::int as failed'),
         this.options.knex.raw(
           `extract(epoch from now() - min(created_at) filter (where published_at is null and failed_at is null)) * 1000 as oldest`,
@@ -138,7 +144,11 @@ export class OutboxRelay {
       )
       .first();
     const r = row as { pending: number; failed: number; oldest: string | null };
-    return { pending: r.pending, failed: r.failed, oldestPendingAgeMs: r.oldest === null ? null : Math.round(Number(r.oldest)) };
+    return {
+      pending: r.pending,
+      failed: r.failed,
+      oldestPendingAgeMs: r.oldest === null ? null : Math.round(Number(r.oldest)),
+    };
   }
 
   private async run(): Promise<void> {
@@ -162,7 +172,10 @@ export class OutboxRelay {
 
   private async connectListener(): Promise<void> {
     if (this.listener) return;
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
+    const client = new pg.Client({
+      connectionString: this.options.databaseUrl,
+      application_name: 'outbox-relay',
+    });
     client.on('notification', () => this.wake?.());
     client.on('error', (err) => {
       this.log.warn({ err }, 'outbox listener connection lost');
@@ -183,9 +196,10 @@ export class OutboxRelay {
   /** The advisory lock lives on the listener's session, so losing that connection also gives up leadership. */
   private async tryLead(): Promise<boolean> {
     if (this.leader) return true;
-    const result = await this.listener!.query<{ locked: boolean }>('select pg_try_advisory_lock($1) as locked', [
-      this.options.lockKey,
-    ]);
+    const result = await this.listener!.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock($1) as locked',
+      [this.options.lockKey],
+    );
     this.leader = result.rows[0]?.locked === true;
     if (this.leader) this.log.info('outbox relay is the leader');
     return this.leader;
@@ -228,7 +242,10 @@ export class OutboxRelay {
       return 0;
     }
     await knex(OUTBOX_TABLE)
-      .whereIn('id', rows.map((r) => r.id))
+      .whereIn(
+        'id',
+        rows.map((r) => r.id),
+      )
       .update({ published_at: knex.fn.now() });
     return rows.length;
   }
@@ -237,7 +254,10 @@ export class OutboxRelay {
     const { knex } = this.options;
     this.log.warn({ err, rows: rows.length }, 'outbox publish failed');
     await knex(OUTBOX_TABLE)
-      .whereIn('id', rows.map((r) => r.id))
+      .whereIn(
+        'id',
+        rows.map((r) => r.id),
+      )
       .update({
         attempts: knex.raw('attempts + 1'),
         last_error: String(err).slice(0, 2000),

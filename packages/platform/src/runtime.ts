@@ -22,11 +22,22 @@ export interface ConnectionSettings {
 }
 
 export function openDatabase(settings: ConnectionSettings): Knex {
-  return createDatabase({ url: settings.databaseUrl, poolMax: settings.databasePoolMax, applicationName: settings.service });
+  return createDatabase({
+    url: settings.databaseUrl,
+    poolMax: settings.databasePoolMax,
+    applicationName: settings.service,
+  });
 }
 
-export async function connectKafka(settings: ConnectionSettings, knex: Knex, logger: Logger): Promise<Connections> {
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: settings.service, topicPrefix: settings.topicPrefix }, logger);
+export async function connectKafka(
+  settings: ConnectionSettings,
+  knex: Knex,
+  logger: Logger,
+): Promise<Connections> {
+  const kafka = createKafka(
+    { brokers: settings.kafkaBrokers, clientId: settings.service, topicPrefix: settings.topicPrefix },
+    logger,
+  );
   const admin = kafka.admin();
   await admin.connect();
   const producer = await createProducer(kafka);

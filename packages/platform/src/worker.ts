@@ -4,7 +4,15 @@ import { BatchConsumer, type BatchHandler } from './consumer';
 import { migrate, type Knex, type Migration } from './db';
 import type { ReadinessCheck } from './health';
 import { OutboxRelay } from './outbox';
-import { connectKafka, openDatabase, shutdown, standardReadiness, type ConnectionSettings, type Connections, type Running } from './runtime';
+import {
+  connectKafka,
+  openDatabase,
+  shutdown,
+  standardReadiness,
+  type ConnectionSettings,
+  type Connections,
+  type Running,
+} from './runtime';
 
 export interface ConsumerSpec<T extends MessageTopicId> {
   topic: T;

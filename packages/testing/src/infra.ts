@@ -27,7 +27,11 @@ export function dockerEngineAvailable(): boolean {
 
 export async function startTestInfra(env: NodeJS.ProcessEnv): Promise<TestInfra> {
   if (env.KAFKA_BROKERS && env.DATABASE_URL) {
-    return { kafkaBrokers: env.KAFKA_BROKERS.split(','), databaseUrl: env.DATABASE_URL, stop: async () => {} };
+    return {
+      kafkaBrokers: env.KAFKA_BROKERS.split(','),
+      databaseUrl: env.DATABASE_URL,
+      stop: async () => {},
+    };
   }
   if (!env.KAFKA_BROKERS && !env.DATABASE_URL && dockerEngineAvailable()) {
     const { KafkaContainer } = await import('@testcontainers/kafka');
@@ -57,7 +61,10 @@ export function uniqueTopicPrefix(label: string): string {
 }
 
 export async function createTopics(brokers: string[], prefix: string): Promise<void> {
-  const kafka = createKafka({ brokers, clientId: 'test-provisioning', topicPrefix: prefix }, pino({ level: 'warn' }));
+  const kafka = createKafka(
+    { brokers, clientId: 'test-provisioning', topicPrefix: prefix },
+    pino({ level: 'warn' }),
+  );
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -68,7 +75,10 @@ export async function createTopics(brokers: string[], prefix: string): Promise<v
 }
 
 /** Creates an empty database with a unique name on the server and returns its URL and a way to drop it. */
-export async function createTestDatabase(serverUrl: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  serverUrl: string,
+  label: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const url = new URL(serverUrl);
   url.pathname = `/test_${label.replace(/[^a-z0-9]/g, '_')}_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   await ensureDatabase(url.toString());

@@ -23,15 +23,29 @@ export class TopicProbe {
   ) {}
 
   async start(): Promise<void> {
-    const kafka = createKafka({ brokers: this.brokers, clientId: 'test-probe', topicPrefix: '' }, pino({ level: 'warn' }));
-    this.consumer = kafka.consumer({ groupId: `probe-${Date.now()}-${Math.random()}`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+    const kafka = createKafka(
+      { brokers: this.brokers, clientId: 'test-probe', topicPrefix: '' },
+      pino({ level: 'warn' }),
+    );
+    this.consumer = kafka.consumer({
+      groupId: `probe-${Date.now()}-${Math.random()}`,
+      sessionTimeout: 6000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+    });
     await this.consumer.connect();
     for (const topic of this.topics) await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-        this.messages.push({ topic, key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+        for (const [k, v] of Object.entries(message.headers ?? {}))
+          if (v !== undefined) headers[k] = String(v);
+        this.messages.push({
+          topic,
+          key: message.key?.toString() ?? null,
+          value: message.value?.toString() ?? '',
+          headers,
+        });
       },
     });
   }
@@ -47,7 +61,11 @@ export class TopicProbe {
 
 export async function connectProducer(brokers: string[]): Promise<Producer> {
   const kafka = createKafka({ brokers, clientId: 'test-producer', topicPrefix: '' }, pino({ level: 'warn' }));
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   return producer;
 }

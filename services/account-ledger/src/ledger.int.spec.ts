@@ -30,12 +30,22 @@ let probe: TopicProbe;
 
 const meta = () => ({ actor: admin, hlc: hlc.now(), causedBy: null, nowMs: Date.now() });
 
-async function send(topic: 'accountCommands' | 'ledgerCommands', key: string, message: object): Promise<void> {
-  await producer.send({ topic: topicName(topic, prefix), acks: -1, messages: [{ key, value: JSON.stringify(message) }] });
+async function send(
+  topic: 'accountCommands' | 'ledgerCommands',
+  key: string,
+  message: object,
+): Promise<void> {
+  await producer.send({
+    topic: topicName(topic, prefix),
+    acks: -1,
+    messages: [{ key, value: JSON.stringify(message) }],
+  });
 }
 
 function eventsOf(type: string) {
-  return probe.parsed<{ type: string; data: Record<string, unknown> }>(topicName('ledgerEvents', prefix)).filter((e) => e.type === type);
+  return probe
+    .parsed<{ type: string; data: Record<string, unknown> }>(topicName('ledgerEvents', prefix))
+    .filter((e) => e.type === type);
 }
 
 beforeAll(async () => {
@@ -50,7 +60,10 @@ beforeAll(async () => {
   runtime = createLedgerWorker(config, createLogger('account-ledger', 'warn'));
   await runtime.start();
   producer = await connectProducer(env.kafkaBrokers);
-  probe = new TopicProbe(env.kafkaBrokers, [topicName('ledgerEvents', prefix), topicName('deadLetter', prefix)]);
+  probe = new TopicProbe(env.kafkaBrokers, [
+    topicName('ledgerEvents', prefix),
+    topicName('deadLetter', prefix),
+  ]);
   await probe.start();
 });
 
@@ -70,7 +83,15 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
       [external, 'EXTERNAL', 'bank'],
       [user, 'USER', 'alice'],
     ] as const) {
-      await send('accountCommands', id, createMessage(OpenAccount, { accountId: id, ownerId, ownerType: 'user', type, currency: 'USD' }, meta()));
+      await send(
+        'accountCommands',
+        id,
+        createMessage(
+          OpenAccount,
+          { accountId: id, ownerId, ownerType: 'user', type, currency: 'USD' },
+          meta(),
+        ),
+      );
     }
     const opened = await waitFor('two AccountOpened events', () => {
       const events = eventsOf('AccountOpened');
@@ -108,9 +129,14 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
     expect(new Set(answers.map((e) => e.data.entryId)).size).toBe(1);
 
     const balances = await runtime.knex('accounts').whereIn('id', [external, user]).select('id', 'balance');
-    const byId = Object.fromEntries(balances.map((b: { id: string; balance: string }) => [b.id, formatDecimal(b.balance, 2)]));
+    const byId = Object.fromEntries(
+      balances.map((b: { id: string; balance: string }) => [b.id, formatDecimal(b.balance, 2)]),
+    );
     expect(byId).toEqual({ [external]: '-100.00', [user]: '100.00' });
-    const entries = await runtime.knex('journal_entries').where({ transaction_id: transactionId }).count<{ count: string }[]>();
+    const entries = await runtime
+      .knex('journal_entries')
+      .where({ transaction_id: transactionId })
+      .count<{ count: string }[]>();
     expect(entries[0]!.count).toBe('1');
     const sums = await runtime.knex('accounts').sum<{ total: string }[]>({ total: 'balance' });
     expect(sums[0]!.total).toMatch(/^0(\.0+)?$/);
@@ -144,20 +170,35 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
   });
 
   it('sends a message that does not parse to the dead-letter topic and keeps consuming', async () => {
-    await producer.send({ topic: topicName('ledgerCommands', prefix), messages: [{ key: 'k', value: '{"not":"an envelope"}' }] });
-    const dead = await waitFor('a dead letter', () => probe.messages.find((m) => m.topic === topicName('deadLetter', prefix)));
+    await producer.send({
+      topic: topicName('ledgerCommands', prefix),
+      messages: [{ key: 'k', value: '{"not":"an envelope"}' }],
+    });
+    const dead = await waitFor('a dead letter', () =>
+      probe.messages.find((m) => m.topic === topicName('deadLetter', prefix)),
+    );
     expect(dead.headers['dlq-error-code']).toBe('MESSAGE.UNPARSEABLE');
     expect(dead.value).toBe('{"not":"an envelope"}');
   });
 
-  it.each(fixturesConsumedBy('account-ledger'))('handles the $type fixture from $topic (consumer contract)', async ({ topic, message }) => {
-    const deps = { knex: runtime.knex, hlc, nowMs: Date.now, topicPrefix: prefix };
-    const batch = [asConsumed(message)] as never[];
-    await expect(topic === 'accountCommands' ? handleAccountCommands(deps, batch) : handleLedgerCommands(deps, batch)).resolves.toBeUndefined();
-  });
+  it.each(fixturesConsumedBy('account-ledger'))(
+    'handles the $type fixture from $topic (consumer contract)',
+    async ({ topic, message }) => {
+      const deps = { knex: runtime.knex, hlc, nowMs: Date.now, topicPrefix: prefix };
+      const batch = [asConsumed(message)] as never[];
+      await expect(
+        topic === 'accountCommands' ? handleAccountCommands(deps, batch) : handleLedgerCommands(deps, batch),
+      ).resolves.toBeUndefined();
+    },
+  );
 
   it('reports ready once its consumers joined', async () => {
     const checks = await Promise.all(runtime.readiness().map(async (c) => [c.name, (await c.check()).ok]));
-    expect(Object.fromEntries(checks)).toEqual({ database: true, kafka: true, consumers: true, outbox: true });
+    expect(Object.fromEntries(checks)).toEqual({
+      database: true,
+      kafka: true,
+      consumers: true,
+      outbox: true,
+    });
   });
 });

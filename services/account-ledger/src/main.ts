@@ -11,5 +11,11 @@ runMain('account-ledger', async () => {
   await startTelemetry('account-ledger', config.OTEL_ENABLED);
   const runtime = createLedgerWorker(config, logger);
   await runtime.start();
-  await listenNestService({ name: 'account-ledger', module: workerModule(runtime), host: config.HOST, port: config.PORT, logger });
+  await listenNestService({
+    name: 'account-ledger',
+    module: workerModule(runtime),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+  });
 });

@@ -16,7 +16,9 @@ export const migrations: Record<string, Migration> = {
         t.text('kind').notNullable();
         t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
       });
-      await knex('currencies').insert(SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })));
+      await knex('currencies').insert(
+        SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })),
+      );
 
       await knex.schema.createTable('accounts', (t) => {
         t.uuid('id').primary();
@@ -33,7 +35,9 @@ export const migrations: Record<string, Migration> = {
         t.timestamp('created_at', { useTz: true }).notNullable();
         t.timestamp('updated_at', { useTz: true }).notNullable();
       });
-      await knex.raw(`alter table accounts add constraint accounts_type_check check (type in ('USER','EXTERNAL','SYSTEM'))`);
+      await knex.raw(
+        `alter table accounts add constraint accounts_type_check check (type in ('USER','EXTERNAL','SYSTEM'))`,
+      );
       await knex.raw(
         `alter table accounts add constraint accounts_status_check check (status in ('active','suspended','closed'))`,
       );
@@ -63,7 +67,9 @@ export const migrations: Record<string, Migration> = {
         t.integer('stream_version').notNullable();
         t.index(['account_id', 'stream_version']);
       });
-      await knex.raw(`alter table postings add constraint postings_side_check check (side in ('debit','credit'))`);
+      await knex.raw(
+        `alter table postings add constraint postings_side_check check (side in ('debit','credit'))`,
+      );
       await knex.raw(`alter table postings add constraint postings_amount_positive check (amount > 0)`);
 
       // Every entry balances: checked by the database itself at commit, whatever code wrote the rows.
@@ -111,7 +117,15 @@ export const migrations: Record<string, Migration> = {
       await createInboxTable(knex);
     },
     async down(knex: Knex) {
-      for (const table of ['inbox', 'outbox', 'events', 'postings', 'journal_entries', 'accounts', 'currencies']) {
+      for (const table of [
+        'inbox',
+        'outbox',
+        'events',
+        'postings',
+        'journal_entries',
+        'accounts',
+        'currencies',
+      ]) {
         await knex.schema.dropTableIfExists(table);
       }
       await knex.raw('drop function if exists journal_entry_balances() cascade');

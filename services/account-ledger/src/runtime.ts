@@ -14,7 +14,11 @@ const RELAY_LOCK_KEY = 0x4c454447;
  * The ledger's runtime: its database, a batch consumer per command topic and its outbox relay. Built from
  * plain parameters so tests run it in-process against a real broker and database.
  */
-export function createLedgerWorker(config: LedgerConfig, logger: Logger, nowMs: () => number = Date.now): Worker {
+export function createLedgerWorker(
+  config: LedgerConfig,
+  logger: Logger,
+  nowMs: () => number = Date.now,
+): Worker {
   const worker: Worker = new Worker({
     settings: {
       service: 'account-ledger',
@@ -36,8 +40,16 @@ export function createLedgerWorker(config: LedgerConfig, logger: Logger, nowMs: 
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
       };
       return [
-        consume({ topic: 'accountCommands', name: 'account-commands', handler: (batch) => handleAccountCommands(deps, batch) }),
-        consume({ topic: 'ledgerCommands', name: 'ledger-commands', handler: (batch) => handleLedgerCommands(deps, batch) }),
+        consume({
+          topic: 'accountCommands',
+          name: 'account-commands',
+          handler: (batch) => handleAccountCommands(deps, batch),
+        }),
+        consume({
+          topic: 'ledgerCommands',
+          name: 'ledger-commands',
+          handler: (batch) => handleLedgerCommands(deps, batch),
+        }),
       ] as never[];
     },
   });

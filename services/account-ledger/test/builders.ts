@@ -31,7 +31,13 @@ export function aUserAccount(overrides: Partial<Account> = {}): Account {
 }
 
 export function anExternalAccount(overrides: Partial<Account> = {}): Account {
-  return aUserAccount({ ownerId: 'bank', ownerType: 'bank', type: 'EXTERNAL', minBalanceMinor: null, ...overrides });
+  return aUserAccount({
+    ownerId: 'bank',
+    ownerType: 'bank',
+    type: 'EXTERNAL',
+    minBalanceMinor: null,
+    ...overrides,
+  });
 }
 
 export function byId(...accounts: Account[]): Map<string, Account> {

@@ -43,7 +43,9 @@ beforeAll(async () => {
   producer = await connectProducer(env.kafkaBrokers);
   probe = new TopicProbe(env.kafkaBrokers, [topic('accountCommands'), topic('transactionCommands')]);
   await probe.start();
-  await waitFor('gateway ready', async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined));
+  await waitFor('gateway ready', async () =>
+    (await fetch(`${url}/health/ready`)).status === 200 ? true : undefined,
+  );
 });
 
 afterAll(async () => {
@@ -53,35 +55,73 @@ afterAll(async () => {
 });
 
 function post(path: string, body: unknown, key = OWNER_KEY) {
-  return fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(body) });
+  return fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('command-gateway against a real broker, with the test playing the ledger', () => {
   it('emits OpenAccount carrying the actor, and answers 201 once the ledger announces the account', async () => {
-    const pending = post('/api/v1/accounts', { ownerId: 'alice', ownerType: 'user', currency: 'EUR', type: 'USER' });
+    const pending = post('/api/v1/accounts', {
+      ownerId: 'alice',
+      ownerType: 'user',
+      currency: 'EUR',
+      type: 'USER',
+    });
     const command = await waitFor('OpenAccount on the topic', () =>
-      probe.parsed<{ type: string; actor: unknown; data: { accountId: string; ownerId: string } }>(topic('accountCommands')).find(
-        (m) => m.data.ownerId === 'alice',
-      ),
+      probe
+        .parsed<{ type: string; actor: unknown; data: { accountId: string; ownerId: string } }>(
+          topic('accountCommands'),
+        )
+        .find((m) => m.data.ownerId === 'alice'),
     );
     expect(command.actor).toEqual({ kind: 'owner', id: 'alice' });
     const opened = createMessage(
       AccountOpened,
-      { ...command.data, ownerType: 'user', type: 'USER', currency: 'EUR', status: 'active', balance: '0.00', metadata: {}, streamVersion: 1, openedAt: new Date().toISOString() },
+      {
+        ...command.data,
+        ownerType: 'user',
+        type: 'USER',
+        currency: 'EUR',
+        status: 'active',
+        balance: '0.00',
+        metadata: {},
+        streamVersion: 1,
+        openedAt: new Date().toISOString(),
+      },
       { actor: { kind: 'system', id: 'ledger' }, hlc: hlc.now(), causedBy: null, nowMs: Date.now() },
     );
-    await producer.send({ topic: topic('ledgerEvents'), messages: [{ key: command.data.accountId, value: JSON.stringify(opened) }] });
+    await producer.send({
+      topic: topic('ledgerEvents'),
+      messages: [{ key: command.data.accountId, value: JSON.stringify(opened) }],
+    });
     const res = await pending;
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`/api/v1/accounts/${command.data.accountId}`);
-    expect(await res.json()).toMatchObject({ id: command.data.accountId, balance: '0.00', currency: 'EUR', status: 'active' });
+    expect(await res.json()).toMatchObject({
+      id: command.data.accountId,
+      balance: '0.00',
+      currency: 'EUR',
+      status: 'active',
+    });
   });
 
   it('refuses an owner opening an account for someone else with 403, and emits nothing', async () => {
-    const res = await post('/api/v1/accounts', { ownerId: 'bob', ownerType: 'user', currency: 'USD', type: 'USER' });
+    const res = await post('/api/v1/accounts', {
+      ownerId: 'bob',
+      ownerType: 'user',
+      currency: 'USD',
+      type: 'USER',
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { code: string }).code).toBe('AUTH.FORBIDDEN');
-    expect(probe.parsed<{ data: { ownerId: string } }>(topic('accountCommands')).some((m) => m.data.ownerId === 'bob')).toBe(false);
+    expect(
+      probe
+        .parsed<{ data: { ownerId: string } }>(topic('accountCommands'))
+        .some((m) => m.data.ownerId === 'bob'),
+    ).toBe(false);
   });
 
   it('refuses an unknown key with 401', async () => {
@@ -90,7 +130,9 @@ describe('command-gateway against a real broker, with the test playing the ledge
   });
 
   it('answers 503 QUERY.TIMEOUT when the read side does not answer', async () => {
-    const res = await fetch(`${url}/api/v1/accounts/0192f0a0-0000-7000-8000-000000000002`, { headers: { 'x-api-key': OWNER_KEY } });
+    const res = await fetch(`${url}/api/v1/accounts/0192f0a0-0000-7000-8000-000000000002`, {
+      headers: { 'x-api-key': OWNER_KEY },
+    });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { code: string }).code).toBe('QUERY.TIMEOUT');
   });
@@ -103,7 +145,13 @@ describe('command-gateway against a real broker, with the test playing the ledge
   });
 
   it('refuses a body over the size limit with 413', async () => {
-    const res = await post('/api/v1/accounts', { ownerId: 'alice', ownerType: 'user', currency: 'USD', type: 'USER', metadata: { big: 'x'.repeat(70_000) } });
+    const res = await post('/api/v1/accounts', {
+      ownerId: 'alice',
+      ownerType: 'user',
+      currency: 'USD',
+      type: 'USER',
+      metadata: { big: 'x'.repeat(70_000) },
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: string }).code).toBe('REQUEST.TOO_LARGE');
   });

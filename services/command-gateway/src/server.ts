@@ -15,14 +15,20 @@ import { GatewayMessaging } from './kafka/messaging';
 export async function createGateway(config: GatewayConfig, logger: Logger): Promise<NestFastifyApplication> {
   const keyRing = createKeyRing(config.API_KEYS, config.NODE_ENV);
   if (keyRing.usesDevelopmentKey) {
-    logger.warn('no API_KEYS configured: accepting the development admin key; never run like this in production');
+    logger.warn(
+      'no API_KEYS configured: accepting the development admin key; never run like this in production',
+    );
   }
   const messaging = new GatewayMessaging(config, logger);
   await messaging.start();
   const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.create({ config, logger, messaging, keyRing }), adapter, {
-    logger: ['error', 'warn'],
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.create({ config, logger, messaging, keyRing }),
+    adapter,
+    {
+      logger: ['error', 'warn'],
+    },
+  );
   // Only JSON bodies are accepted; any other media type is answered 415 by Fastify.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   app.useGlobalFilters(new ProblemFilter(logger));

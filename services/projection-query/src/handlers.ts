@@ -8,7 +8,10 @@ import { projectTransaction } from './transactions/transaction.projection';
  * Folds a batch of events into the read models in one transaction, recording each event in the inbox in
  * that same transaction: a redelivered event is recognised and never counted twice.
  */
-export async function handleLedgerEvents(knex: Knex, batch: ConsumedMessage<'ledgerEvents'>[]): Promise<void> {
+export async function handleLedgerEvents(
+  knex: Knex,
+  batch: ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
   await knex.transaction(async (trx) => {
     for (const item of batch) {
       const event = item.message;
@@ -31,7 +34,10 @@ export async function handleLedgerEvents(knex: Knex, batch: ConsumedMessage<'led
   });
 }
 
-export async function handleTransactionEvents(knex: Knex, batch: ConsumedMessage<'transactionEvents'>[]): Promise<void> {
+export async function handleTransactionEvents(
+  knex: Knex,
+  batch: ConsumedMessage<'transactionEvents'>[],
+): Promise<void> {
   await knex.transaction(async (trx) => {
     for (const item of batch) {
       const event = item.message;

@@ -39,7 +39,8 @@ export const migrations: Record<string, Migration> = {
       await createInboxTable(knex);
     },
     async down(knex: Knex) {
-      for (const table of ['inbox', 'transaction_views', 'account_views']) await knex.schema.dropTableIfExists(table);
+      for (const table of ['inbox', 'transaction_views', 'account_views'])
+        await knex.schema.dropTableIfExists(table);
     },
   },
 };

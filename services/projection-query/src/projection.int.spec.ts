@@ -69,7 +69,12 @@ beforeAll(async () => {
   });
   client = new ClientKafka({
     client: { clientId: 'projection-test', brokers: env.kafkaBrokers },
-    consumer: { groupId: `${prefix}test-replies`, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 50 },
+    consumer: {
+      groupId: `${prefix}test-replies`,
+      sessionTimeout: 6000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 50,
+    },
   });
   client.subscribeToResponseOf(topic('queries'));
   await client.connect();
@@ -132,13 +137,23 @@ describe('projection-query against real Kafka and PostgreSQL', () => {
     const reply = await waitFor('balance 20.00', async () => {
       const r = await ask({ type: 'GetAccountBalance', actor: admin, accountId: account });
       const data = r.data as { balance?: string } | undefined;
-      return data?.balance === '20.00' && (await worker.knex('inbox').count<{ count: string }[]>())[0]!.count === '3' ? r : undefined;
+      return data?.balance === '20.00' &&
+        (await worker.knex('inbox').count<{ count: string }[]>())[0]!.count === '3'
+        ? r
+        : undefined;
     });
-    expect(reply).toEqual({ ok: true, data: { accountId: account, balance: '20.00', currency: 'USD', status: 'active' } });
+    expect(reply).toEqual({
+      ok: true,
+      data: { accountId: account, balance: '20.00', currency: 'USD', status: 'active' },
+    });
   });
 
   it("hides another owner's account as not found", async () => {
-    const reply = await ask({ type: 'GetAccount', actor: { kind: 'owner', id: 'mallory' }, accountId: account });
+    const reply = await ask({
+      type: 'GetAccount',
+      actor: { kind: 'owner', id: 'mallory' },
+      accountId: account,
+    });
     expect(reply).toMatchObject({ ok: false, code: 'ACCOUNT.NOT_FOUND' });
   });
 
@@ -147,8 +162,15 @@ describe('projection-query against real Kafka and PostgreSQL', () => {
     expect(reply).toMatchObject({ ok: false, code: 'REQUEST.INVALID' });
   });
 
-  it.each(fixturesConsumedBy('projection-query'))('handles the $type fixture from $topic (consumer contract)', async ({ topic: t, message }) => {
-    const batch = [asConsumed(message)] as never[];
-    await expect(t === 'ledgerEvents' ? handleLedgerEvents(worker.knex, batch) : handleTransactionEvents(worker.knex, batch)).resolves.toBeUndefined();
-  });
+  it.each(fixturesConsumedBy('projection-query'))(
+    'handles the $type fixture from $topic (consumer contract)',
+    async ({ topic: t, message }) => {
+      const batch = [asConsumed(message)] as never[];
+      await expect(
+        t === 'ledgerEvents'
+          ? handleLedgerEvents(worker.knex, batch)
+          : handleTransactionEvents(worker.knex, batch),
+      ).resolves.toBeUndefined();
+    },
+  );
 });

@@ -21,8 +21,16 @@ export function createProjectionWorker(config: ProjectionConfig, logger: Logger)
     relayLockKey: null,
     consumers: () =>
       [
-        consume({ topic: 'ledgerEvents', name: 'ledger-events', handler: (b) => handleLedgerEvents(worker.knex, b) }),
-        consume({ topic: 'transactionEvents', name: 'transaction-events', handler: (b) => handleTransactionEvents(worker.knex, b) }),
+        consume({
+          topic: 'ledgerEvents',
+          name: 'ledger-events',
+          handler: (b) => handleLedgerEvents(worker.knex, b),
+        }),
+        consume({
+          topic: 'transactionEvents',
+          name: 'transaction-events',
+          handler: (b) => handleTransactionEvents(worker.knex, b),
+        }),
       ] as never[],
   });
   return worker;

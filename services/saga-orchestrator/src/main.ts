@@ -11,5 +11,11 @@ runMain('saga-orchestrator', async () => {
   await startTelemetry('saga-orchestrator', config.OTEL_ENABLED);
   const runtime = createSagaWorker(config, logger);
   await runtime.start();
-  await listenNestService({ name: 'saga-orchestrator', module: workerModule(runtime), host: config.HOST, port: config.PORT, logger });
+  await listenNestService({
+    name: 'saga-orchestrator',
+    module: workerModule(runtime),
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+  });
 });

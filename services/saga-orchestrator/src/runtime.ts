@@ -33,8 +33,16 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
         logger,
       };
       return [
-        consume({ topic: 'transactionCommands', name: 'transaction-commands', handler: (b) => handleTransactionCommands(deps, b) }),
-        consume({ topic: 'ledgerEvents', name: 'ledger-events', handler: (b) => handleLedgerEvents(deps, b) }),
+        consume({
+          topic: 'transactionCommands',
+          name: 'transaction-commands',
+          handler: (b) => handleTransactionCommands(deps, b),
+        }),
+        consume({
+          topic: 'ledgerEvents',
+          name: 'ledger-events',
+          handler: (b) => handleLedgerEvents(deps, b),
+        }),
       ] as never[];
     },
   });

@@ -68,14 +68,18 @@ describe('saga-orchestrator against real Kafka and PostgreSQL', () => {
       },
       meta(),
     );
-    const send = () => producer.send({ topic: topic('transactionCommands'), messages: [{ key: transactionId, value: JSON.stringify(request) }] });
+    const send = () =>
+      producer.send({
+        topic: topic('transactionCommands'),
+        messages: [{ key: transactionId, value: JSON.stringify(request) }],
+      });
     await send();
     await send(); // a redelivery: absorbed by the inbox
 
     const command = await waitFor('PostEntry', () =>
-      probe.parsed<{ type: string; data: { transactionId: string; commandId: string } }>(topic('ledgerCommands')).find(
-        (m) => m.data.transactionId === transactionId,
-      ),
+      probe
+        .parsed<{ type: string; data: { transactionId: string; commandId: string } }>(topic('ledgerCommands'))
+        .find((m) => m.data.transactionId === transactionId),
     );
     expect(command.type).toBe('PostEntry');
 
@@ -89,41 +93,83 @@ describe('saga-orchestrator against real Kafka and PostgreSQL', () => {
         step: 'post',
         currency: 'USD',
         postings: [
-          { accountId: request.data.sourceAccountId, side: 'debit', amount: '12.34', balanceAfter: '-12.34', streamVersion: 2 },
-          { accountId: request.data.destinationAccountId, side: 'credit', amount: '12.34', balanceAfter: '12.34', streamVersion: 2 },
+          {
+            accountId: request.data.sourceAccountId,
+            side: 'debit',
+            amount: '12.34',
+            balanceAfter: '-12.34',
+            streamVersion: 2,
+          },
+          {
+            accountId: request.data.destinationAccountId,
+            side: 'credit',
+            amount: '12.34',
+            balanceAfter: '12.34',
+            streamVersion: 2,
+          },
         ],
         postedAt: new Date().toISOString(),
       },
       meta(),
     );
-    await producer.send({ topic: topic('ledgerEvents'), messages: [{ key: request.data.sourceAccountId, value: JSON.stringify(posted) }] });
+    await producer.send({
+      topic: topic('ledgerEvents'),
+      messages: [{ key: request.data.sourceAccountId, value: JSON.stringify(posted) }],
+    });
 
     const events = await waitFor('TransactionCompleted', () => {
-      const mine = probe.parsed<{ type: string; data: { transactionId: string; status: string } }>(topic('transactionEvents')).filter(
-        (e) => e.data.transactionId === transactionId,
-      );
+      const mine = probe
+        .parsed<{ type: string; data: { transactionId: string; status: string } }>(topic('transactionEvents'))
+        .filter((e) => e.data.transactionId === transactionId);
       return mine.some((e) => e.type === 'TransactionCompleted') ? mine : undefined;
     });
     expect(events.map((e) => e.type)).toEqual(['TransactionAccepted', 'TransactionCompleted']);
-    expect(probe.parsed<{ data: { transactionId: string } }>(topic('ledgerCommands')).filter((m) => m.data.transactionId === transactionId)).toHaveLength(1);
+    expect(
+      probe
+        .parsed<{ data: { transactionId: string } }>(topic('ledgerCommands'))
+        .filter((m) => m.data.transactionId === transactionId),
+    ).toHaveLength(1);
     const saga = await worker.knex('sagas').where({ transaction_id: transactionId }).first();
     expect(saga).toMatchObject({ status: 'completed', version: 2 });
 
     // The same key (same transaction id) with other terms: refused, and the transaction stays as it was.
-    const reused = createMessage(RequestTopUp, { ...request.data, amount: '99.00', requestHash: 'd'.repeat(64) }, meta());
-    await producer.send({ topic: topic('transactionCommands'), messages: [{ key: transactionId, value: JSON.stringify(reused) }] });
+    const reused = createMessage(
+      RequestTopUp,
+      { ...request.data, amount: '99.00', requestHash: 'd'.repeat(64) },
+      meta(),
+    );
+    await producer.send({
+      topic: topic('transactionCommands'),
+      messages: [{ key: transactionId, value: JSON.stringify(reused) }],
+    });
     const refusal = await waitFor('TransactionRequestRejected', () =>
-      probe.parsed<{ type: string; data: { transactionId: string; code: string } }>(topic('transactionEvents')).find(
-        (e) => e.type === 'TransactionRequestRejected' && e.data.transactionId === transactionId,
-      ),
+      probe
+        .parsed<{ type: string; data: { transactionId: string; code: string } }>(topic('transactionEvents'))
+        .find((e) => e.type === 'TransactionRequestRejected' && e.data.transactionId === transactionId),
     );
     expect(refusal.data.code).toBe('IDEMPOTENCY.KEY_REUSED');
-    expect(await worker.knex('sagas').where({ transaction_id: transactionId }).first()).toMatchObject({ status: 'completed', version: 2 });
+    expect(await worker.knex('sagas').where({ transaction_id: transactionId }).first()).toMatchObject({
+      status: 'completed',
+      version: 2,
+    });
   });
 
-  it.each(fixturesConsumedBy('saga-orchestrator'))('handles the $type fixture from $topic (consumer contract)', async ({ topic: t, message }) => {
-    const deps = { knex: worker.knex, hlc, nowMs: Date.now, topicPrefix: prefix, logger: createLogger('saga', 'silent') };
-    const batch = [asConsumed(message)] as never[];
-    await expect(t === 'transactionCommands' ? handleTransactionCommands(deps, batch) : handleLedgerEvents(deps, batch)).resolves.toBeUndefined();
-  });
+  it.each(fixturesConsumedBy('saga-orchestrator'))(
+    'handles the $type fixture from $topic (consumer contract)',
+    async ({ topic: t, message }) => {
+      const deps = {
+        knex: worker.knex,
+        hlc,
+        nowMs: Date.now,
+        topicPrefix: prefix,
+        logger: createLogger('saga', 'silent'),
+      };
+      const batch = [asConsumed(message)] as never[];
+      await expect(
+        t === 'transactionCommands'
+          ? handleTransactionCommands(deps, batch)
+          : handleLedgerEvents(deps, batch),
+      ).resolves.toBeUndefined();
+    },
+  );
 });

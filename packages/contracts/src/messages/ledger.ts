@@ -4,7 +4,14 @@ import { ERROR_CODES } from '../errors';
 import { AmountSchema, CurrencyCodeSchema, SignedAmountSchema } from '../money';
 import { UuidSchema } from '../uuid';
 
-export const TransactionTypeSchema = z.enum(['topup', 'withdrawal', 'transfer', 'payment', 'refund', 'bill_payment']);
+export const TransactionTypeSchema = z.enum([
+  'topup',
+  'withdrawal',
+  'transfer',
+  'payment',
+  'refund',
+  'bill_payment',
+]);
 export type TransactionType = z.infer<typeof TransactionTypeSchema>;
 
 export const PostingSideSchema = z.enum(['debit', 'credit']);

@@ -3,7 +3,13 @@ import { ActorSchema } from '../envelope';
 import { ERROR_CODES } from '../errors';
 import { CurrencyCodeSchema, SignedAmountSchema } from '../money';
 import { UuidSchema } from '../uuid';
-import { AccountStatusSchema, AccountTypeSchema, MetadataSchema, OwnerIdSchema, OwnerTypeSchema } from './accounts';
+import {
+  AccountStatusSchema,
+  AccountTypeSchema,
+  MetadataSchema,
+  OwnerIdSchema,
+  OwnerTypeSchema,
+} from './accounts';
 import { TransactionSummarySchema } from './transactions';
 
 /**
@@ -51,8 +57,14 @@ export const QueryErrorSchema = z.strictObject({
 
 export const QueryReplySchemas = {
   GetAccount: z.union([z.strictObject({ ok: z.literal(true), data: AccountViewSchema }), QueryErrorSchema]),
-  GetAccountBalance: z.union([z.strictObject({ ok: z.literal(true), data: BalanceViewSchema }), QueryErrorSchema]),
-  GetTransaction: z.union([z.strictObject({ ok: z.literal(true), data: TransactionViewSchema }), QueryErrorSchema]),
+  GetAccountBalance: z.union([
+    z.strictObject({ ok: z.literal(true), data: BalanceViewSchema }),
+    QueryErrorSchema,
+  ]),
+  GetTransaction: z.union([
+    z.strictObject({ ok: z.literal(true), data: TransactionViewSchema }),
+    QueryErrorSchema,
+  ]),
 } as const satisfies Record<QueryType, z.ZodType>;
 
 export type QueryReply<T extends QueryType> = z.infer<(typeof QueryReplySchemas)[T]>;

@@ -62,11 +62,19 @@ export async function lockAccounts(
 ): Promise<Map<string, Account>> {
   const sorted = [...new Set(ids)].sort();
   if (sorted.length === 0) return new Map();
-  const rows: AccountRow[] = await trx('accounts').whereIn('id', sorted).orderBy('id').forUpdate().select('*');
+  const rows: AccountRow[] = await trx('accounts')
+    .whereIn('id', sorted)
+    .orderBy('id')
+    .forUpdate()
+    .select('*');
   return new Map(rows.map((r) => [r.id, toAccount(r, currencies)]));
 }
 
-export async function insertAccount(trx: Knex.Transaction, account: Account, currencies: CurrencyCatalog): Promise<void> {
+export async function insertAccount(
+  trx: Knex.Transaction,
+  account: Account,
+  currencies: CurrencyCatalog,
+): Promise<void> {
   const scale = currencies.get(account.currency)!.scale;
   await trx('accounts').insert({
     id: account.id,
@@ -93,6 +101,9 @@ export async function updateBalance(
 ): Promise<void> {
   await trx('accounts')
     .where({ id: account.id })
-    .update({ balance: formatMinorUnits(account.balanceMinor, scale), version: account.version, updated_at: nowIso });
+    .update({
+      balance: formatMinorUnits(account.balanceMinor, scale),
+      version: account.version,
+      updated_at: nowIso,
+    });
 }
-

@@ -38,7 +38,11 @@ export function decideOpenAccount(
     };
   }
   if (!currencies.has(command.currency)) {
-    return { kind: 'rejected', code: 'CURRENCY.UNKNOWN', detail: `currency ${command.currency} is not known` };
+    return {
+      kind: 'rejected',
+      code: 'CURRENCY.UNKNOWN',
+      detail: `currency ${command.currency} is not known`,
+    };
   }
   if (existing) {
     const same =

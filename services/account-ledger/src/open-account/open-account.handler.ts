@@ -27,7 +27,12 @@ export async function handleAccountCommands(
       const { accountId } = command.data;
       const existing = (await lockAccounts(trx, [accountId], currencies)).get(accountId) ?? null;
       const nowIso = new Date(deps.nowMs()).toISOString();
-      const decision = decideOpenAccount({ ...command.data, actor: command.actor }, existing, currencies, nowIso);
+      const decision = decideOpenAccount(
+        { ...command.data, actor: command.actor },
+        existing,
+        currencies,
+        nowIso,
+      );
       const meta = metaFrom(deps, command);
       switch (decision.kind) {
         case 'opened': {
@@ -39,7 +44,11 @@ export async function handleAccountCommands(
         }
         case 'already-open':
           // A replay is answered again with the account as it was opened, never applied twice.
-          outgoing.push({ topic: eventsTopic, key: accountId, envelope: accountOpened(decision.account, currencies, meta) });
+          outgoing.push({
+            topic: eventsTopic,
+            key: accountId,
+            envelope: accountOpened(decision.account, currencies, meta),
+          });
           break;
         case 'rejected':
           outgoing.push({

@@ -27,13 +27,21 @@ describe('decideOpenAccount', () => {
   });
 
   it('opens EXTERNAL accounts without a minimum balance so they can carry the other side', () => {
-    const decision = decideOpenAccount(anOpenAccount({ type: 'EXTERNAL', ownerId: 'bank' }), null, currencies, NOW);
+    const decision = decideOpenAccount(
+      anOpenAccount({ type: 'EXTERNAL', ownerId: 'bank' }),
+      null,
+      currencies,
+      NOW,
+    );
     expect(decision).toMatchObject({ kind: 'opened', account: { minBalanceMinor: null } });
   });
 
   it('answers a replay of the same request with the existing account', () => {
     const existing = aUserAccount({ id: anOpenAccount().accountId, balanceMinor: 500n });
-    expect(decideOpenAccount(anOpenAccount(), existing, currencies, NOW)).toEqual({ kind: 'already-open', account: existing });
+    expect(decideOpenAccount(anOpenAccount(), existing, currencies, NOW)).toEqual({
+      kind: 'already-open',
+      account: existing,
+    });
   });
 
   it('refuses a different request for an id already taken', () => {
@@ -52,7 +60,9 @@ describe('decideOpenAccount', () => {
   });
 
   it('lets an owner open a USER account for itself only', () => {
-    expect(decideOpenAccount(anOpenAccount({ actor: owner('alice') }), null, currencies, NOW).kind).toBe('opened');
+    expect(decideOpenAccount(anOpenAccount({ actor: owner('alice') }), null, currencies, NOW).kind).toBe(
+      'opened',
+    );
     expect(decideOpenAccount(anOpenAccount({ actor: owner('bob') }), null, currencies, NOW)).toMatchObject({
       code: 'AUTH.FORBIDDEN',
     });

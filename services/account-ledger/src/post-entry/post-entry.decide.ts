@@ -21,7 +21,13 @@ export interface AppliedPosting {
 
 export type PostEntryDecision =
   | { kind: 'posted'; postings: AppliedPosting[]; accounts: Account[] }
-  | { kind: 'rejected'; code: ErrorCode; detail: string; accountId: string | null; context: Record<string, string> };
+  | {
+      kind: 'rejected';
+      code: ErrorCode;
+      detail: string;
+      accountId: string | null;
+      context: Record<string, string>;
+    };
 
 function reject(
   code: ErrorCode,
@@ -116,15 +122,25 @@ export function decidePostEntry(
     const scale = currency.scale;
     if (account.minBalanceMinor !== null && account.balanceMinor < account.minBalanceMinor) {
       const available = before.balanceMinor - account.minBalanceMinor;
-      return reject('ACCOUNT.INSUFFICIENT_FUNDS', `account ${account.id} has insufficient funds`, account.id, {
-        available: formatMinorUnits(available, scale),
-        requested: formatMinorUnits(before.balanceMinor - account.balanceMinor, scale),
-      });
+      return reject(
+        'ACCOUNT.INSUFFICIENT_FUNDS',
+        `account ${account.id} has insufficient funds`,
+        account.id,
+        {
+          available: formatMinorUnits(available, scale),
+          requested: formatMinorUnits(before.balanceMinor - account.balanceMinor, scale),
+        },
+      );
     }
     if (account.maxBalanceMinor !== null && account.balanceMinor > account.maxBalanceMinor) {
-      return reject('ACCOUNT.LIMIT_EXCEEDED', `account ${account.id} would exceed its maximum balance`, account.id, {
-        maxBalance: formatMinorUnits(account.maxBalanceMinor, scale),
-      });
+      return reject(
+        'ACCOUNT.LIMIT_EXCEEDED',
+        `account ${account.id} would exceed its maximum balance`,
+        account.id,
+        {
+          maxBalance: formatMinorUnits(account.maxBalanceMinor, scale),
+        },
+      );
     }
   }
   return { kind: 'posted', postings: applied, accounts: [...working.values()] };
@@ -135,14 +151,21 @@ export function decidePostEntry(
  * accounts, with one exception: a top-up debits the EXTERNAL funding account, and then the owner must
  * own every credited account instead (money can be brought in only to one's own account).
  */
-function authorize(command: PostEntryCommand, accounts: ReadonlyMap<string, Account>): PostEntryDecision | null {
+function authorize(
+  command: PostEntryCommand,
+  accounts: ReadonlyMap<string, Account>,
+): PostEntryDecision | null {
   const { actor } = command;
   if (actor.kind !== 'owner') return null;
   for (const p of command.postings) {
     const account = accounts.get(p.accountId)!;
     const mustOwn = command.transactionType === 'topup' ? p.side === 'credit' : p.side === 'debit';
     if (mustOwn && account.ownerId !== actor.id) {
-      return reject('AUTH.FORBIDDEN', `actor ${actor.id} may not ${p.side} account ${account.id}`, account.id);
+      return reject(
+        'AUTH.FORBIDDEN',
+        `actor ${actor.id} may not ${p.side} account ${account.id}`,
+        account.id,
+      );
     }
   }
   return null;

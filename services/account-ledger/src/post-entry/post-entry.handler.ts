@@ -19,7 +19,10 @@ type Meta = ReturnType<typeof metaFrom>;
  * in id order; each command is decided against the balances its predecessors in the batch left; a
  * refusal is an outcome event, not an abort, so it does not undo its neighbours.
  */
-export async function handleLedgerCommands(deps: LedgerDeps, batch: ConsumedMessage<'ledgerCommands'>[]): Promise<void> {
+export async function handleLedgerCommands(
+  deps: LedgerDeps,
+  batch: ConsumedMessage<'ledgerCommands'>[],
+): Promise<void> {
   const eventsTopic = topicName('ledgerEvents', deps.topicPrefix);
   await deps.knex.transaction(async (trx) => {
     const currencies = await loadCurrencies(trx);

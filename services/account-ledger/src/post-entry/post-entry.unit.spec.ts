@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { aUserAccount, admin, anExternalAccount, byId, currencies, owner } from '../../test/builders';
 import { decidePostEntry, type PostEntryCommand } from './post-entry.decide';
 
-function topUp(from: string, to: string, amount: string, overrides: Partial<PostEntryCommand> = {}): PostEntryCommand {
+function topUp(
+  from: string,
+  to: string,
+  amount: string,
+  overrides: Partial<PostEntryCommand> = {},
+): PostEntryCommand {
   return {
     transactionType: 'topup',
     currency: 'USD',
@@ -33,7 +38,10 @@ describe('decidePostEntry', () => {
     const user = aUserAccount();
     const command = topUp(ext.id, user.id, '100.00');
     command.postings = [command.postings[0]!, { ...command.postings[1]!, amount: '99.99' }];
-    expect(decidePostEntry(command, byId(ext, user), currencies)).toMatchObject({ kind: 'rejected', code: 'ENTRY.UNBALANCED' });
+    expect(decidePostEntry(command, byId(ext, user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ENTRY.UNBALANCED',
+    });
   });
 
   it('refuses more decimals than the currency allows instead of rounding', () => {
@@ -47,7 +55,9 @@ describe('decidePostEntry', () => {
 
   it('refuses an unknown account', () => {
     const ext = anExternalAccount();
-    expect(decidePostEntry(topUp(ext.id, '00000000-0000-7000-8000-999999999999', '1.00'), byId(ext), currencies)).toMatchObject({
+    expect(
+      decidePostEntry(topUp(ext.id, '00000000-0000-7000-8000-999999999999', '1.00'), byId(ext), currencies),
+    ).toMatchObject({
       kind: 'rejected',
       code: 'ACCOUNT.NOT_FOUND',
     });
@@ -56,7 +66,9 @@ describe('decidePostEntry', () => {
   it('refuses an unknown currency', () => {
     const ext = anExternalAccount();
     const user = aUserAccount();
-    expect(decidePostEntry(topUp(ext.id, user.id, '1.00', { currency: 'XXX' }), byId(ext, user), currencies)).toMatchObject({
+    expect(
+      decidePostEntry(topUp(ext.id, user.id, '1.00', { currency: 'XXX' }), byId(ext, user), currencies),
+    ).toMatchObject({
       kind: 'rejected',
       code: 'CURRENCY.UNKNOWN',
     });
@@ -145,20 +157,29 @@ describe('decidePostEntry', () => {
         { accountId: to.id, side: 'credit', amount: '1.00' },
       ],
     };
-    expect(decidePostEntry(command, byId(from, to), currencies)).toMatchObject({ kind: 'rejected', code: 'AUTH.FORBIDDEN' });
+    expect(decidePostEntry(command, byId(from, to), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'AUTH.FORBIDDEN',
+    });
   });
 
   it("refuses an owner topping up someone else's account, and allows its own", () => {
     const ext = anExternalAccount();
     const bobs = aUserAccount({ ownerId: 'bob' });
     const alices = aUserAccount({ ownerId: 'alice' });
-    expect(decidePostEntry(topUp(ext.id, bobs.id, '1.00', { actor: owner('alice') }), byId(ext, bobs), currencies)).toMatchObject({
+    expect(
+      decidePostEntry(topUp(ext.id, bobs.id, '1.00', { actor: owner('alice') }), byId(ext, bobs), currencies),
+    ).toMatchObject({
       kind: 'rejected',
       code: 'AUTH.FORBIDDEN',
     });
-    expect(decidePostEntry(topUp(ext.id, alices.id, '1.00', { actor: owner('alice') }), byId(ext, alices), currencies).kind).toBe(
-      'posted',
-    );
+    expect(
+      decidePostEntry(
+        topUp(ext.id, alices.id, '1.00', { actor: owner('alice') }),
+        byId(ext, alices),
+        currencies,
+      ).kind,
+    ).toBe('posted');
   });
 
   it('handles 18-decimal amounts exactly', () => {

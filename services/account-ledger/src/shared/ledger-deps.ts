@@ -22,7 +22,12 @@ export function metaFrom(deps: LedgerDeps, cause: Envelope, actor: Actor = cause
 }
 
 /** Appends one event to an account's stream; the unique (stream, version) refuses a lost update. */
-export async function appendEvent(trx: Knex.Transaction, streamId: string, version: number, event: Envelope): Promise<void> {
+export async function appendEvent(
+  trx: Knex.Transaction,
+  streamId: string,
+  version: number,
+  event: Envelope,
+): Promise<void> {
   await trx('events').insert({
     stream_id: streamId,
     version,

@@ -1,5 +1,11 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { OpenAccount, MetadataSchema, AccountTypeSchema, OwnerIdSchema, OwnerTypeSchema } from '@billing/contracts/messages/accounts';
+import {
+  OpenAccount,
+  MetadataSchema,
+  AccountTypeSchema,
+  OwnerIdSchema,
+  OwnerTypeSchema,
+} from '@billing/contracts/messages/accounts';
 import { IdempotencyKeySchema } from '@billing/contracts/messages/transactions';
 import { createMessage } from '@billing/contracts/catalog';
 import { CurrencyCodeSchema, findSeededCurrency } from '@billing/contracts/money';
@@ -47,10 +53,19 @@ export class AccountsController {
       throw new ProblemError(403, 'AUTH.FORBIDDEN', 'an owner may only open USER accounts for itself');
     }
     const key = headers['idempotency-key'] ?? input.idempotencyKey;
-    const accountId = key ? uuidv5(`account:${actor.kind}:${actor.id}:${key}`, IDEMPOTENCY_NAMESPACE) : uuidv7();
+    const accountId = key
+      ? uuidv5(`account:${actor.kind}:${actor.id}:${key}`, IDEMPOTENCY_NAMESPACE)
+      : uuidv7();
     const command = createMessage(
       OpenAccount,
-      { accountId, ownerId: input.ownerId, ownerType: input.ownerType, type: input.type, currency: input.currency, metadata: input.metadata ?? {} },
+      {
+        accountId,
+        ownerId: input.ownerId,
+        ownerType: input.ownerType,
+        type: input.type,
+        currency: input.currency,
+        metadata: input.metadata ?? {},
+      },
       this.messaging.meta(actor),
     );
     const waitMs = Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS);
@@ -99,16 +114,23 @@ export class AccountsController {
   @Get(':id')
   @HttpCode(200)
   async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
-    const reply = await this.messaging.query({ type: 'GetAccount', actor, accountId: parseId(id, 'ACCOUNT.NOT_FOUND') });
+    const reply = await this.messaging.query({
+      type: 'GetAccount',
+      actor,
+      accountId: parseId(id, 'ACCOUNT.NOT_FOUND'),
+    });
     if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
     return reply.data;
   }
 
   @Get(':id/balance')
   async balance(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
-    const reply = await this.messaging.query({ type: 'GetAccountBalance', actor, accountId: parseId(id, 'ACCOUNT.NOT_FOUND') });
+    const reply = await this.messaging.query({
+      type: 'GetAccountBalance',
+      actor,
+      accountId: parseId(id, 'ACCOUNT.NOT_FOUND'),
+    });
     if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
     return reply.data;
   }
 }
-

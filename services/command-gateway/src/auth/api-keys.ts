@@ -9,7 +9,11 @@ const KeyEntrySchema = z.union([
   z.strictObject({ key: z.string().min(12), role: z.literal('admin') }),
   z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), role: z.literal('admin') }),
   z.strictObject({ key: z.string().min(12), role: z.literal('owner'), ownerId: z.string().min(1) }),
-  z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), role: z.literal('owner'), ownerId: z.string().min(1) }),
+  z.strictObject({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    role: z.literal('owner'),
+    ownerId: z.string().min(1),
+  }),
 ]);
 
 interface StoredKey {
@@ -36,10 +40,14 @@ export function createKeyRing(apiKeysJson: string, nodeEnv: string): KeyRing {
     throw new Error('API_KEYS is not valid JSON');
   }
   const parsed = z.array(KeyEntrySchema).safeParse(raw);
-  if (!parsed.success) throw new Error(`API_KEYS is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`API_KEYS is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   const keys: StoredKey[] = parsed.data.map((entry) => ({
     hash: 'key' in entry ? sha256(entry.key) : Buffer.from(entry.sha256, 'hex'),
-    actor: entry.role === 'admin' ? { kind: 'admin', id: `key-${hashPrefix(entry)}` } : { kind: 'owner', id: entry.ownerId },
+    actor:
+      entry.role === 'admin'
+        ? { kind: 'admin', id: `key-${hashPrefix(entry)}` }
+        : { kind: 'owner', id: entry.ownerId },
   }));
   let usesDevelopmentKey = false;
   if (keys.length === 0) {

@@ -1,5 +1,11 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../http/problem';
 import { presentedKey, type KeyRing } from './api-keys';
@@ -17,9 +23,19 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (!request.url.startsWith('/api/v1/')) return true;
     const key = presentedKey(request.headers);
-    if (key === null) throw new ProblemError(401, 'AUTH.UNAUTHENTICATED', 'send an API key in X-API-Key or Authorization: Bearer', [], { 'www-authenticate': 'Bearer' });
+    if (key === null)
+      throw new ProblemError(
+        401,
+        'AUTH.UNAUTHENTICATED',
+        'send an API key in X-API-Key or Authorization: Bearer',
+        [],
+        { 'www-authenticate': 'Bearer' },
+      );
     const actor = this.keys.authenticate(key);
-    if (actor === null) throw new ProblemError(401, 'AUTH.UNAUTHENTICATED', 'the API key is not valid', [], { 'www-authenticate': 'Bearer' });
+    if (actor === null)
+      throw new ProblemError(401, 'AUTH.UNAUTHENTICATED', 'the API key is not valid', [], {
+        'www-authenticate': 'Bearer',
+      });
     request.actor = actor;
     return true;
   }

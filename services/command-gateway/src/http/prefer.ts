@@ -13,7 +13,11 @@ export function preferredWaitMs(header: string | string[] | undefined): number {
   if (!match) return 0;
   const seconds = Number(match[1]);
   if (seconds > PREFER_WAIT_MAX_SECONDS) {
-    throw new ProblemError(400, 'REQUEST.INVALID', `Prefer: wait may be at most ${PREFER_WAIT_MAX_SECONDS} seconds`);
+    throw new ProblemError(
+      400,
+      'REQUEST.INVALID',
+      `Prefer: wait may be at most ${PREFER_WAIT_MAX_SECONDS} seconds`,
+    );
   }
   return seconds * 1000;
 }

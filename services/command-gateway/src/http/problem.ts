@@ -68,7 +68,8 @@ export function validationProblem(error: z.ZodError): ProblemError {
   const errors: FieldError[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) errors.push({ field: key, code: 'REQUEST.INVALID', message: 'unknown field' });
+      for (const key of issue.keys)
+        errors.push({ field: key, code: 'REQUEST.INVALID', message: 'unknown field' });
       continue;
     }
     const field = issue.path.join('.') || '(body)';
@@ -131,7 +132,10 @@ export class ProblemFilter implements ExceptionFilter {
       return new ProblemError(status, 'REQUEST.INVALID', exception.message);
     }
     const fastifyError = exception as Partial<FastifyError> | null;
-    if (fastifyError?.code?.startsWith('FST_') || (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500)) {
+    if (
+      fastifyError?.code?.startsWith('FST_') ||
+      (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode < 500)
+    ) {
       return fromFastifyError(exception as FastifyError);
     }
     this.logger.error({ err: exception }, 'unhandled error');

@@ -5,7 +5,14 @@ import { QueryReplySchemas, type QueryReply, type QueryRequest } from '@billing/
 import { topicName, type TopicId } from '@billing/contracts/topics';
 import { BatchConsumer } from '@billing/platform/consumer';
 import type { ReadinessCheck } from '@billing/platform/health';
-import { createKafka, createProducer, groupName, kafkaReachable, toOutgoing, sendAll } from '@billing/platform/kafka';
+import {
+  createKafka,
+  createProducer,
+  groupName,
+  kafkaReachable,
+  toOutgoing,
+  sendAll,
+} from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { ClientKafka } from '@nestjs/microservices';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
@@ -39,7 +46,10 @@ export class GatewayMessaging {
 
   async start(): Promise<void> {
     const { config, logger } = this;
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'command-gateway', topicPrefix: config.KAFKA_TOPIC_PREFIX }, logger);
+    const kafka = createKafka(
+      { brokers: config.KAFKA_BROKERS, clientId: 'command-gateway', topicPrefix: config.KAFKA_TOPIC_PREFIX },
+      logger,
+    );
     this.admin = kafka.admin();
     await this.admin.connect();
     this.producer = await createProducer(kafka);
@@ -71,8 +81,18 @@ export class GatewayMessaging {
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     };
     this.followers = [
-      new BatchConsumer({ ...common, groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}`, topic: 'ledgerEvents', handler: notify }),
-      new BatchConsumer({ ...common, groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}.tx`, topic: 'transactionEvents', handler: notify }),
+      new BatchConsumer({
+        ...common,
+        groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}`,
+        topic: 'ledgerEvents',
+        handler: notify,
+      }),
+      new BatchConsumer({
+        ...common,
+        groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}.tx`,
+        topic: 'transactionEvents',
+        handler: notify,
+      }),
     ] as BatchConsumer<'ledgerEvents' | 'transactionEvents'>[];
     await Promise.all(this.followers.map((f) => f.start()));
   }
@@ -92,10 +112,16 @@ export class GatewayMessaging {
   async emit(topic: TopicId, key: string, envelope: Envelope): Promise<void> {
     if (!this.producer) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
     try {
-      await sendAll(this.producer, [toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope)]);
+      await sendAll(this.producer, [
+        toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope),
+      ]);
     } catch (err) {
       this.logger.error({ err, topic }, 'emitting a command failed');
-      throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the command could not be accepted; retry with the same idempotency key');
+      throw new ProblemError(
+        503,
+        'SERVICE.UNAVAILABLE',
+        'the command could not be accepted; retry with the same idempotency key',
+      );
     }
   }
 
@@ -104,7 +130,9 @@ export class GatewayMessaging {
     if (!this.queryClient) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
     let raw: unknown;
     try {
-      raw = await firstValueFrom(this.queryClient.send(this.queryTopic, request).pipe(timeout(this.config.QUERY_TIMEOUT_MS)));
+      raw = await firstValueFrom(
+        this.queryClient.send(this.queryTopic, request).pipe(timeout(this.config.QUERY_TIMEOUT_MS)),
+      );
     } catch (err) {
       this.logger.warn({ err, type: request.type }, 'query failed');
       throw new ProblemError(503, 'QUERY.TIMEOUT', 'the read side did not answer in time');
@@ -114,10 +142,15 @@ export class GatewayMessaging {
 
   readiness(): ReadinessCheck[] {
     return [
-      { name: 'kafka', check: async () => ({ ok: this.admin !== null && (await kafkaReachable(this.admin)) }) },
-      { name: 'followers', check: async () => ({ ok: this.followers.length > 0 && this.followers.every((f) => f.isReady()) }) },
+      {
+        name: 'kafka',
+        check: async () => ({ ok: this.admin !== null && (await kafkaReachable(this.admin)) }),
+      },
+      {
+        name: 'followers',
+        check: async () => ({ ok: this.followers.length > 0 && this.followers.every((f) => f.isReady()) }),
+      },
       { name: 'waiters', check: async () => ({ ok: true, detail: { waiting: this.outcomes.size } }) },
     ];
   }
 }
-

@@ -26,8 +26,13 @@ export class OutcomeWaiters {
    * Resolves with the first event under `key` that `match` accepts, or null after `timeoutMs`. Returns at
    * once with null when too many requests already wait, so waiting can never exhaust memory.
    */
-  wait<T>(key: string, match: (event: FollowedEvent) => T | undefined, timeoutMs: number): { promise: Promise<T | null>; cancel(): void } {
-    if (timeoutMs <= 0 || this.size >= this.waitersMax) return { promise: Promise.resolve(null), cancel: () => {} };
+  wait<T>(
+    key: string,
+    match: (event: FollowedEvent) => T | undefined,
+    timeoutMs: number,
+  ): { promise: Promise<T | null>; cancel(): void } {
+    if (timeoutMs <= 0 || this.size >= this.waitersMax)
+      return { promise: Promise.resolve(null), cancel: () => {} };
     let cancel = () => {};
     const promise = new Promise<T | null>((resolve) => {
       const set = this.listeners.get(key) ?? new Set<Listener>();

@@ -22,24 +22,38 @@ export const TopUpBodySchema = z
       if (!parsed.ok) ctx.addIssue({ code: 'custom', path: ['amount'], message: parsed.detail });
     }
     if (body.sourceAccountId === body.destinationAccountId) {
-      ctx.addIssue({ code: 'custom', path: ['destinationAccountId'], message: 'must differ from sourceAccountId' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destinationAccountId'],
+        message: 'must differ from sourceAccountId',
+      });
     }
   });
 export type TopUpBody = z.output<typeof TopUpBodySchema>;
 
 /** The key comes from the Idempotency-Key header or the body; both present must agree. */
-export function idempotencyKeyOf(header: string | undefined, body: { idempotencyKey?: string | undefined }): string {
+export function idempotencyKeyOf(
+  header: string | undefined,
+  body: { idempotencyKey?: string | undefined },
+): string {
   if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
     throw new ProblemError(400, 'REQUEST.INVALID', 'Idempotency-Key header and body idempotencyKey differ');
   }
   const key = header ?? body.idempotencyKey;
   if (key === undefined) {
-    throw new ProblemError(400, 'IDEMPOTENCY.KEY_REQUIRED', 'send an Idempotency-Key header or an idempotencyKey field');
+    throw new ProblemError(
+      400,
+      'IDEMPOTENCY.KEY_REQUIRED',
+      'send an Idempotency-Key header or an idempotencyKey field',
+    );
   }
   if (!IdempotencyKeySchema.safeParse(key).success) {
-    throw new ProblemError(400, 'REQUEST.INVALID', 'the idempotency key must be 8-128 letters, digits or _.:-', [
-      { field: 'idempotencyKey', code: 'REQUEST.INVALID', message: 'invalid idempotency key' },
-    ]);
+    throw new ProblemError(
+      400,
+      'REQUEST.INVALID',
+      'the idempotency key must be 8-128 letters, digits or _.:-',
+      [{ field: 'idempotencyKey', code: 'REQUEST.INVALID', message: 'invalid idempotency key' }],
+    );
   }
   return key;
 }
@@ -59,7 +73,13 @@ export interface MovementTerms {
 
 /** A hash of what the request asks for, in a fixed field order: equal terms, equal hash. */
 export function requestHash(terms: MovementTerms): string {
-  const canonical = JSON.stringify([terms.type, terms.sourceAccountId, terms.destinationAccountId, terms.amount, terms.currency]);
+  const canonical = JSON.stringify([
+    terms.type,
+    terms.sourceAccountId,
+    terms.destinationAccountId,
+    terms.amount,
+    terms.currency,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -9,7 +9,14 @@ import { preferredWaitMs } from '../http/prefer';
 import { ProblemError } from '../http/problem';
 import { parseBody, parseId, statusOfDomainCode } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
-import { idempotencyKeyOf, requestHash, sameTerms, TopUpBodySchema, transactionIdFor, type MovementTerms } from './topup';
+import {
+  idempotencyKeyOf,
+  requestHash,
+  sameTerms,
+  TopUpBodySchema,
+  transactionIdFor,
+  type MovementTerms,
+} from './topup';
 
 @Controller('api/v1/transactions')
 export class TransactionsController {
@@ -42,9 +49,17 @@ export class TransactionsController {
     const existing = await this.findTransaction(transactionId);
     if (existing) {
       if (!sameTerms(existing, terms)) {
-        throw new ProblemError(409, 'IDEMPOTENCY.KEY_REUSED', 'this idempotency key was used for a different request');
+        throw new ProblemError(
+          409,
+          'IDEMPOTENCY.KEY_REUSED',
+          'this idempotency key was used for a different request',
+        );
       }
-      return this.answer(reply, existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing, waitMs);
+      return this.answer(
+        reply,
+        existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing,
+        waitMs,
+      );
     }
     await this.checkParties(actor, input.sourceAccountId, input.destinationAccountId, input.currency);
 
@@ -70,19 +85,31 @@ export class TransactionsController {
     }
     const final = await outcome.promise;
     if (final === 'key-reused') {
-      throw new ProblemError(409, 'IDEMPOTENCY.KEY_REUSED', 'this idempotency key was used for a different request');
+      throw new ProblemError(
+        409,
+        'IDEMPOTENCY.KEY_REUSED',
+        'this idempotency key was used for a different request',
+      );
     }
     return this.answer(reply, final ?? { transactionId, status: 'pending' as const }, waitMs);
   }
 
   @Get(':id')
   async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
-    const reply = await this.messaging.query({ type: 'GetTransaction', actor, transactionId: parseId(id, 'TRANSACTION.NOT_FOUND') });
+    const reply = await this.messaging.query({
+      type: 'GetTransaction',
+      actor,
+      transactionId: parseId(id, 'TRANSACTION.NOT_FOUND'),
+    });
     if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
     return reply.data;
   }
 
-  private answer(reply: FastifyReply, view: TransactionView | { transactionId: string; status: 'pending' }, waitMs: number): unknown {
+  private answer(
+    reply: FastifyReply,
+    view: TransactionView | { transactionId: string; status: 'pending' },
+    waitMs: number,
+  ): unknown {
     if (waitMs > 0) void reply.header('preference-applied', `wait=${waitMs / 1000}`);
     void reply.status(view.status === 'pending' ? 202 : 200);
     return view;
@@ -97,14 +124,19 @@ export class TransactionsController {
       transactionId,
       (event) => {
         if (event.type === 'TransactionCompleted' || event.type === 'TransactionFailed') return event.data;
-        if (event.type === 'TransactionRequestRejected' && event.data.requestHash === requestHash) return 'key-reused';
+        if (event.type === 'TransactionRequestRejected' && event.data.requestHash === requestHash)
+          return 'key-reused';
         return undefined;
       },
       waitMs,
     );
   }
 
-  private async awaitOutcome(transactionId: string, waitMs: number, current: TransactionView): Promise<TransactionView> {
+  private async awaitOutcome(
+    transactionId: string,
+    waitMs: number,
+    current: TransactionView,
+  ): Promise<TransactionView> {
     const outcome = this.waitForFinal(transactionId, waitMs);
     // The outcome may have been published between the read and the registration: read once more.
     const again = await this.findTransaction(transactionId);
@@ -126,7 +158,12 @@ export class TransactionsController {
    * top-up, someone else's account, a currency mismatch), so nothing is emitted for it. The ledger
    * checks all of this again; an account the read side has not seen yet is left to the ledger.
    */
-  private async checkParties(actor: Actor, sourceId: string, destinationId: string, currency: string): Promise<void> {
+  private async checkParties(
+    actor: Actor,
+    sourceId: string,
+    destinationId: string,
+    currency: string,
+  ): Promise<void> {
     const [source, destination] = await Promise.all([
       this.messaging.query({ type: 'GetAccount', actor: SYSTEM_ACTOR, accountId: sourceId }),
       this.messaging.query({ type: 'GetAccount', actor, accountId: destinationId }),
@@ -135,14 +172,22 @@ export class TransactionsController {
       throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${destinationId} does not exist`);
     }
     if (source.ok && source.data.type !== 'EXTERNAL') {
-      throw new ProblemError(422, 'ACCOUNT.TYPE_NOT_ALLOWED', 'a top-up must be funded from an EXTERNAL account');
+      throw new ProblemError(
+        422,
+        'ACCOUNT.TYPE_NOT_ALLOWED',
+        'a top-up must be funded from an EXTERNAL account',
+      );
     }
     if (destination.ok && destination.data.type !== 'USER') {
       throw new ProblemError(422, 'ACCOUNT.TYPE_NOT_ALLOWED', 'a top-up must credit a USER account');
     }
     for (const account of [source, destination]) {
       if (account.ok && account.data.currency !== currency) {
-        throw new ProblemError(422, 'CURRENCY.MISMATCH', `account ${account.data.id} holds ${account.data.currency}, not ${currency}`);
+        throw new ProblemError(
+          422,
+          'CURRENCY.MISMATCH',
+          `account ${account.data.id} holds ${account.data.currency}, not ${currency}`,
+        );
       }
     }
   }

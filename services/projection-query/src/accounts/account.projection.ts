@@ -4,7 +4,10 @@ import { decimalPlaces } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
 
 /** AccountOpened creates the view once; a re-announcement of an open account changes nothing. */
-export async function projectAccountOpened(trx: Knex.Transaction, event: AccountOpenedMessage): Promise<void> {
+export async function projectAccountOpened(
+  trx: Knex.Transaction,
+  event: AccountOpenedMessage,
+): Promise<void> {
   const d = event.data;
   await trx('account_views')
     .insert({

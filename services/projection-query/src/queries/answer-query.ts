@@ -1,5 +1,10 @@
 import type { Actor } from '@billing/contracts/envelope';
-import type { AccountView, QueryReply, QueryRequest, TransactionView } from '@billing/contracts/messages/queries';
+import type {
+  AccountView,
+  QueryReply,
+  QueryRequest,
+  TransactionView,
+} from '@billing/contracts/messages/queries';
 import { QueryRequestSchema, QueryReplySchemas } from '@billing/contracts/messages/queries';
 import { formatDecimal } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
@@ -34,7 +39,11 @@ interface TransactionRow {
 
 type AnyReply = QueryReply<QueryRequest['type']>;
 
-const notFound = (what: string): AnyReply => ({ ok: false, code: what === 'account' ? 'ACCOUNT.NOT_FOUND' : 'TRANSACTION.NOT_FOUND', detail: `${what} not found` });
+const notFound = (what: string): AnyReply => ({
+  ok: false,
+  code: what === 'account' ? 'ACCOUNT.NOT_FOUND' : 'TRANSACTION.NOT_FOUND',
+  detail: `${what} not found`,
+});
 
 /** An owner sees only its own accounts; anything else reads as not found, so ids leak nothing. */
 function visibleTo(actor: Actor, ownerIds: readonly string[]): boolean {
@@ -62,7 +71,8 @@ function toAccountView(row: AccountRow): AccountView {
  */
 export async function answerQuery(knex: Knex, raw: unknown): Promise<AnyReply> {
   const parsed = QueryRequestSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, code: 'REQUEST.INVALID', detail: parsed.error.message.slice(0, 500) };
+  if (!parsed.success)
+    return { ok: false, code: 'REQUEST.INVALID', detail: parsed.error.message.slice(0, 500) };
   const query = parsed.data;
   const reply = await answer(knex, query);
   return QueryReplySchemas[query.type].parse(reply) as AnyReply;
@@ -76,15 +86,26 @@ async function answer(knex: Knex, query: QueryRequest): Promise<AnyReply> {
       if (!row || !visibleTo(query.actor, [row.owner_id])) return notFound('account');
       const view = toAccountView(row);
       if (query.type === 'GetAccount') return { ok: true, data: view };
-      return { ok: true, data: { accountId: view.id, balance: view.balance, currency: view.currency, status: view.status } };
+      return {
+        ok: true,
+        data: { accountId: view.id, balance: view.balance, currency: view.currency, status: view.status },
+      };
     }
     case 'GetTransaction': {
-      const row = await knex('transaction_views').where({ transaction_id: query.transactionId }).first<TransactionRow | undefined>();
+      const row = await knex('transaction_views')
+        .where({ transaction_id: query.transactionId })
+        .first<TransactionRow | undefined>();
       if (!row) return notFound('transaction');
       const owners: { owner_id: string }[] = await knex('account_views')
         .whereIn('id', [row.source_account_id, row.destination_account_id])
         .select('owner_id');
-      if (!visibleTo(query.actor, owners.map((o) => o.owner_id))) return notFound('transaction');
+      if (
+        !visibleTo(
+          query.actor,
+          owners.map((o) => o.owner_id),
+        )
+      )
+        return notFound('transaction');
       return {
         ok: true,
         data: {

@@ -21,10 +21,18 @@ export function createQueryServer(config: ProjectionConfig, knex: Knex): ServerK
       maxWaitTimeInMs: 50,
       allowAutoTopicCreation: false,
     },
-    producer: { allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner },
+    producer: {
+      allowAutoTopicCreation: false,
+      idempotent: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    },
     subscribe: { fromBeginning: false },
     run: { autoCommit: true },
   });
-  server.addHandler(topicName('queries', config.KAFKA_TOPIC_PREFIX), (payload: unknown) => answerQuery(knex, payload), false);
+  server.addHandler(
+    topicName('queries', config.KAFKA_TOPIC_PREFIX),
+    (payload: unknown) => answerQuery(knex, payload),
+    false,
+  );
   return server;
 }

@@ -6,7 +6,11 @@ import type { Knex } from '@billing/platform/db';
  * a key and so a partition and arrive in order; the HLC guard keeps a replayed older event from moving a
  * finished transaction back to pending.
  */
-export async function projectTransaction(trx: Knex.Transaction, summary: TransactionSummary, hlc: string): Promise<void> {
+export async function projectTransaction(
+  trx: Knex.Transaction,
+  summary: TransactionSummary,
+  hlc: string,
+): Promise<void> {
   const row = {
     transaction_id: summary.transactionId,
     type: summary.type,

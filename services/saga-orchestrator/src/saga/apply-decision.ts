@@ -86,7 +86,12 @@ function toOutbox(
           key: action.transactionId,
           envelope: createMessage(
             TransactionRequestRejected,
-            { transactionId: action.transactionId, requestHash: action.requestHash, code: action.code, detail: action.detail },
+            {
+              transactionId: action.transactionId,
+              requestHash: action.requestHash,
+              code: action.code,
+              detail: action.detail,
+            },
             meta(),
           ),
         },

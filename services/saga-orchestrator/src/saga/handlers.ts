@@ -12,13 +12,22 @@ export async function handleTransactionCommands(
       const message = item.message;
       if (!(await claimInbox(trx, { messageId: message.messageId, type: message.type, ...item }))) continue;
       const at = new Date(deps.nowMs()).toISOString();
-      await applyWorkflowStep(deps, trx, message.data.transactionId, { kind: 'requested', request: message.data, actor: message.actor, at }, message);
+      await applyWorkflowStep(
+        deps,
+        trx,
+        message.data.transactionId,
+        { kind: 'requested', request: message.data, actor: message.actor, at },
+        message,
+      );
     }
   });
 }
 
 /** Ledger outcomes advance the saga they belong to; events of no saga (accounts opened) pass by. */
-export async function handleLedgerEvents(deps: SagaDeps, batch: ConsumedMessage<'ledgerEvents'>[]): Promise<void> {
+export async function handleLedgerEvents(
+  deps: SagaDeps,
+  batch: ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
   await deps.knex.transaction(async (trx) => {
     for (const item of batch) {
       const event = item.message;
@@ -30,7 +39,13 @@ export async function handleLedgerEvents(deps: SagaDeps, batch: ConsumedMessage<
       const input =
         event.type === 'EntryPosted'
           ? ({ kind: 'entry-posted', commandId: event.data.commandId, at } as const)
-          : ({ kind: 'command-rejected', commandId: event.data.commandId, code: event.data.code, detail: event.data.detail, at } as const);
+          : ({
+              kind: 'command-rejected',
+              commandId: event.data.commandId,
+              code: event.data.code,
+              detail: event.data.detail,
+              at,
+            } as const);
       await applyWorkflowStep(deps, trx, transactionId, input, event);
     }
   });

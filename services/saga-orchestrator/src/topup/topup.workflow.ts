@@ -10,7 +10,13 @@ import type { TransactionSummary } from '@billing/contracts/messages/transaction
  */
 export type TopUpState =
   | { status: 'absent' }
-  | { status: 'posting'; summary: TransactionSummary; requestHash: string; actor: Actor; postCommandId: string }
+  | {
+      status: 'posting';
+      summary: TransactionSummary;
+      requestHash: string;
+      actor: Actor;
+      postCommandId: string;
+    }
   | { status: 'completed'; summary: TransactionSummary; requestHash: string; actor: Actor }
   | { status: 'failed'; summary: TransactionSummary; requestHash: string; actor: Actor };
 
@@ -37,7 +43,11 @@ export type LedgerCommandData = PostEntryMessage['data'];
 
 export type WorkflowAction =
   | { kind: 'send'; key: string; command: LedgerCommandData; actor: Actor }
-  | { kind: 'publish'; event: 'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed'; summary: TransactionSummary }
+  | {
+      kind: 'publish';
+      event: 'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed';
+      summary: TransactionSummary;
+    }
   | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
   | { kind: 'complete' }
   | { kind: 'ignore'; reason: string };
@@ -68,12 +78,17 @@ export function decideTopUp(input: TopUpInput, state: TopUpState, newId: () => s
   }
 }
 
-function onRequested(input: Extract<TopUpInput, { kind: 'requested' }>, state: TopUpState, newId: () => string): Decision {
+function onRequested(
+  input: Extract<TopUpInput, { kind: 'requested' }>,
+  state: TopUpState,
+  newId: () => string,
+): Decision {
   const { request } = input;
   if (state.status !== 'absent') {
     // The transaction id derives from (actor, idempotency key): seeing it again is a retry of the client,
     // unless the terms differ, which is a reused key and is refused without touching the transaction.
-    if (state.requestHash === request.requestHash) return { state, actions: [{ kind: 'ignore', reason: 'duplicate request' }] };
+    if (state.requestHash === request.requestHash)
+      return { state, actions: [{ kind: 'ignore', reason: 'duplicate request' }] };
     return {
       state,
       actions: [
@@ -102,7 +117,13 @@ function onRequested(input: Extract<TopUpInput, { kind: 'requested' }>, state: T
   };
   const postCommandId = newId();
   return {
-    state: { status: 'posting', summary, requestHash: request.requestHash, actor: input.actor, postCommandId },
+    state: {
+      status: 'posting',
+      summary,
+      requestHash: request.requestHash,
+      actor: input.actor,
+      postCommandId,
+    },
     actions: [
       { kind: 'publish', event: 'TransactionAccepted', summary },
       {
@@ -136,7 +157,11 @@ function finish(
   return {
     state: next,
     actions: [
-      { kind: 'publish', event: status === 'completed' ? 'TransactionCompleted' : 'TransactionFailed', summary },
+      {
+        kind: 'publish',
+        event: status === 'completed' ? 'TransactionCompleted' : 'TransactionFailed',
+        summary,
+      },
       { kind: 'complete' },
     ],
   };

@@ -20,12 +20,20 @@ function aTopUpRequest(overrides: Partial<TopUpRequest> = {}): TopUpRequest {
 const newId = () => '00000000-0000-7000-8000-0000000000cc';
 
 function requested(): TopUpState {
-  return decideTopUp({ kind: 'requested', request: aTopUpRequest(), actor, at: AT }, initialTopUpState(), newId).state;
+  return decideTopUp(
+    { kind: 'requested', request: aTopUpRequest(), actor, at: AT },
+    initialTopUpState(),
+    newId,
+  ).state;
 }
 
 describe('top-up workflow', () => {
   it('given no saga, when requested, then it accepts and sends one balanced PostEntry debiting the external account', () => {
-    const { state, actions } = decideTopUp({ kind: 'requested', request: aTopUpRequest(), actor, at: AT }, initialTopUpState(), newId);
+    const { state, actions } = decideTopUp(
+      { kind: 'requested', request: aTopUpRequest(), actor, at: AT },
+      initialTopUpState(),
+      newId,
+    );
     expect(state).toMatchObject({ status: 'posting', postCommandId: newId() });
     expect(actions.map((a) => a.kind)).toEqual(['publish', 'send']);
     const send = actions.find((a) => a.kind === 'send');
@@ -42,9 +50,15 @@ describe('top-up workflow', () => {
   });
 
   it('given a posting saga, when the entry is posted, then it completes and publishes TransactionCompleted', () => {
-    const { state, actions } = decideTopUp({ kind: 'entry-posted', commandId: newId(), at: AT }, requested(), newId);
+    const { state, actions } = decideTopUp(
+      { kind: 'entry-posted', commandId: newId(), at: AT },
+      requested(),
+      newId,
+    );
     expect(state.status).toBe('completed');
-    expect(actions).toContainEqual(expect.objectContaining({ kind: 'publish', event: 'TransactionCompleted' }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({ kind: 'publish', event: 'TransactionCompleted' }),
+    );
     expect(actions).toContainEqual({ kind: 'complete' });
   });
 
@@ -59,7 +73,11 @@ describe('top-up workflow', () => {
   });
 
   it('ignores a repeated request with the same body', () => {
-    const { actions } = decideTopUp({ kind: 'requested', request: aTopUpRequest(), actor, at: AT }, requested(), newId);
+    const { actions } = decideTopUp(
+      { kind: 'requested', request: aTopUpRequest(), actor, at: AT },
+      requested(),
+      newId,
+    );
     expect(actions).toEqual([{ kind: 'ignore', reason: 'duplicate request' }]);
   });
 
@@ -72,13 +90,21 @@ describe('top-up workflow', () => {
     );
     expect(state).toBe(before);
     expect(actions).toEqual([
-      expect.objectContaining({ kind: 'refuse-request', requestHash: 'b'.repeat(64), code: 'IDEMPOTENCY.KEY_REUSED' }),
+      expect.objectContaining({
+        kind: 'refuse-request',
+        requestHash: 'b'.repeat(64),
+        code: 'IDEMPOTENCY.KEY_REUSED',
+      }),
     ]);
   });
 
   it('ignores an outcome for a command it did not send, and a second outcome after completion', () => {
-    expect(decideTopUp({ kind: 'entry-posted', commandId: 'other', at: AT }, requested(), newId).actions[0]?.kind).toBe('ignore');
+    expect(
+      decideTopUp({ kind: 'entry-posted', commandId: 'other', at: AT }, requested(), newId).actions[0]?.kind,
+    ).toBe('ignore');
     const done = decideTopUp({ kind: 'entry-posted', commandId: newId(), at: AT }, requested(), newId).state;
-    expect(decideTopUp({ kind: 'entry-posted', commandId: newId(), at: AT }, done, newId).actions[0]?.kind).toBe('ignore');
+    expect(
+      decideTopUp({ kind: 'entry-posted', commandId: newId(), at: AT }, done, newId).actions[0]?.kind,
+    ).toBe('ignore');
   });
 });
