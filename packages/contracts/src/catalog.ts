@@ -1,7 +1,24 @@
 import { type z } from 'zod';
 import { EnvelopeHeaderSchema, type Actor, type MessageDefinition } from './envelope';
-import { AccountOpened, OpenAccount } from './messages/accounts';
-import { CommandRejected, EntryPosted, PostEntry } from './messages/ledger';
+import {
+  AccountLimitsChanged,
+  AccountOpened,
+  AccountStatusChanged,
+  AddCurrency,
+  ChangeAccountStatus,
+  CurrencyAdded,
+  OpenAccount,
+  SetAccountLimits,
+} from './messages/accounts';
+import {
+  CaptureHold,
+  HoldCaptured,
+  HoldPlaced,
+  HoldReleased,
+  PlaceHold,
+  ReleaseHold,
+} from './messages/holds';
+import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
 import {
   RequestTopUp,
   TransactionAccepted,
@@ -14,10 +31,20 @@ import { uuidv7 } from './uuid';
 
 /** Every message type that may appear on each topic; the registry's messageTypes must match these. */
 export const TOPIC_MESSAGES = {
-  accountCommands: [OpenAccount],
+  accountCommands: [OpenAccount, ChangeAccountStatus, SetAccountLimits, AddCurrency],
   transactionCommands: [RequestTopUp],
-  ledgerCommands: [PostEntry],
-  ledgerEvents: [AccountOpened, EntryPosted, CommandRejected],
+  ledgerCommands: [PostEntry, PlaceHold, CaptureHold, ReleaseHold, ReverseEntry],
+  ledgerEvents: [
+    AccountOpened,
+    AccountStatusChanged,
+    AccountLimitsChanged,
+    CurrencyAdded,
+    EntryPosted,
+    HoldPlaced,
+    HoldCaptured,
+    HoldReleased,
+    CommandRejected,
+  ],
   transactionEvents: [
     TransactionAccepted,
     TransactionCompleted,

@@ -1,7 +1,24 @@
 import type { Actor } from './envelope';
 import { createMessage } from './catalog';
-import { AccountOpened, OpenAccount } from './messages/accounts';
-import { CommandRejected, EntryPosted, PostEntry } from './messages/ledger';
+import {
+  AccountLimitsChanged,
+  AccountOpened,
+  AccountStatusChanged,
+  AddCurrency,
+  ChangeAccountStatus,
+  CurrencyAdded,
+  OpenAccount,
+  SetAccountLimits,
+} from './messages/accounts';
+import {
+  CaptureHold,
+  HoldCaptured,
+  HoldPlaced,
+  HoldReleased,
+  PlaceHold,
+  ReleaseHold,
+} from './messages/holds';
+import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
 import {
   RequestTopUp,
   TransactionAccepted,
@@ -23,6 +40,7 @@ export const FIXTURE_IDS = {
   transaction: '0192f0a0-0000-7000-8000-000000000003',
   entry: '0192f0a0-0000-7000-8000-000000000004',
   command: '0192f0a0-0000-7000-8000-000000000005',
+  hold: '0192f0a0-0000-7000-8000-000000000006',
 } as const;
 
 export const FIXTURE_ADMIN: Actor = { kind: 'admin', id: 'admin-1' };
@@ -161,6 +179,143 @@ export const fixtures = {
       ...summary,
       status: 'failed',
       reason: { code: 'ACCOUNT.NOT_FOUND', detail: 'account does not exist' },
+    },
+    meta(),
+  ),
+  ChangeAccountStatus: createMessage(
+    ChangeAccountStatus,
+    { accountId: FIXTURE_IDS.userAccount, status: 'suspended', reason: 'fraud review' },
+    meta(),
+  ),
+  AccountStatusChanged: createMessage(
+    AccountStatusChanged,
+    {
+      commandId: FIXTURE_IDS.command,
+      accountId: FIXTURE_IDS.userAccount,
+      previousStatus: 'active',
+      status: 'suspended',
+      reason: 'fraud review',
+      streamVersion: 2,
+      changedAt: '2026-01-01T00:00:00.000Z',
+    },
+    meta(),
+  ),
+  SetAccountLimits: createMessage(
+    SetAccountLimits,
+    { accountId: FIXTURE_IDS.userAccount, minBalance: '-50.00', maxBalance: '10000.00' },
+    meta(),
+  ),
+  AccountLimitsChanged: createMessage(
+    AccountLimitsChanged,
+    {
+      commandId: FIXTURE_IDS.command,
+      accountId: FIXTURE_IDS.userAccount,
+      minBalance: '-50.00',
+      maxBalance: '10000.00',
+      streamVersion: 2,
+      changedAt: '2026-01-01T00:00:00.000Z',
+    },
+    meta(),
+  ),
+  AddCurrency: createMessage(AddCurrency, { code: 'CHF', scale: 2, kind: 'fiat' }, meta()),
+  CurrencyAdded: createMessage(
+    CurrencyAdded,
+    { commandId: FIXTURE_IDS.command, code: 'CHF', scale: 2, kind: 'fiat' },
+    meta(),
+  ),
+  PlaceHold: createMessage(
+    PlaceHold,
+    {
+      commandId: FIXTURE_IDS.command,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      transactionType: 'withdrawal',
+      accountId: FIXTURE_IDS.userAccount,
+      amount: '25.00',
+      currency: 'USD',
+      expiresAt: '2026-01-01T01:00:00.000Z',
+    },
+    meta(),
+  ),
+  CaptureHold: createMessage(
+    CaptureHold,
+    {
+      commandId: FIXTURE_IDS.command,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      step: 'capture',
+      creditAccountId: FIXTURE_IDS.externalAccount,
+      amount: '20.00',
+    },
+    meta(),
+  ),
+  ReleaseHold: createMessage(
+    ReleaseHold,
+    {
+      commandId: FIXTURE_IDS.command,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      reason: 'payout refused',
+    },
+    meta(),
+  ),
+  ReverseEntry: createMessage(
+    ReverseEntry,
+    {
+      commandId: FIXTURE_IDS.command,
+      entryId: FIXTURE_IDS.entry,
+      transactionId: FIXTURE_IDS.transaction,
+      step: 'reverse',
+      reason: 'posted to the wrong account',
+    },
+    meta(),
+  ),
+  HoldPlaced: createMessage(
+    HoldPlaced,
+    {
+      commandId: FIXTURE_IDS.command,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      accountId: FIXTURE_IDS.userAccount,
+      currency: 'USD',
+      amount: '25.00',
+      streamVersion: 3,
+      availableAfter: '75.00',
+      expiresAt: '2026-01-01T01:00:00.000Z',
+      placedAt: '2026-01-01T00:00:00.000Z',
+    },
+    meta(),
+  ),
+  HoldCaptured: createMessage(
+    HoldCaptured,
+    {
+      commandId: FIXTURE_IDS.command,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      accountId: FIXTURE_IDS.userAccount,
+      currency: 'USD',
+      entryId: FIXTURE_IDS.entry,
+      capturedAmount: '20.00',
+      releasedAmount: '5.00',
+      streamVersion: 4,
+      availableAfter: '80.00',
+      capturedAt: '2026-01-01T00:00:00.000Z',
+    },
+    meta(),
+  ),
+  HoldReleased: createMessage(
+    HoldReleased,
+    {
+      commandId: null,
+      holdId: FIXTURE_IDS.hold,
+      transactionId: FIXTURE_IDS.transaction,
+      accountId: FIXTURE_IDS.userAccount,
+      currency: 'USD',
+      amount: '25.00',
+      reason: 'expired',
+      streamVersion: 4,
+      availableAfter: '100.00',
+      releasedAt: '2026-01-01T01:00:00.000Z',
     },
     meta(),
   ),

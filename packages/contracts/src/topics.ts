@@ -25,10 +25,10 @@ export const TOPICS = {
   accountCommands: {
     name: 'billing.account.commands',
     partitions: 6,
-    key: 'accountId',
+    key: 'accountId (currency code for AddCurrency)',
     producers: ['command-gateway'],
     consumers: ['account-ledger'],
-    messageTypes: ['OpenAccount'],
+    messageTypes: ['OpenAccount', 'ChangeAccountStatus', 'SetAccountLimits', 'AddCurrency'],
     config: RETAIN_WEEK,
   },
   transactionCommands: {
@@ -46,7 +46,7 @@ export const TOPICS = {
     key: 'accountId of the debited account',
     producers: ['saga-orchestrator'],
     consumers: ['account-ledger'],
-    messageTypes: ['PostEntry'],
+    messageTypes: ['PostEntry', 'PlaceHold', 'CaptureHold', 'ReleaseHold', 'ReverseEntry'],
     config: RETAIN_WEEK,
   },
   ledgerEvents: {
@@ -55,7 +55,17 @@ export const TOPICS = {
     key: 'accountId (of the debited account for entries)',
     producers: ['account-ledger'],
     consumers: ['saga-orchestrator', 'projection-query', 'command-gateway'],
-    messageTypes: ['AccountOpened', 'EntryPosted', 'CommandRejected'],
+    messageTypes: [
+      'AccountOpened',
+      'AccountStatusChanged',
+      'AccountLimitsChanged',
+      'CurrencyAdded',
+      'EntryPosted',
+      'HoldPlaced',
+      'HoldCaptured',
+      'HoldReleased',
+      'CommandRejected',
+    ],
     config: RETAIN_FOREVER,
   },
   transactionEvents: {

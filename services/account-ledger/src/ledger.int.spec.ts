@@ -16,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin } from '../test/builders';
 import { asConsumed, fixturesConsumedBy } from '@billing/testing/contract';
 import { loadConfig } from './config';
-import { handleAccountCommands } from './open-account/open-account.handler';
-import { handleLedgerCommands } from './post-entry/post-entry.handler';
+import { handleAccountCommands } from './account-commands/account-commands.handler';
+import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
 import { createLedgerWorker } from './runtime';
 
 const env = testEnv();

@@ -132,4 +132,45 @@ export const migrations: Record<string, Migration> = {
       await knex.raw('drop function if exists refuse_change() cascade');
     },
   },
+  '0002_holds_and_reversals': {
+    async up(knex: Knex) {
+      await knex.schema.alterTable('accounts', (t) => {
+        // Sum of open holds, kept in the same transaction as the holds themselves.
+        t.specificType('held', 'numeric').notNullable().defaultTo(0);
+      });
+      await knex.raw(`alter table accounts add constraint accounts_held_non_negative check (held >= 0)`);
+      await knex.schema.alterTable('journal_entries', (t) => {
+        // At most one reversal per entry, enforced by the database.
+        t.uuid('reverses_entry_id').unique().references('id').inTable('journal_entries');
+      });
+      await knex.schema.createTable('holds', (t) => {
+        t.uuid('id').primary();
+        t.uuid('account_id').notNullable().references('id').inTable('accounts');
+        t.uuid('transaction_id').notNullable().index();
+        t.text('transaction_type').notNullable();
+        t.text('currency').notNullable();
+        t.specificType('amount', 'numeric').notNullable();
+        t.specificType('captured', 'numeric').notNullable().defaultTo(0);
+        t.text('status').notNullable();
+        t.timestamp('expires_at', { useTz: true }).notNullable();
+        t.uuid('entry_id').references('id').inTable('journal_entries');
+        t.uuid('placed_event_id').notNullable();
+        t.uuid('closed_event_id');
+        t.timestamp('created_at', { useTz: true }).notNullable();
+        t.timestamp('closed_at', { useTz: true });
+      });
+      await knex.raw(
+        `alter table holds add constraint holds_status_check check (status in ('open','captured','released','expired'))`,
+      );
+      await knex.raw(
+        `alter table holds add constraint holds_amount_positive check (amount > 0 and captured >= 0 and captured <= amount)`,
+      );
+      await knex.raw(`create index holds_open_expiry_idx on holds (expires_at) where status = 'open'`);
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('holds');
+      await knex.schema.alterTable('journal_entries', (t) => t.dropColumn('reverses_entry_id'));
+      await knex.schema.alterTable('accounts', (t) => t.dropColumn('held'));
+    },
+  },
 };

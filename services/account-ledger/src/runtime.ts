@@ -3,8 +3,8 @@ import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { LedgerConfig } from './config';
 import { migrations } from './migrations';
-import { handleAccountCommands } from './open-account/open-account.handler';
-import { handleLedgerCommands } from './post-entry/post-entry.handler';
+import { handleAccountCommands } from './account-commands/account-commands.handler';
+import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
 import type { LedgerDeps } from './shared/ledger-deps';
 
 /** Advisory lock id of the ledger's outbox relay ("LEDG" in ASCII). */

@@ -21,6 +21,7 @@ export function aUserAccount(overrides: Partial<Account> = {}): Account {
     currency: 'USD',
     status: 'active',
     balanceMinor: 0n,
+    heldMinor: 0n,
     minBalanceMinor: 0n,
     maxBalanceMinor: null,
     metadata: {},

@@ -1,7 +1,11 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import { claimInbox } from '@billing/platform/inbox';
-import { projectAccountOpened, projectEntryPosted } from './accounts/account.projection';
+import {
+  projectAccountOpened,
+  projectEntryPosted,
+  projectStatusChanged,
+} from './accounts/account.projection';
 import { projectTransaction } from './transactions/transaction.projection';
 
 /**
@@ -23,7 +27,16 @@ export async function handleLedgerEvents(
         case 'EntryPosted':
           await projectEntryPosted(trx, event);
           break;
+        case 'AccountStatusChanged':
+          await projectStatusChanged(trx, event);
+          break;
         case 'CommandRejected':
+        case 'AccountLimitsChanged':
+        case 'CurrencyAdded':
+        case 'HoldPlaced':
+        case 'HoldCaptured':
+        case 'HoldReleased':
+          // Not part of the read models yet: limits, currencies and available balances come with them.
           break;
         default: {
           const unreachable: never = event;

@@ -43,4 +43,16 @@ export const migrations: Record<string, Migration> = {
         await knex.schema.dropTableIfExists(table);
     },
   },
+  '0002_status_version': {
+    // Balance and status each carry an absolute value from the events that set them, so each keeps its
+    // own "newest version applied" guard: a newer status change must not block an older posting.
+    async up(knex: Knex) {
+      await knex.schema.alterTable('account_views', (t) =>
+        t.integer('status_version').notNullable().defaultTo(1),
+      );
+    },
+    async down(knex: Knex) {
+      await knex.schema.alterTable('account_views', (t) => t.dropColumn('status_version'));
+    },
+  },
 };

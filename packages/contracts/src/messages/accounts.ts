@@ -53,3 +53,86 @@ export const AccountOpened = defineMessage(
   }),
 );
 export type AccountOpenedMessage = MessageOf<typeof AccountOpened>;
+
+/** A signed decimal limit, or null for no bound. */
+export const LimitSchema = z
+  .string()
+  .regex(/^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$/, 'a limit is a decimal string such as "-50.00"')
+  .nullable();
+
+export const ChangeAccountStatus = defineMessage(
+  'ChangeAccountStatus',
+  1,
+  z.strictObject({
+    accountId: UuidSchema,
+    status: AccountStatusSchema,
+    reason: z.string().max(500).default(''),
+  }),
+);
+export type ChangeAccountStatusMessage = MessageOf<typeof ChangeAccountStatus>;
+
+export const AccountStatusChanged = defineMessage(
+  'AccountStatusChanged',
+  1,
+  z.strictObject({
+    commandId: UuidSchema,
+    accountId: UuidSchema,
+    previousStatus: AccountStatusSchema,
+    status: AccountStatusSchema,
+    reason: z.string(),
+    streamVersion: z.number().int().positive(),
+    changedAt: z.iso.datetime({ offset: true }),
+  }),
+);
+export type AccountStatusChangedMessage = MessageOf<typeof AccountStatusChanged>;
+
+export const SetAccountLimits = defineMessage(
+  'SetAccountLimits',
+  1,
+  z.strictObject({
+    accountId: UuidSchema,
+    minBalance: LimitSchema,
+    maxBalance: LimitSchema,
+  }),
+);
+export type SetAccountLimitsMessage = MessageOf<typeof SetAccountLimits>;
+
+export const AccountLimitsChanged = defineMessage(
+  'AccountLimitsChanged',
+  1,
+  z.strictObject({
+    commandId: UuidSchema,
+    accountId: UuidSchema,
+    minBalance: LimitSchema,
+    maxBalance: LimitSchema,
+    streamVersion: z.number().int().positive(),
+    changedAt: z.iso.datetime({ offset: true }),
+  }),
+);
+export type AccountLimitsChangedMessage = MessageOf<typeof AccountLimitsChanged>;
+
+export const CurrencyKindSchema = z.enum(['fiat', 'crypto', 'points']);
+
+/** Admin only. Keyed by the currency code on the account commands topic. */
+export const AddCurrency = defineMessage(
+  'AddCurrency',
+  1,
+  z.strictObject({
+    code: CurrencyCodeSchema,
+    scale: z.number().int().min(0).max(18),
+    kind: CurrencyKindSchema,
+  }),
+);
+export type AddCurrencyMessage = MessageOf<typeof AddCurrency>;
+
+export const CurrencyAdded = defineMessage(
+  'CurrencyAdded',
+  1,
+  z.strictObject({
+    commandId: UuidSchema,
+    code: CurrencyCodeSchema,
+    scale: z.number().int().min(0).max(18),
+    kind: CurrencyKindSchema,
+  }),
+);
+export type CurrencyAddedMessage = MessageOf<typeof CurrencyAdded>;

@@ -41,6 +41,23 @@ export const PostEntry = defineMessage(
 );
 export type PostEntryMessage = MessageOf<typeof PostEntry>;
 
+/**
+ * Corrects a posted entry with its mirror image: every debit becomes a credit and the other way round.
+ * Postings are never changed; the reversal is a new entry that names the one it reverses.
+ */
+export const ReverseEntry = defineMessage(
+  'ReverseEntry',
+  1,
+  z.strictObject({
+    commandId: UuidSchema,
+    entryId: UuidSchema,
+    transactionId: UuidSchema,
+    step: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+    reason: z.string().max(500),
+  }),
+);
+export type ReverseEntryMessage = MessageOf<typeof ReverseEntry>;
+
 export const EntryPosted = defineMessage(
   'EntryPosted',
   1,
@@ -59,6 +76,8 @@ export const EntryPosted = defineMessage(
         }),
       )
       .min(2),
+    /** Set on a reversing entry: the entry it corrects. */
+    reversesEntryId: UuidSchema.nullable().default(null),
     postedAt: z.iso.datetime({ offset: true }),
   }),
 );

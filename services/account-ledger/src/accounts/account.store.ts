@@ -10,6 +10,7 @@ interface AccountRow {
   currency: string;
   status: Account['status'];
   balance: string;
+  held: string;
   min_balance: string | null;
   max_balance: string | null;
   metadata: Record<string, string>;
@@ -43,6 +44,7 @@ function toAccount(row: AccountRow, currencies: CurrencyCatalog): Account {
     currency: row.currency,
     status: row.status,
     balanceMinor: signedMinor(row.balance, scale),
+    heldMinor: signedMinor(row.held, scale),
     minBalanceMinor: row.min_balance === null ? null : signedMinor(row.min_balance, scale),
     maxBalanceMinor: row.max_balance === null ? null : signedMinor(row.max_balance, scale),
     metadata: row.metadata,
@@ -93,7 +95,8 @@ export async function insertAccount(
   });
 }
 
-export async function updateBalance(
+/** Writes an account's snapshot: balance, held funds, status, limits and stream version. */
+export async function saveAccount(
   trx: Knex.Transaction,
   account: Account,
   scale: number,
@@ -103,6 +106,10 @@ export async function updateBalance(
     .where({ id: account.id })
     .update({
       balance: formatMinorUnits(account.balanceMinor, scale),
+      held: formatMinorUnits(account.heldMinor, scale),
+      status: account.status,
+      min_balance: account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
+      max_balance: account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
       version: account.version,
       updated_at: nowIso,
     });

@@ -68,6 +68,7 @@ export function decideOpenAccount(
       currency: command.currency,
       status: 'active',
       balanceMinor: 0n,
+      heldMinor: 0n,
       minBalanceMinor: defaultMinBalance(command.type),
       maxBalanceMinor: null,
       metadata: command.metadata,

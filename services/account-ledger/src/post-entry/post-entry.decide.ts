@@ -2,7 +2,7 @@ import type { Actor } from '@billing/contracts/envelope';
 import type { ErrorCode } from '@billing/contracts/errors';
 import type { Posting, TransactionType } from '@billing/contracts/messages/ledger';
 import { formatMinorUnits, toMinorUnits } from '@billing/contracts/money';
-import type { Account, CurrencyCatalog } from '../accounts/account';
+import { availableMinor, type Account, type CurrencyCatalog } from '../accounts/account';
 
 export interface PostEntryCommand {
   transactionType: TransactionType;
@@ -29,12 +29,14 @@ export type PostEntryDecision =
       context: Record<string, string>;
     };
 
-function reject(
+export type Rejection = Extract<PostEntryDecision, { kind: 'rejected' }>;
+
+export function reject(
   code: ErrorCode,
   detail: string,
   accountId: string | null = null,
   context: Record<string, string> = {},
-): PostEntryDecision {
+): Rejection {
   return { kind: 'rejected', code, detail, accountId, context };
 }
 
@@ -43,7 +45,7 @@ function reject(
  * that a faulty or compromised orchestrator cannot, say, mint money into a USER account from another
  * USER account under the name of a top-up.
  */
-const TYPE_RULES: Record<TransactionType, { debit: readonly string[]; credit: readonly string[] }> = {
+export const TYPE_RULES: Record<TransactionType, { debit: readonly string[]; credit: readonly string[] }> = {
   topup: { debit: ['EXTERNAL'], credit: ['USER'] },
   withdrawal: { debit: ['USER'], credit: ['EXTERNAL'] },
   transfer: { debit: ['USER'], credit: ['USER'] },
@@ -117,22 +119,41 @@ export function decidePostEntry(
     });
   });
 
-  for (const account of working.values()) {
-    const before = accounts.get(account.id)!;
-    const scale = currency.scale;
-    if (account.minBalanceMinor !== null && account.balanceMinor < account.minBalanceMinor) {
-      const available = before.balanceMinor - account.minBalanceMinor;
+  const limitsDenied = checkLimits(accounts, working.values(), currency.scale);
+  if (limitsDenied) return limitsDenied;
+  return { kind: 'posted', postings: applied, accounts: [...working.values()] };
+}
+
+/**
+ * After a movement, every account whose available balance (balance - open holds) went down must still
+ * be at or above its minimum, and every account whose balance went up must stay at or below its
+ * maximum. Shared by entries, reversals, holds and captures.
+ */
+export function checkLimits(
+  before: ReadonlyMap<string, Account>,
+  after: Iterable<Account>,
+  scale: number,
+): Extract<PostEntryDecision, { kind: 'rejected' }> | null {
+  for (const account of after) {
+    const previous = before.get(account.id)!;
+    const delta = account.balanceMinor - previous.balanceMinor;
+    const availableDrop = availableMinor(previous) - availableMinor(account);
+    if (
+      availableDrop > 0n &&
+      account.minBalanceMinor !== null &&
+      availableMinor(account) < account.minBalanceMinor
+    ) {
       return reject(
         'ACCOUNT.INSUFFICIENT_FUNDS',
         `account ${account.id} has insufficient funds`,
         account.id,
         {
-          available: formatMinorUnits(available, scale),
-          requested: formatMinorUnits(before.balanceMinor - account.balanceMinor, scale),
+          available: formatMinorUnits(availableMinor(previous) - account.minBalanceMinor, scale),
+          requested: formatMinorUnits(availableDrop, scale),
         },
       );
     }
-    if (account.maxBalanceMinor !== null && account.balanceMinor > account.maxBalanceMinor) {
+    if (delta > 0n && account.maxBalanceMinor !== null && account.balanceMinor > account.maxBalanceMinor) {
       return reject(
         'ACCOUNT.LIMIT_EXCEEDED',
         `account ${account.id} would exceed its maximum balance`,
@@ -143,7 +164,7 @@ export function decidePostEntry(
       );
     }
   }
-  return { kind: 'posted', postings: applied, accounts: [...working.values()] };
+  return null;
 }
 
 /**

@@ -65,7 +65,15 @@ export class OutcomeWaiters {
 function keysOf(event: FollowedEvent): string[] {
   switch (event.type) {
     case 'AccountOpened':
+    case 'AccountStatusChanged':
+    case 'AccountLimitsChanged':
       return [event.data.accountId];
+    case 'CurrencyAdded':
+      return [event.data.code];
+    case 'HoldPlaced':
+    case 'HoldCaptured':
+    case 'HoldReleased':
+      return [event.data.transactionId, event.data.accountId];
     case 'CommandRejected':
       return [event.data.accountId, event.data.transactionId].filter((k): k is string => k !== null);
     case 'EntryPosted':

@@ -1,4 +1,4 @@
-import type { AccountOpenedMessage } from '@billing/contracts/messages/accounts';
+import type { AccountOpenedMessage, AccountStatusChangedMessage } from '@billing/contracts/messages/accounts';
 import type { EntryPostedMessage } from '@billing/contracts/messages/ledger';
 import { decimalPlaces } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
@@ -41,4 +41,19 @@ export async function projectEntryPosted(trx: Knex.Transaction, event: EntryPost
       .andWhere('stream_version', '<', p.streamVersion)
       .update({ balance: p.balanceAfter, stream_version: p.streamVersion, updated_at: event.data.postedAt });
   }
+}
+
+/** A status change carries the account's stream version; an older one never overwrites a newer state. */
+export async function projectStatusChanged(
+  trx: Knex.Transaction,
+  event: AccountStatusChangedMessage,
+): Promise<void> {
+  await trx('account_views')
+    .where({ id: event.data.accountId })
+    .andWhere('status_version', '<', event.data.streamVersion)
+    .update({
+      status: event.data.status,
+      status_version: event.data.streamVersion,
+      updated_at: event.data.changedAt,
+    });
 }

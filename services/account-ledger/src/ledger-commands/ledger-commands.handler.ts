@@ -1,0 +1,90 @@
+import type { ConsumedMessage } from '@billing/platform/consumer';
+import { claimInbox } from '@billing/platform/inbox';
+import { appendToOutbox } from '@billing/platform/outbox';
+import { loadCurrencies, lockAccounts, saveAccount } from '../accounts/account.store';
+import { applyCaptureHold, applyPlaceHold, applyReleaseHold } from '../holds/holds.apply';
+import { lockHolds } from '../holds/holds.store';
+import { applyPostEntry, applyReverseEntry } from '../post-entry/post-entry.apply';
+import type { LedgerDeps } from '../shared/ledger-deps';
+import { loadEntries } from './entries.store';
+import { LedgerBatch, type LedgerCommand } from './ledger-batch';
+
+/**
+ * Applies a batch of ledger commands in ONE transaction. Everything the batch touches is locked once,
+ * holds before accounts and each in id order (the expiry sweep locks in the same order, so they queue
+ * instead of deadlocking); each command is decided against what its predecessors left; a refusal is an
+ * outcome event, not an abort, so it never undoes its neighbours. Events, postings, snapshots and outbox
+ * rows commit together, and only then are the offsets committed.
+ */
+export async function handleLedgerCommands(
+  deps: LedgerDeps,
+  batch: ConsumedMessage<'ledgerCommands'>[],
+): Promise<void> {
+  await deps.knex.transaction(async (trx) => {
+    const currencies = await loadCurrencies(trx);
+    const fresh: LedgerCommand[] = [];
+    for (const item of batch) {
+      if (await claimInbox(trx, { messageId: item.message.messageId, type: item.message.type, ...item }))
+        fresh.push(item.message);
+    }
+    const holds = await lockHolds(trx, fresh.flatMap(holdIdOf), currencies);
+    const originals = await loadEntries(
+      trx,
+      fresh.flatMap((c) => (c.type === 'ReverseEntry' ? [c.data.entryId] : [])),
+      currencies,
+    );
+    const accountIds = fresh.flatMap((c): string[] => {
+      switch (c.type) {
+        case 'PostEntry':
+          return c.data.postings.map((p) => p.accountId);
+        case 'PlaceHold':
+          return [c.data.accountId];
+        case 'CaptureHold':
+          return [holds.get(c.data.holdId)?.accountId, c.data.creditAccountId].filter(
+            (id): id is string => id !== undefined,
+          );
+        case 'ReleaseHold':
+          return [holds.get(c.data.holdId)?.accountId].filter((id): id is string => id !== undefined);
+        case 'ReverseEntry':
+          return originals.get(c.data.entryId)?.postings.map((p) => p.accountId) ?? [];
+      }
+    });
+    const accounts = await lockAccounts(trx, accountIds, currencies);
+    const work = new LedgerBatch(trx, deps, currencies, accounts, holds);
+    for (const command of fresh) {
+      switch (command.type) {
+        case 'PostEntry':
+          await applyPostEntry(work, command);
+          break;
+        case 'PlaceHold':
+          await applyPlaceHold(work, command);
+          break;
+        case 'CaptureHold':
+          await applyCaptureHold(work, command);
+          break;
+        case 'ReleaseHold':
+          await applyReleaseHold(work, command);
+          break;
+        case 'ReverseEntry':
+          await applyReverseEntry(work, command, originals);
+          break;
+        default: {
+          const unreachable: never = command;
+          throw new Error(`unhandled command ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+    const nowIso = new Date(deps.nowMs()).toISOString();
+    for (const id of [...work.touched].sort()) {
+      const account = work.accounts.get(id)!;
+      await saveAccount(trx, account, work.scaleOf(account.currency), nowIso);
+    }
+    await appendToOutbox(trx, work.outgoing);
+  });
+}
+
+function holdIdOf(command: LedgerCommand): string[] {
+  return command.type === 'PlaceHold' || command.type === 'CaptureHold' || command.type === 'ReleaseHold'
+    ? [command.data.holdId]
+    : [];
+}
