@@ -35,6 +35,13 @@ export interface WorkerSpec {
   relayLockKey: number | null;
   /** Called once connected; returns what to consume. Handlers close over the connections they need. */
   consumers(connections: Connections): ConsumerSpec<never>[];
+  /** Background jobs started after the consumers and stopped before them (e.g. expiry sweeps). */
+  jobs?(connections: Connections): BackgroundJob[];
+}
+
+export interface BackgroundJob {
+  start(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -44,6 +51,7 @@ export interface WorkerSpec {
 export class Worker {
   readonly knex: Knex;
   private running: Running = { connections: null, consumers: [], relay: null };
+  private jobs: BackgroundJob[] = [];
 
   constructor(private readonly spec: WorkerSpec) {
     this.knex = openDatabase(spec.settings);
@@ -80,10 +88,13 @@ export class Worker {
     this.running = { connections, consumers, relay };
     relay?.start();
     await Promise.all(consumers.map((c) => c.start()));
+    this.jobs = spec.jobs?.(connections) ?? [];
+    for (const job of this.jobs) job.start();
   }
 
-  stop(): Promise<void> {
-    return shutdown(this.running, this.knex);
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.jobs.map((j) => j.stop()));
+    await shutdown(this.running, this.knex);
   }
 
   readiness(): ReadinessCheck[] {

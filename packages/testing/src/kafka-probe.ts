@@ -57,6 +57,23 @@ export class TopicProbe {
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
   }
+
+  /** True once the probe holds every message the broker has on `topic` (sum of the high watermarks). */
+  async caughtUp(topic: string): Promise<boolean> {
+    const kafka = createKafka(
+      { brokers: this.brokers, clientId: 'test-probe-lag', topicPrefix: '' },
+      pino({ level: 'warn' }),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const total = ends.reduce((sum, p) => sum + BigInt(p.high), 0n);
+      return BigInt(this.messages.filter((m) => m.topic === topic).length) >= total;
+    } finally {
+      await admin.disconnect();
+    }
+  }
 }
 
 export async function connectProducer(brokers: string[]): Promise<Producer> {
@@ -68,4 +85,24 @@ export async function connectProducer(brokers: string[]): Promise<Producer> {
   });
   await producer.connect();
   return producer;
+}
+
+/**
+ * True once a consumer group has committed offsets up to the end of every partition of a topic, i.e. it
+ * has consumed (and, for our consumers, applied) everything published there so far.
+ */
+export async function groupCaughtUp(brokers: string[], groupId: string, topic: string): Promise<boolean> {
+  const kafka = createKafka({ brokers, clientId: 'test-lag', topicPrefix: '' }, pino({ level: 'warn' }));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.every((end) => {
+      const offset = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      return end.high === '0' || BigInt(offset) >= BigInt(end.high);
+    });
+  } finally {
+    await admin.disconnect();
+  }
 }

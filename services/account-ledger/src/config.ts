@@ -7,6 +7,8 @@ const schema = z.object({
   ...httpEnv(3001),
   ...databaseEnv,
   LEDGER_CONSUMER_GROUP: z.string().min(1).default('account-ledger'),
+  HOLD_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  HOLD_SWEEP_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(200),
   NODE_ID: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/)

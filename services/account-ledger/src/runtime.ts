@@ -2,6 +2,7 @@ import { HybridLogicalClock } from '@billing/contracts/hlc';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { LedgerConfig } from './config';
+import { holdExpirySweep } from './holds/expiry-sweep';
 import { migrations } from './migrations';
 import { handleAccountCommands } from './account-commands/account-commands.handler';
 import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
@@ -19,6 +20,15 @@ export function createLedgerWorker(
   logger: Logger,
   nowMs: () => number = Date.now,
 ): Worker {
+  let deps: LedgerDeps | null = null;
+  // One clock per process: consumers and the sweep must not hand out the same HLC stamp twice.
+  const ledgerDeps = (): LedgerDeps =>
+    (deps ??= {
+      knex: worker.knex,
+      hlc: new HybridLogicalClock(config.NODE_ID, nowMs),
+      nowMs,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    });
   const worker: Worker = new Worker({
     settings: {
       service: 'account-ledger',
@@ -33,12 +43,7 @@ export function createLedgerWorker(
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     relayLockKey: RELAY_LOCK_KEY,
     consumers: () => {
-      const deps: LedgerDeps = {
-        knex: worker.knex,
-        hlc: new HybridLogicalClock(config.NODE_ID, nowMs),
-        nowMs,
-        topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      };
+      const deps = ledgerDeps();
       return [
         consume({
           topic: 'accountCommands',
@@ -52,6 +57,12 @@ export function createLedgerWorker(
         }),
       ] as never[];
     },
+    jobs: () => [
+      holdExpirySweep(ledgerDeps(), logger, {
+        intervalMs: config.HOLD_SWEEP_INTERVAL_MS,
+        batchSizeMax: config.HOLD_SWEEP_BATCH_MAX,
+      }),
+    ],
   });
   return worker;
 }

@@ -1,4 +1,4 @@
-import { createMessage, type TopicMessage } from '@billing/contracts/catalog';
+import { createMessage, type MessageMeta, type TopicMessage } from '@billing/contracts/catalog';
 import type { Envelope, MessageDefinition } from '@billing/contracts/envelope';
 import type { z } from 'zod';
 import { CommandRejected, EntryPosted, type TransactionType } from '@billing/contracts/messages/ledger';
@@ -10,10 +10,10 @@ import type { OutboxMessage } from '@billing/platform/outbox';
 import type { Account, CurrencyCatalog } from '../accounts/account';
 import type { Hold } from '../holds/hold';
 import type { Rejection } from '../post-entry/post-entry.decide';
-import { appendEvent, type metaFrom, type LedgerDeps } from '../shared/ledger-deps';
+import { appendEvent, type LedgerDeps } from '../shared/ledger-deps';
 
 export type LedgerCommand = TopicMessage<'ledgerCommands'>;
-export type Meta = ReturnType<typeof metaFrom>;
+export type Meta = MessageMeta;
 
 export interface EntryHeader {
   transactionId: string;
