@@ -1,13 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { dropDatabase } from '@billing/platform/db';
 import { provision } from '@billing/local-infra/provision';
-import { SERVICES } from '@billing/local-infra/services';
+import { REPO_ROOT, SERVICES } from '@billing/local-infra/services';
 import { superviseServices, type Supervisor } from '@billing/local-infra/supervisor';
 import { testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 
 export interface RunningSystem {
   gatewayUrl: string;
+  /** Runs `ledger:verify` (the real CLI) against this system's ledger database. */
+  verifyLedger(): Promise<{ exitCode: number | null; output: string }>;
   ports: Record<string, number>;
   logs: string[];
   supervisor: Supervisor;
@@ -72,5 +76,26 @@ export async function startSystem(label: string): Promise<RunningSystem> {
     await stop();
     throw new Error(`${String(err)}\n--- service output ---\n${logs.slice(-60).join('\n')}`);
   }
-  return { gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`, ports, logs, supervisor, stop };
+  const verifyLedger = () =>
+    new Promise<{ exitCode: number | null; output: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [path.join(REPO_ROOT, 'services/account-ledger/dist/verify/verify.cli.js')],
+        {
+          env: { PATH: process.env.PATH ?? '', DATABASE_URL: urls['account-ledger']! },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('close', (exitCode) => resolve({ exitCode, output }));
+    });
+  return {
+    gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`,
+    ports,
+    logs,
+    supervisor,
+    stop,
+    verifyLedger,
+  };
 }

@@ -211,6 +211,12 @@ describe('a top-up through the gateway, with four services as separate processes
     });
   });
 
+  it('leaves a ledger that passes ledger:verify', async () => {
+    const { exitCode, output } = await system.verifyLedger();
+    expect(output).not.toMatch(/FAIL/);
+    expect(exitCode).toBe(0);
+  });
+
   it('every service reports live and ready', async () => {
     for (const port of Object.values(system.ports)) {
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);

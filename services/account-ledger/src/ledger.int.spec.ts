@@ -16,6 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin } from '../test/builders';
 import { asConsumed, fixturesConsumedBy } from '@billing/testing/contract';
 import { loadConfig } from './config';
+import { formatReport } from './verify/format-report';
+import { verifyLedger } from './verify/verify-ledger';
 import { handleAccountCommands } from './account-commands/account-commands.handler';
 import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
 import { createLedgerWorker } from './runtime';
@@ -70,8 +72,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await probe?.stop();
   await producer?.disconnect();
+  const report = await verifyLedger(runtime.knex);
   await runtime?.stop();
   await db?.drop();
+  expect(report.ok, formatReport(report)).toBe(true);
 });
 
 describe('account-ledger against real Kafka and PostgreSQL', () => {

@@ -173,4 +173,41 @@ export const migrations: Record<string, Migration> = {
       await knex.schema.alterTable('accounts', (t) => t.dropColumn('held'));
     },
   },
+  '0003_integrity_and_indexes': {
+    async up(knex: Knex) {
+      // The commit-time balance check sums postings by entry; without this index it scans the table.
+      await knex.raw('create index postings_entry_idx on postings (entry_id)');
+      await knex.raw('create index holds_account_idx on holds (account_id)');
+      // One posting per account stream version: two postings can never claim the same version.
+      await knex.raw(
+        'create unique index postings_account_version_uq on postings (account_id, stream_version)',
+      );
+      // The commit-time check also refuses a posting on an account of another currency than its entry.
+      await knex.raw(`
+        create or replace function journal_entry_balances() returns trigger language plpgsql as $$
+        declare net numeric; foreign_postings integer;
+        begin
+          select coalesce(sum(case when p.side = 'debit' then p.amount else -p.amount end), 0),
+                 count(*) filter (where a.currency <> e.currency)
+            into net, foreign_postings
+            from postings p
+            join accounts a on a.id = p.account_id
+            join journal_entries e on e.id = p.entry_id
+           where p.entry_id = new.entry_id;
+          if net <> 0 then
+            raise exception 'journal entry % does not balance (net %)', new.entry_id, net;
+          end if;
+          if foreign_postings > 0 then
+            raise exception 'journal entry % posts to an account of another currency', new.entry_id;
+          end if;
+          return null;
+        end $$;
+      `);
+    },
+    async down(knex: Knex) {
+      await knex.raw('drop index if exists postings_account_version_uq');
+      await knex.raw('drop index if exists holds_account_idx');
+      await knex.raw('drop index if exists postings_entry_idx');
+    },
+  },
 };

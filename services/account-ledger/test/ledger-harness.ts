@@ -14,6 +14,8 @@ import { waitFor } from '@billing/testing/wait';
 import type { Producer } from 'kafkajs';
 import { loadConfig, type LedgerConfig } from '../src/config';
 import { createLedgerWorker } from '../src/runtime';
+import { formatReport } from '../src/verify/format-report';
+import { verifyLedger } from '../src/verify/verify-ledger';
 
 const admin: Actor = { kind: 'admin', id: 'admin-1' };
 
@@ -70,11 +72,17 @@ export class LedgerHarness {
     return this.workers[0]!.knex;
   }
 
+  /**
+   * Stops everything; before the database is dropped, the ledger it leaves must pass every invariant
+   * check of `ledger:verify`.
+   */
   async stop(): Promise<void> {
     await this.probe?.stop();
     await this.producer?.disconnect();
+    const report = this.workers.length > 0 ? await verifyLedger(this.knex) : null;
     for (const w of this.workers) await w.stop();
     await this.db?.drop();
+    if (report && !report.ok) throw new Error(`ledger:verify found violations:\n${formatReport(report)}`);
   }
 
   topic(id: TopicId): string {

@@ -69,6 +69,14 @@ export function decidePlaceHold(
       command.accountId,
     );
   }
+  // The hold is the debit side of the capture to come: the type rules apply to it now, not only later.
+  if (!TYPE_RULES[command.transactionType].debit.includes(account!.type)) {
+    return reject(
+      'ACCOUNT.TYPE_NOT_ALLOWED',
+      `a ${command.transactionType} may not debit a ${account!.type} account`,
+      command.accountId,
+    );
+  }
   const amount = toMinorUnits(command.amount, currency.scale);
   if (!amount.ok) return reject(amount.code, amount.detail, command.accountId);
   const expiresMs = Date.parse(command.expiresAt);
@@ -162,11 +170,14 @@ export function decideCaptureHold(
     captureMinor = parsed.minor;
   }
   const held = accounts.get(hold.accountId)!;
+  // A suspended account is frozen: reserved funds stay reserved but do not leave it.
+  if (held.status !== 'active')
+    return reject('ACCOUNT.INACTIVE', `account ${held.id} is ${held.status}`, held.id);
   if (!ownedBy(command.actor, held)) {
     return reject('AUTH.FORBIDDEN', `actor ${command.actor.id} may not capture holds on ${held.id}`, held.id);
   }
   if (command.creditAccountId === held.id)
-    return reject('ENTRY.UNBALANCED', 'a capture cannot credit the held account');
+    return reject('ENTRY.INVALID', 'a capture cannot credit the held account');
   const credit = accounts.get(command.creditAccountId);
   const unusable = usableAccount(credit, command.creditAccountId, hold.currency);
   if (unusable) return unusable;

@@ -236,3 +236,28 @@ describe('decideReleaseHold', () => {
     });
   });
 });
+
+describe('type rules and frozen accounts', () => {
+  it('refuses a hold whose transaction type may not debit the account (no minting through a capture)', () => {
+    const bank = anExternalAccount();
+    expect(
+      decidePlaceHold(aPlaceHold(bank.id, { transactionType: 'transfer' }), bank, undefined, currencies, NOW),
+    ).toMatchObject({
+      code: 'ACCOUNT.TYPE_NOT_ALLOWED',
+    });
+  });
+
+  it('refuses to capture from a suspended account', () => {
+    const user = aUserAccount({ balanceMinor: 10000n, heldMinor: 3000n, status: 'suspended' });
+    const bank = anExternalAccount();
+    expect(
+      decideCaptureHold(
+        { holdId: 'h', creditAccountId: bank.id, amount: null, actor: admin },
+        anOpenHold(user.id),
+        byId(user, bank),
+        currencies,
+        NOW,
+      ),
+    ).toMatchObject({ code: 'ACCOUNT.INACTIVE' });
+  });
+});

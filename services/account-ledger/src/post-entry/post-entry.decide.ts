@@ -76,6 +76,11 @@ export function decidePostEntry(
   command.postings.forEach((p, i) => (net += p.side === 'debit' ? amounts[i]! : -amounts[i]!));
   if (net !== 0n) return reject('ENTRY.UNBALANCED', 'debits and credits of the entry differ');
 
+  if (new Set(command.postings.map((p) => p.accountId)).size !== command.postings.length) {
+    // Postings on one account that cancel out would move nothing yet pass through an impossible balance.
+    return reject('ENTRY.INVALID', 'an entry may post to each account only once');
+  }
+
   const working = new Map<string, Account>();
   for (const p of command.postings) {
     const account = working.get(p.accountId) ?? accounts.get(p.accountId);

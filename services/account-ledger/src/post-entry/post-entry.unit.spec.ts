@@ -193,3 +193,22 @@ describe('decidePostEntry', () => {
     expect(decision.kind === 'posted' && decision.postings[1]!.balanceAfterMinor).toBe(1n);
   });
 });
+
+describe('decidePostEntry, postings on one account', () => {
+  it('refuses an entry that debits and credits the same account', () => {
+    const user = aUserAccount();
+    const command: PostEntryCommand = {
+      transactionType: 'transfer',
+      currency: 'USD',
+      actor: admin,
+      postings: [
+        { accountId: user.id, side: 'debit', amount: '0.01' },
+        { accountId: user.id, side: 'credit', amount: '0.01' },
+      ],
+    };
+    expect(decidePostEntry(command, byId(user), currencies)).toMatchObject({
+      kind: 'rejected',
+      code: 'ENTRY.INVALID',
+    });
+  });
+});

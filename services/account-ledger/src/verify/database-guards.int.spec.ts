@@ -1,0 +1,68 @@
+import { createDatabase, migrate, type Knex } from '@billing/platform/db';
+import { testEnv } from '@billing/testing/env';
+import { createTestDatabase } from '@billing/testing/infra';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations } from '../migrations';
+import { postEntry, seedLedger } from './ledger-fixture.spec';
+import { verifyLedger } from './verify-ledger';
+
+/**
+ * Corruptions the database refuses by itself, so the verifier's checks for them can only be exercised
+ * with the triggers disabled (see verify-ledger.int.spec.ts). These tests pin down that the refusals are
+ * really there: if a migration ever dropped one, the verifier would be the only line of defence left.
+ */
+
+let db: { url: string; drop(): Promise<void> };
+let knex: Knex;
+
+beforeAll(async () => {
+  db = await createTestDatabase(testEnv().databaseUrl, 'verify_guards');
+  knex = createDatabase({ url: db.url, poolMax: 4, applicationName: 'verify-guards-test' });
+  await migrate(knex, migrations, 'knex_migrations');
+});
+
+afterAll(async () => {
+  await knex?.destroy();
+  await db?.drop();
+});
+
+describe('the ledger database refuses', () => {
+  it('an unbalanced entry, at commit, and keeps nothing of its transaction', async () => {
+    await expect(
+      knex.transaction(async (trx) => {
+        const { external, user } = await seedLedger(trx);
+        await postEntry(trx, {
+          postings: [
+            { accountId: external, side: 'debit', amount: '30.00' },
+            { accountId: user, side: 'credit', amount: '20.00' },
+          ],
+        });
+      }),
+    ).rejects.toThrow(/does not balance/);
+    const report = await verifyLedger(knex);
+    expect(report.ok).toBe(true);
+    expect(report.counts).toEqual({ accounts: 0, entries: 0, postings: 0, events: 0 });
+  });
+
+  it('changing or deleting postings, journal entries and events', async () => {
+    const trx = await knex.transaction();
+    try {
+      const { user, entryId } = await seedLedger(trx);
+      const attempts: [string, (sp: Knex.Transaction) => Promise<unknown>][] = [
+        ['postings', async (sp) => sp('postings').where({ account_id: user }).update({ amount: '1.00' })],
+        ['postings', async (sp) => sp('postings').where({ account_id: user }).delete()],
+        ['journal_entries', async (sp) => sp('journal_entries').where({ id: entryId }).update({ step: 'x' })],
+        ['journal_entries', async (sp) => sp('journal_entries').where({ id: entryId }).delete()],
+        ['events', async (sp) => sp('events').where({ stream_id: user }).update({ type: 'Other' })],
+        ['events', async (sp) => sp('events').where({ stream_id: user }).delete()],
+      ];
+      // Each attempt in a savepoint of its own, so one refusal does not abort the others.
+      for (const [table, attempt] of attempts) {
+        await expect(trx.transaction(attempt)).rejects.toThrow(`${table} rows are immutable`);
+      }
+      expect((await verifyLedger(trx)).ok).toBe(true);
+    } finally {
+      await trx.rollback();
+    }
+  });
+});
