@@ -14,6 +14,7 @@ export default defineConfig({
           include: [
             'packages/*/src/**/*.unit.spec.ts',
             'services/*/src/**/*.unit.spec.ts',
+            'infra/*/src/**/*.unit.spec.ts',
             'packages/*/test/**/*.unit.spec.ts',
             'services/*/test/**/*.unit.spec.ts',
           ],

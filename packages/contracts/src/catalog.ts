@@ -25,6 +25,12 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionReversed,
+  RequestWithdrawal,
+  RequestTransfer,
+  RequestPayment,
+  RequestRefund,
+  RequestBillPayment,
 } from './messages/transactions';
 import { TOPICS } from './topics';
 import { uuidv7 } from './uuid';
@@ -32,7 +38,7 @@ import { uuidv7 } from './uuid';
 /** Every message type that may appear on each topic; the registry's messageTypes must match these. */
 export const TOPIC_MESSAGES = {
   accountCommands: [OpenAccount, ChangeAccountStatus, SetAccountLimits, AddCurrency],
-  transactionCommands: [RequestTopUp],
+  transactionCommands: [RequestTopUp, RequestWithdrawal, RequestTransfer, RequestPayment, RequestRefund, RequestBillPayment],
   ledgerCommands: [PostEntry, PlaceHold, CaptureHold, ReleaseHold, ReverseEntry],
   ledgerEvents: [
     AccountOpened,
@@ -49,6 +55,7 @@ export const TOPIC_MESSAGES = {
     TransactionAccepted,
     TransactionCompleted,
     TransactionFailed,
+    TransactionReversed,
     TransactionRequestRejected,
   ],
 } as const;

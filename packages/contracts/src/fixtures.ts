@@ -25,6 +25,12 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionReversed,
+  RequestWithdrawal,
+  RequestTransfer,
+  RequestPayment,
+  RequestRefund,
+  RequestBillPayment,
   type TransactionSummary,
 } from './messages/transactions';
 import type { QueryRequest } from './messages/queries';
@@ -41,6 +47,8 @@ export const FIXTURE_IDS = {
   entry: '0192f0a0-0000-7000-8000-000000000004',
   command: '0192f0a0-0000-7000-8000-000000000005',
   hold: '0192f0a0-0000-7000-8000-000000000006',
+  merchantAccount: '0192f0a0-0000-7000-8000-000000000007',
+  payment: '0192f0a0-0000-7000-8000-000000000008',
 } as const;
 
 export const FIXTURE_ADMIN: Actor = { kind: 'admin', id: 'admin-1' };
@@ -68,8 +76,20 @@ const summary: TransactionSummary = {
   destinationAccountId: FIXTURE_IDS.userAccount,
   idempotencyKey: 'topup-key-0001',
   reason: null,
+  originalTransactionId: null,
+  details: {},
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
+};
+
+const movement = {
+  transactionId: FIXTURE_IDS.transaction,
+  idempotencyKey: 'movement-key-0001',
+  requestHash: 'c'.repeat(64),
+  sourceAccountId: FIXTURE_IDS.userAccount,
+  destinationAccountId: FIXTURE_IDS.externalAccount,
+  amount: '25.00',
+  currency: 'USD',
 };
 
 export const fixtures = {
@@ -316,6 +336,55 @@ export const fixtures = {
       streamVersion: 4,
       availableAfter: '100.00',
       releasedAt: '2026-01-01T01:00:00.000Z',
+    },
+    meta(),
+  ),
+  RequestWithdrawal: createMessage(RequestWithdrawal, movement, meta(FIXTURE_OWNER)),
+  RequestTransfer: createMessage(
+    RequestTransfer,
+    { ...movement, destinationAccountId: FIXTURE_IDS.merchantAccount },
+    meta(FIXTURE_OWNER),
+  ),
+  RequestPayment: createMessage(
+    RequestPayment,
+    { ...movement, destinationAccountId: FIXTURE_IDS.merchantAccount },
+    meta(FIXTURE_OWNER),
+  ),
+  RequestRefund: createMessage(
+    RequestRefund,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      idempotencyKey: 'refund-key-0001',
+      requestHash: 'd'.repeat(64),
+      originalTransactionId: FIXTURE_IDS.payment,
+      amount: '10.00',
+      currency: 'USD',
+    },
+    meta(),
+  ),
+  RequestBillPayment: createMessage(
+    RequestBillPayment,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      idempotencyKey: 'bill-key-0001',
+      requestHash: 'e'.repeat(64),
+      accountId: FIXTURE_IDS.userAccount,
+      billType: 'electricity',
+      provider: 'ekedc',
+      meterNumber: '12345678901',
+      amount: '50.00',
+      currency: 'USD',
+    },
+    meta(FIXTURE_OWNER),
+  ),
+  TransactionReversed: createMessage(
+    TransactionReversed,
+    {
+      ...summary,
+      type: 'bill_payment',
+      status: 'reversed',
+      reason: { code: 'PROVIDER.INVALID_ACCOUNT', detail: 'the provider refused the meter number' },
+      details: { provider: 'ekedc', meterNumber: '12345670000', billType: 'electricity' },
     },
     meta(),
   ),

@@ -37,3 +37,11 @@ export function uuidv5(name: string, namespace: string): string {
 
 /** Namespace for ids derived from idempotency keys. Changing it would change every derived id. */
 export const IDEMPOTENCY_NAMESPACE = '6f1b3c2e-8a47-5d0e-9c31-2b7f4e8a9d10';
+
+/**
+ * The settlement account of a provider in one currency: an EXTERNAL account whose id every service can
+ * derive, so the orchestrator can credit it without a lookup and open it idempotently.
+ */
+export function settlementAccountId(provider: string, currency: string): string {
+  return uuidv5(`settlement:${provider.toLowerCase()}:${currency}`, IDEMPOTENCY_NAMESPACE);
+}

@@ -8,6 +8,8 @@ import { ApiKeyGuard, KEY_RING } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
 import { GatewayMessaging } from './kafka/messaging';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
+import { BillsController } from './transactions/bills.controller';
+import { MovementService } from './transactions/movement.service';
 import { TransactionsController } from './transactions/transactions.controller';
 
 export interface GatewayParts {
@@ -28,7 +30,7 @@ export class AppModule {
     }
     return {
       module: AppModule,
-      controllers: [HealthController, AccountsController, TransactionsController],
+      controllers: [HealthController, AccountsController, TransactionsController, BillsController],
       providers: [
         { provide: GatewayMessaging, useValue: parts.messaging },
         { provide: GATEWAY_CONFIG, useValue: parts.config },
@@ -36,6 +38,7 @@ export class AppModule {
         { provide: KEY_RING, useValue: parts.keyRing },
         { provide: READINESS_CHECKS, useValue: () => parts.messaging.readiness() },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        MovementService,
         MessagingShutdown,
       ],
     };

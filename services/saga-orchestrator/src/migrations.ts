@@ -25,4 +25,34 @@ export const migrations: Record<string, Migration> = {
       for (const table of ['inbox', 'outbox', 'sagas']) await knex.schema.dropTableIfExists(table);
     },
   },
+  '0002_movements_tasks_refunds': {
+    async up(knex: Knex) {
+      await knex.schema.alterTable('sagas', (t) => {
+        t.specificType('amount', 'numeric');
+        // For payments: the total of refunds reserved or done, never above the amount (checked in SQL).
+        t.specificType('refunded', 'numeric').notNullable().defaultTo(0);
+      });
+      await knex.raw(`alter table sagas add constraint sagas_refunded_bounded check (refunded >= 0 and (amount is null or refunded <= amount))`);
+      // Scheduled work of a saga (provider calls, status checks): rows, not timers, so a crash loses none.
+      await knex.schema.createTable('saga_tasks', (t) => {
+        t.bigIncrements('id').primary();
+        t.uuid('transaction_id').notNullable().index();
+        t.text('kind').notNullable();
+        t.integer('attempt').notNullable();
+        t.timestamp('due_at', { useTz: true }).notNullable();
+        t.timestamp('locked_until', { useTz: true });
+        t.timestamp('done_at', { useTz: true });
+        t.text('last_error');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      await knex.raw(`create index saga_tasks_due_idx on saga_tasks (due_at) where done_at is null`);
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('saga_tasks');
+      await knex.schema.alterTable('sagas', (t) => {
+        t.dropColumn('refunded');
+        t.dropColumn('amount');
+      });
+    },
+  },
 };

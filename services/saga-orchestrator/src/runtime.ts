@@ -5,12 +5,30 @@ import type { SagaConfig } from './config';
 import { migrations } from './migrations';
 import type { SagaDeps } from './saga/apply-decision';
 import { handleLedgerEvents, handleTransactionCommands } from './saga/handlers';
+import { openSettlementAccounts } from './settlement';
+import { sagaTaskRunner } from './tasks/task-runner';
 
 /** Advisory lock id of the orchestrator's outbox relay ("SAGA" in ASCII). */
 const RELAY_LOCK_KEY = 0x53414741;
 
-/** The orchestrator's consumers (client requests, ledger outcomes) and its outbox relay. */
+/** The orchestrator: consumers (client requests, ledger outcomes), the task runner and the outbox relay. */
 export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () => number = Date.now): Worker {
+  let deps: SagaDeps | null = null;
+  // One clock per process: consumers and the task runner must not hand out the same HLC stamp twice.
+  const sagaDeps = (): SagaDeps =>
+    (deps ??= {
+      knex: worker.knex,
+      hlc: new HybridLogicalClock(config.NODE_ID, nowMs),
+      nowMs,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+      settings: {
+        holdTtlMs: config.HOLD_TTL_MS,
+        providerAttemptsMax: config.PROVIDER_ATTEMPTS_MAX,
+        providerBackoffMs: config.PROVIDER_BACKOFF_MS,
+        providerBackoffMaxMs: config.PROVIDER_BACKOFF_MAX_MS,
+      },
+    });
   const worker: Worker = new Worker({
     settings: {
       service: 'saga-orchestrator',
@@ -24,27 +42,26 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
     consumerGroup: config.SAGA_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     relayLockKey: RELAY_LOCK_KEY,
-    consumers: () => {
-      const deps: SagaDeps = {
-        knex: worker.knex,
-        hlc: new HybridLogicalClock(config.NODE_ID, nowMs),
-        nowMs,
-        topicPrefix: config.KAFKA_TOPIC_PREFIX,
-        logger,
-      };
-      return [
-        consume({
-          topic: 'transactionCommands',
-          name: 'transaction-commands',
-          handler: (b) => handleTransactionCommands(deps, b),
-        }),
-        consume({
-          topic: 'ledgerEvents',
-          name: 'ledger-events',
-          handler: (b) => handleLedgerEvents(deps, b),
-        }),
-      ] as never[];
-    },
+    consumers: () =>
+      [
+        consume({ topic: 'transactionCommands', name: 'transaction-commands', handler: (b) => handleTransactionCommands(sagaDeps(), b) }),
+        consume({ topic: 'ledgerEvents', name: 'ledger-events', handler: (b) => handleLedgerEvents(sagaDeps(), b) }),
+      ] as never[],
+    jobs: () => [
+      {
+        start: () =>
+          void openSettlementAccounts(sagaDeps(), config.BILL_PROVIDERS, config.SETTLEMENT_CURRENCIES).catch((err) =>
+            logger.error({ err }, 'opening settlement accounts failed'),
+          ),
+        stop: async () => {},
+      },
+      sagaTaskRunner(sagaDeps(), logger, {
+        databaseUrl: config.DATABASE_URL,
+        provider: { baseUrl: config.PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS },
+        pollIntervalMs: config.TASK_POLL_INTERVAL_MS,
+        batchSizeMax: config.TASK_BATCH_MAX,
+      }),
+    ],
   });
   return worker;
 }

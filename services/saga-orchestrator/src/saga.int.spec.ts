@@ -1,175 +1,181 @@
 import { createMessage } from '@billing/contracts/catalog';
-import { HybridLogicalClock } from '@billing/contracts/hlc';
-import { EntryPosted } from '@billing/contracts/messages/ledger';
-import { RequestTopUp } from '@billing/contracts/messages/transactions';
-import { topicName } from '@billing/contracts/topics';
-import { uuidv7 } from '@billing/contracts/uuid';
+import {
+  RequestBillPayment,
+  RequestPayment,
+  RequestRefund,
+  RequestTopUp,
+  RequestTransfer,
+  RequestWithdrawal,
+} from '@billing/contracts/messages/transactions';
+import { settlementAccountId, uuidv7 } from '@billing/contracts/uuid';
 import { createLogger } from '@billing/platform/logger';
-import type { Worker } from '@billing/platform/worker';
 import { asConsumed, fixturesConsumedBy } from '@billing/testing/contract';
-import { testEnv } from '@billing/testing/env';
-import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
-import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
-import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from './config';
-import { createSagaWorker } from './runtime';
+import { SagaHarness } from '../test/saga-harness';
 import { handleLedgerEvents, handleTransactionCommands } from './saga/handlers';
 
-const env = testEnv();
-const prefix = uniqueTopicPrefix('saga');
-const hlc = new HybridLogicalClock('test');
-const actor = { kind: 'owner' as const, id: 'alice' };
-let db: { url: string; drop(): Promise<void> };
-let worker: Worker;
-let producer: Producer;
-let probe: TopicProbe;
+const h = new SagaHarness('saga');
+const hash = (c: string) => c.repeat(64);
+let bank: string;
+let alice: string;
+let bob: string;
+let shop: string;
 
-const meta = () => ({ actor, hlc: hlc.now(), causedBy: null, nowMs: Date.now() });
-const topic = (id: Parameters<typeof topicName>[0]) => topicName(id, prefix);
+function movement(amount: string, source: string, destination: string) {
+  return { transactionId: uuidv7(), idempotencyKey: `k-${uuidv7()}`, requestHash: hash('a'), sourceAccountId: source, destinationAccountId: destination, amount, currency: 'USD' };
+}
 
 beforeAll(async () => {
-  await createTopics(env.kafkaBrokers, prefix);
-  db = await createTestDatabase(env.databaseUrl, 'saga');
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    KAFKA_SESSION_TIMEOUT_MS: '6000',
-  });
-  worker = createSagaWorker(config, createLogger('saga-orchestrator', 'warn'));
-  await worker.start();
-  producer = await connectProducer(env.kafkaBrokers);
-  probe = new TopicProbe(env.kafkaBrokers, [topic('ledgerCommands'), topic('transactionEvents')]);
-  await probe.start();
-});
+  await h.start({ lateAnswerMs: 1500 }, { PROVIDER_TIMEOUT_MS: '500', PROVIDER_BACKOFF_MS: '200', PROVIDER_ATTEMPTS_MAX: '4', TASK_POLL_INTERVAL_MS: '100' });
+  [bank, alice, bob, shop] = await Promise.all([
+    h.openAccount('EXTERNAL', 'bank'),
+    h.openAccount('USER', 'alice'),
+    h.openAccount('USER', 'bob'),
+    h.openAccount('USER', 'shop'),
+  ]);
+  const topUp = createMessage(RequestTopUp, movement('500.00', bank, alice), h.meta());
+  await h.request(topUp);
+  expect((await h.final(topUp.data.transactionId)).type).toBe('TransactionCompleted');
+}, 120_000);
 
 afterAll(async () => {
-  await probe?.stop();
-  await producer?.disconnect();
-  await worker?.stop();
-  await db?.drop();
+  await h.stop();
 });
 
-describe('saga-orchestrator against real Kafka and PostgreSQL', () => {
-  it('turns a top-up request into one PostEntry, then completes when the ledger posts it', async () => {
-    const transactionId = uuidv7();
-    const request = createMessage(
-      RequestTopUp,
-      {
-        transactionId,
-        idempotencyKey: 'saga-int-0001',
-        requestHash: 'c'.repeat(64),
-        sourceAccountId: uuidv7(),
-        destinationAccountId: uuidv7(),
-        amount: '12.34',
-        currency: 'USD',
-      },
-      meta(),
-    );
-    const send = () =>
-      producer.send({
-        topic: topic('transactionCommands'),
-        messages: [{ key: transactionId, value: JSON.stringify(request) }],
-      });
-    await send();
-    await send(); // a redelivery: absorbed by the inbox
+describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL', () => {
+  it('transfers USER -> USER in one entry', async () => {
+    const transfer = createMessage(RequestTransfer, movement('20.00', alice, bob), h.meta());
+    await h.request(transfer);
+    const done = await h.final(transfer.data.transactionId);
+    expect(done).toMatchObject({ type: 'TransactionCompleted', data: { type: 'transfer', amount: '20.00', sourceAccountId: alice, destinationAccountId: bob } });
+    expect(h.events(transfer.data.transactionId).map((e) => e.type)).toEqual(['TransactionAccepted', 'TransactionCompleted']);
+  });
 
-    const command = await waitFor('PostEntry', () =>
-      probe
-        .parsed<{ type: string; data: { transactionId: string; commandId: string } }>(topic('ledgerCommands'))
-        .find((m) => m.data.transactionId === transactionId),
-    );
-    expect(command.type).toBe('PostEntry');
+  it('fails a transfer beyond the balance with the ledger code, moving nothing', async () => {
+    const transfer = createMessage(RequestTransfer, movement('10000.00', bob, alice), h.meta());
+    await h.request(transfer);
+    const failed = await h.final(transfer.data.transactionId);
+    expect(failed).toMatchObject({ type: 'TransactionFailed', data: { status: 'failed', reason: { code: 'ACCOUNT.INSUFFICIENT_FUNDS' } } });
+  });
 
-    const posted = createMessage(
-      EntryPosted,
-      {
-        entryId: uuidv7(),
-        commandId: command.data.commandId,
-        transactionId,
-        transactionType: 'topup',
-        step: 'post',
-        currency: 'USD',
-        postings: [
-          {
-            accountId: request.data.sourceAccountId,
-            side: 'debit',
-            amount: '12.34',
-            balanceAfter: '-12.34',
-            streamVersion: 2,
-          },
-          {
-            accountId: request.data.destinationAccountId,
-            side: 'credit',
-            amount: '12.34',
-            balanceAfter: '12.34',
-            streamVersion: 2,
-          },
-        ],
-        postedAt: new Date().toISOString(),
-      },
-      meta(),
-    );
-    await producer.send({
-      topic: topic('ledgerEvents'),
-      messages: [{ key: request.data.sourceAccountId, value: JSON.stringify(posted) }],
+  it('pays a merchant, refunds part of it, and never lets refunds exceed the payment, even when they race', async () => {
+    const payment = createMessage(RequestPayment, movement('100.00', alice, shop), h.meta());
+    await h.request(payment);
+    expect((await h.final(payment.data.transactionId)).type).toBe('TransactionCompleted');
+
+    const refund = (amount: string) =>
+      createMessage(
+        RequestRefund,
+        { transactionId: uuidv7(), idempotencyKey: `r-${uuidv7()}`, requestHash: hash('b'), originalTransactionId: payment.data.transactionId, amount, currency: 'USD' },
+        h.meta(),
+      );
+    const partial = refund('30.00');
+    await h.request(partial);
+    expect(await h.final(partial.data.transactionId)).toMatchObject({
+      type: 'TransactionCompleted',
+      data: { type: 'refund', sourceAccountId: shop, destinationAccountId: alice, originalTransactionId: payment.data.transactionId },
     });
 
-    const events = await waitFor('TransactionCompleted', () => {
-      const mine = probe
-        .parsed<{ type: string; data: { transactionId: string; status: string } }>(topic('transactionEvents'))
-        .filter((e) => e.data.transactionId === transactionId);
-      return mine.some((e) => e.type === 'TransactionCompleted') ? mine : undefined;
-    });
-    expect(events.map((e) => e.type)).toEqual(['TransactionAccepted', 'TransactionCompleted']);
-    expect(
-      probe
-        .parsed<{ data: { transactionId: string } }>(topic('ledgerCommands'))
-        .filter((m) => m.data.transactionId === transactionId),
-    ).toHaveLength(1);
-    const saga = await worker.knex('sagas').where({ transaction_id: transactionId }).first();
-    expect(saga).toMatchObject({ status: 'completed', version: 2 });
+    // Six concurrent refunds of 20.00 against the 70.00 left: at most three can succeed.
+    const racing = Array.from({ length: 6 }, () => refund('20.00'));
+    await Promise.all(racing.map((r) => h.request(r)));
+    const outcomes = await Promise.all(racing.map((r) => h.final(r.data.transactionId)));
+    const completed = outcomes.filter((o) => o.type === 'TransactionCompleted');
+    expect(completed).toHaveLength(3);
+    expect(outcomes.filter((o) => o.type === 'TransactionFailed').every((o) => o.data.reason?.code === 'REFUND.EXCEEDS_ORIGINAL')).toBe(true);
+    const refunded = await h.saga.knex('sagas').where({ transaction_id: payment.data.transactionId }).first('refunded');
+    expect(Number.parseFloat(refunded.refunded)).toBe(90);
+  });
 
-    // The same key (same transaction id) with other terms: refused, and the transaction stays as it was.
-    const reused = createMessage(
-      RequestTopUp,
-      { ...request.data, amount: '99.00', requestHash: 'd'.repeat(64) },
-      meta(),
+  it('refuses a refund of something that is not a completed payment', async () => {
+    const refund = createMessage(
+      RequestRefund,
+      { transactionId: uuidv7(), idempotencyKey: `r-${uuidv7()}`, requestHash: hash('c'), originalTransactionId: uuidv7(), amount: '1.00', currency: 'USD' },
+      h.meta(),
     );
-    await producer.send({
-      topic: topic('transactionCommands'),
-      messages: [{ key: transactionId, value: JSON.stringify(reused) }],
-    });
-    const refusal = await waitFor('TransactionRequestRejected', () =>
-      probe
-        .parsed<{ type: string; data: { transactionId: string; code: string } }>(topic('transactionEvents'))
-        .find((e) => e.type === 'TransactionRequestRejected' && e.data.transactionId === transactionId),
+    await h.request(refund);
+    expect(await h.final(refund.data.transactionId)).toMatchObject({ type: 'TransactionFailed', data: { reason: { code: 'REFUND.NOT_REFUNDABLE' } } });
+  });
+
+  it('withdraws through the payout provider: hold, payout, capture', async () => {
+    const withdrawal = createMessage(RequestWithdrawal, movement('40.00', alice, bank), h.meta());
+    await h.request(withdrawal);
+    const done = await h.final(withdrawal.data.transactionId);
+    expect(done).toMatchObject({ type: 'TransactionCompleted', data: { type: 'withdrawal', details: { payoutId: expect.any(String) } } });
+  });
+
+  it('reverses a withdrawal the payout provider refuses, leaving the balance as it was', async () => {
+    const before = h.balance(alice);
+    const withdrawal = createMessage(RequestWithdrawal, movement('10.66', alice, bank), h.meta());
+    await h.request(withdrawal);
+    expect(await h.final(withdrawal.data.transactionId)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.REFUSED' } } });
+    expect(h.balance(alice)).toBe(before);
+  });
+
+  const bill = (meterNumber: string, amount = '25.00') =>
+    createMessage(
+      RequestBillPayment,
+      { transactionId: uuidv7(), idempotencyKey: `b-${uuidv7()}`, requestHash: hash('d'), accountId: alice, billType: 'electricity', provider: 'ekedc', meterNumber, amount, currency: 'USD' },
+      h.meta(),
     );
-    expect(refusal.data.code).toBe('IDEMPOTENCY.KEY_REUSED');
-    expect(await worker.knex('sagas').where({ transaction_id: transactionId }).first()).toMatchObject({
-      status: 'completed',
-      version: 2,
+
+  it('pays a bill: captured into the provider settlement account, the token kept', async () => {
+    const payment = bill('12345678901');
+    await h.request(payment);
+    const done = await h.final(payment.data.transactionId);
+    expect(done).toMatchObject({
+      type: 'TransactionCompleted',
+      data: { destinationAccountId: settlementAccountId('ekedc', 'USD'), details: { token: expect.stringMatching(/^\d{20}$/), meterNumber: '12345678901' } },
     });
   });
 
-  it.each(fixturesConsumedBy('saga-orchestrator'))(
-    'handles the $type fixture from $topic (consumer contract)',
-    async ({ topic: t, message }) => {
-      const deps = {
-        knex: worker.knex,
-        hlc,
-        nowMs: Date.now,
-        topicPrefix: prefix,
-        logger: createLogger('saga', 'silent'),
-      };
-      const batch = [asConsumed(message)] as never[];
-      await expect(
-        t === 'transactionCommands'
-          ? handleTransactionCommands(deps, batch)
-          : handleLedgerEvents(deps, batch),
-      ).resolves.toBeUndefined();
-    },
-  );
+  it('reverses a bill the provider refuses (INVALID_ACCOUNT): balances unchanged', async () => {
+    const before = h.balance(alice);
+    const payment = bill('12340000');
+    await h.request(payment);
+    expect(await h.final(payment.data.transactionId)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.INVALID_ACCOUNT' } } });
+    expect(h.balance(alice)).toBe(before);
+  });
+
+  it('a provider timeout followed by a late success gives one outcome and one charge', async () => {
+    const purchasesBefore = h.simulator.stats().purchases;
+    const payment = bill('12345555');
+    await h.request(payment);
+    expect((await h.final(payment.data.transactionId)).type).toBe('TransactionCompleted');
+    const finals = h.events(payment.data.transactionId).filter((e) => e.type !== 'TransactionAccepted');
+    expect(finals).toHaveLength(1);
+    // The provider was charged exactly once for it, although it was asked more than once.
+    expect(h.simulator.stats().purchases.succeeded - purchasesBefore.succeeded).toBe(1);
+    const recorded = await fetch(`${h.simulator.url}/v1/bills/electricity/purchases/${payment.data.transactionId}`).then((r) => r.json());
+    expect(recorded).toMatchObject({ status: 'success' });
+  });
+
+  it('reverses a bill whose provider never answers, after bounded attempts', async () => {
+    const payment = bill('12349999');
+    await h.request(payment);
+    expect(await h.final(payment.data.transactionId, 60_000)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.TIMEOUT' } } });
+  });
+
+  it('refuses a reused idempotency key with other terms and leaves the first transaction alone', async () => {
+    const first = createMessage(RequestTransfer, movement('1.00', alice, bob), h.meta());
+    await h.request(first);
+    await h.final(first.data.transactionId);
+    await h.request(createMessage(RequestTransfer, { ...first.data, amount: '2.00', requestHash: hash('e') }, h.meta()));
+    await waitFor('refusal', () => h.events(first.data.transactionId).find((e) => e.type === 'TransactionRequestRejected'));
+    expect(h.events(first.data.transactionId).filter((e) => e.type === 'TransactionCompleted')).toHaveLength(1);
+  });
+
+  it.each(fixturesConsumedBy('saga-orchestrator'))('handles the $type fixture from $topic (consumer contract)', async ({ topic, message }) => {
+    const deps = {
+      knex: h.saga.knex,
+      hlc: h.hlc,
+      nowMs: Date.now,
+      topicPrefix: h.prefix,
+      logger: createLogger('saga', 'silent'),
+      settings: { holdTtlMs: 3_600_000, providerAttemptsMax: 3, providerBackoffMs: 100, providerBackoffMaxMs: 1000 },
+    };
+    const batch = [asConsumed(message)] as never[];
+    await expect(topic === 'transactionCommands' ? handleTransactionCommands(deps, batch) : handleLedgerEvents(deps, batch)).resolves.toBeUndefined();
+  });
 });

@@ -27,7 +27,7 @@ export const RequestTopUp = defineMessage(
 );
 export type RequestTopUpMessage = MessageOf<typeof RequestTopUp>;
 
-export const TransactionStatusSchema = z.enum(['pending', 'completed', 'failed']);
+export const TransactionStatusSchema = z.enum(['pending', 'completed', 'failed', 'reversed']);
 export type TransactionStatus = z.infer<typeof TransactionStatusSchema>;
 
 export const FailureReasonSchema = z.strictObject({
@@ -49,14 +49,79 @@ export const TransactionSummarySchema = z.strictObject({
   destinationAccountId: UuidSchema,
   idempotencyKey: IdempotencyKeySchema,
   reason: FailureReasonSchema.nullable(),
+  /** The payment a refund gives back; null for every other type. */
+  originalTransactionId: UuidSchema.nullable().default(null),
+  /** Type-specific facts, e.g. a bill payment's provider, meter number and token. */
+  details: z.record(z.string().max(64), z.string().max(256)).default({}),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
 });
 export type TransactionSummary = z.infer<typeof TransactionSummarySchema>;
 
+const movementFields = {
+  transactionId: UuidSchema,
+  idempotencyKey: IdempotencyKeySchema,
+  requestHash: RequestHashSchema,
+  sourceAccountId: UuidSchema,
+  destinationAccountId: UuidSchema,
+  amount: AmountSchema,
+  currency: CurrencyCodeSchema,
+};
+
+/** USER -> EXTERNAL: funds are held, paid out by the payout provider, then captured (or released). */
+export const RequestWithdrawal = defineMessage('RequestWithdrawal', 1, z.strictObject(movementFields));
+/** USER -> USER in one entry. */
+export const RequestTransfer = defineMessage('RequestTransfer', 1, z.strictObject(movementFields));
+/** Customer (USER) -> merchant (USER or SYSTEM) in one entry; refundable later. */
+export const RequestPayment = defineMessage('RequestPayment', 1, z.strictObject(movementFields));
+
+/** Gives back part or all of a completed payment: merchant -> customer. */
+export const RequestRefund = defineMessage(
+  'RequestRefund',
+  1,
+  z.strictObject({
+    transactionId: UuidSchema,
+    idempotencyKey: IdempotencyKeySchema,
+    requestHash: RequestHashSchema,
+    originalTransactionId: UuidSchema,
+    amount: AmountSchema,
+    currency: CurrencyCodeSchema,
+  }),
+);
+
+export const BillTypeSchema = z.enum(['electricity']);
+export const ProviderNameSchema = z.string().regex(/^[A-Za-z0-9_-]{2,32}$/, 'provider must be 2-32 letters, digits, _ or -');
+export const MeterNumberSchema = z.string().regex(/^[0-9]{6,20}$/, 'meterNumber must be 6-20 digits');
+
+/** Holds the amount, buys from the provider over HTTP, captures into the provider's settlement account. */
+export const RequestBillPayment = defineMessage(
+  'RequestBillPayment',
+  1,
+  z.strictObject({
+    transactionId: UuidSchema,
+    idempotencyKey: IdempotencyKeySchema,
+    requestHash: RequestHashSchema,
+    accountId: UuidSchema,
+    billType: BillTypeSchema,
+    provider: ProviderNameSchema,
+    meterNumber: MeterNumberSchema,
+    amount: AmountSchema,
+    currency: CurrencyCodeSchema,
+  }),
+);
+
+export type RequestWithdrawalMessage = MessageOf<typeof RequestWithdrawal>;
+export type RequestTransferMessage = MessageOf<typeof RequestTransfer>;
+export type RequestPaymentMessage = MessageOf<typeof RequestPayment>;
+export type RequestRefundMessage = MessageOf<typeof RequestRefund>;
+export type RequestBillPaymentMessage = MessageOf<typeof RequestBillPayment>;
+
 export const TransactionAccepted = defineMessage('TransactionAccepted', 1, TransactionSummarySchema);
 export const TransactionCompleted = defineMessage('TransactionCompleted', 1, TransactionSummarySchema);
 export const TransactionFailed = defineMessage('TransactionFailed', 1, TransactionSummarySchema);
+/** Money was reserved and given back (a refused payout or bill purchase): nothing moved in the end. */
+export const TransactionReversed = defineMessage('TransactionReversed', 1, TransactionSummarySchema);
+export type TransactionReversedMessage = MessageOf<typeof TransactionReversed>;
 export type TransactionAcceptedMessage = MessageOf<typeof TransactionAccepted>;
 export type TransactionCompletedMessage = MessageOf<typeof TransactionCompleted>;
 export type TransactionFailedMessage = MessageOf<typeof TransactionFailed>;

@@ -81,6 +81,7 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionAccepted':
     case 'TransactionCompleted':
     case 'TransactionFailed':
+    case 'TransactionReversed':
     case 'TransactionRequestRejected':
       return [event.data.transactionId];
     default: {

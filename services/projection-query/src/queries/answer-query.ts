@@ -118,6 +118,8 @@ async function answer(knex: Knex, query: QueryRequest): Promise<AnyReply> {
           destinationAccountId: row.destination_account_id,
           idempotencyKey: row.idempotency_key,
           reason: row.reason,
+          originalTransactionId: null,
+          details: {},
           createdAt: row.created_at.toISOString(),
           updatedAt: row.updated_at.toISOString(),
         },

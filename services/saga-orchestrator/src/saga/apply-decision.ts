@@ -1,20 +1,23 @@
 import { createMessage, type MessageMeta } from '@billing/contracts/catalog';
 import type { Envelope } from '@billing/contracts/envelope';
 import type { HybridLogicalClock } from '@billing/contracts/hlc';
-import { PostEntry } from '@billing/contracts/messages/ledger';
+import { CaptureHold, PlaceHold, ReleaseHold } from '@billing/contracts/messages/holds';
+import { PostEntry, type TransactionType } from '@billing/contracts/messages/ledger';
 import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionReversed,
 } from '@billing/contracts/messages/transactions';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import type { Knex } from '@billing/platform/db';
-import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import type { Logger } from '@billing/platform/logger';
-import { decideTopUp, type TopUpInput, type WorkflowAction } from '../topup/topup.workflow';
-import { loadSaga, saveSaga } from './saga.store';
+import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
+import { decide } from '../workflow/decide';
+import type { LedgerCommandData, SagaState, WorkflowAction, WorkflowInput, WorkflowSettings } from '../workflow/types';
+import { loadSaga, releaseRefund, saveSaga, type SagaRecord } from './saga.store';
 
 export interface SagaDeps {
   knex: Knex;
@@ -22,55 +25,73 @@ export interface SagaDeps {
   nowMs: () => number;
   topicPrefix: string;
   logger: Logger;
+  settings: WorkflowSettings;
 }
 
-const EVENTS = { TransactionAccepted, TransactionCompleted, TransactionFailed } as const;
+const EVENTS = { TransactionAccepted, TransactionCompleted, TransactionFailed, TransactionReversed } as const;
 
 /**
  * Runs one workflow step inside the caller's transaction: load and lock the saga, decide, save the new
- * state and write every action to the outbox. State and messages commit together or not at all.
+ * state and turn every action into outbox rows, scheduled tasks or reservation changes. State and its
+ * consequences commit together or not at all.
  */
 export async function applyWorkflowStep(
   deps: SagaDeps,
   trx: Knex.Transaction,
   transactionId: string,
-  input: TopUpInput,
-  cause: Envelope,
-): Promise<void> {
-  const record = await loadSaga(trx, transactionId);
+  type: TransactionType | null,
+  input: WorkflowInput,
+  cause: Envelope | null,
+  loaded?: SagaRecord,
+): Promise<SagaState> {
+  const record = loaded ?? (await loadSaga(trx, transactionId));
+  const sagaType = type ?? (record.state.status === 'absent' ? null : record.state.summary.type);
+  if (sagaType === null) return record.state;
   const nowMs = deps.nowMs();
-  const decision = decideTopUp(input, record.state, () => uuidv7(nowMs));
+  const decision = decide(sagaType, input, record.state, { settings: deps.settings, newId: () => uuidv7(nowMs) });
   // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
   if (decision.state !== record.state) {
     await saveSaga(trx, transactionId, record, decision.state, new Date(nowMs).toISOString());
   }
-  deps.hlc.observe(cause.hlc);
-  const outgoing = decision.actions.flatMap((action) => toOutbox(deps, action, cause, nowMs, transactionId));
+  if (cause) deps.hlc.observe(cause.hlc);
+  const outgoing: OutboxMessage[] = [];
+  for (const action of decision.actions) {
+    outgoing.push(...(await perform(deps, trx, action, cause, nowMs, transactionId)));
+  }
   await appendToOutbox(trx, outgoing);
+  return decision.state;
 }
 
-function toOutbox(
+function ledgerCommand(command: LedgerCommandData, meta: MessageMeta): Envelope {
+  switch (command.type) {
+    case 'PostEntry':
+      return createMessage(PostEntry, command.data, meta);
+    case 'PlaceHold':
+      return createMessage(PlaceHold, command.data, meta);
+    case 'CaptureHold':
+      return createMessage(CaptureHold, command.data, meta);
+    case 'ReleaseHold':
+      return createMessage(ReleaseHold, command.data, meta);
+  }
+}
+
+async function perform(
   deps: SagaDeps,
+  trx: Knex.Transaction,
   action: WorkflowAction,
-  cause: Envelope,
+  cause: Envelope | null,
   nowMs: number,
   transactionId: string,
-): OutboxMessage[] {
-  const meta = (actor = cause.actor): MessageMeta => ({
+): Promise<OutboxMessage[]> {
+  const meta = (actor = cause?.actor ?? { kind: 'system' as const, id: 'saga-orchestrator' }): MessageMeta => ({
     actor,
     hlc: deps.hlc.now(),
-    causedBy: { messageId: cause.messageId, correlationId: cause.correlationId },
+    causedBy: cause ? { messageId: cause.messageId, correlationId: cause.correlationId } : null,
     nowMs,
   });
   switch (action.kind) {
     case 'send':
-      return [
-        {
-          topic: topicName('ledgerCommands', deps.topicPrefix),
-          key: action.key,
-          envelope: createMessage(PostEntry, action.command, meta(action.actor)),
-        },
-      ];
+      return [{ topic: topicName('ledgerCommands', deps.topicPrefix), key: action.key, envelope: ledgerCommand(action.command, meta(action.actor)) }];
     case 'publish':
       return [
         {
@@ -86,16 +107,24 @@ function toOutbox(
           key: action.transactionId,
           envelope: createMessage(
             TransactionRequestRejected,
-            {
-              transactionId: action.transactionId,
-              requestHash: action.requestHash,
-              code: action.code,
-              detail: action.detail,
-            },
+            { transactionId: action.transactionId, requestHash: action.requestHash, code: action.code, detail: action.detail },
             meta(),
           ),
         },
       ];
+    case 'schedule':
+      await trx('saga_tasks').insert({
+        transaction_id: transactionId,
+        kind: action.task,
+        attempt: action.attempt,
+        due_at: new Date(nowMs + action.dueInMs).toISOString(),
+      });
+      // Wakes the task runner at commit instead of leaving the task to its next poll.
+      await trx.raw('notify saga_tasks_due');
+      return [];
+    case 'release-refund':
+      await releaseRefund(trx, action.originalTransactionId, action.amount);
+      return [];
     case 'complete':
       return [];
     case 'ignore':

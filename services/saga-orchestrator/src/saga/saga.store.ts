@@ -1,8 +1,8 @@
 import type { Knex } from '@billing/platform/db';
-import { initialTopUpState, type TopUpState } from '../topup/topup.workflow';
+import type { SagaState } from '../workflow/types';
 
 export interface SagaRecord {
-  state: TopUpState;
+  state: SagaState;
   version: number;
 }
 
@@ -11,20 +11,20 @@ export async function loadSaga(trx: Knex.Transaction, transactionId: string): Pr
   const row = await trx('sagas')
     .where({ transaction_id: transactionId })
     .forUpdate()
-    .first<{ state: TopUpState; version: number } | undefined>();
-  return row ? { state: row.state, version: row.version } : { state: initialTopUpState(), version: 0 };
+    .first<{ state: SagaState; version: number } | undefined>();
+  return row ? { state: row.state, version: row.version } : { state: { status: 'absent' }, version: 0 };
 }
 
-/** Writes the new state; the version check turns a concurrent writer into an error instead of a lost update. */
+/** Writes the new state; the version check turns a concurrent writer into an error, not a lost update. */
 export async function saveSaga(
   trx: Knex.Transaction,
   transactionId: string,
   previous: SagaRecord,
-  next: TopUpState,
+  next: SagaState,
   nowIso: string,
 ): Promise<void> {
   if (next.status === 'absent') return;
-  const done = next.status === 'completed' || next.status === 'failed';
+  const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
   if (previous.version === 0) {
     await trx('sagas').insert({
       transaction_id: transactionId,
@@ -32,6 +32,7 @@ export async function saveSaga(
       status: next.status,
       state: JSON.stringify(next),
       request_hash: next.requestHash,
+      amount: next.summary.amount,
       version: 1,
       created_at: nowIso,
       updated_at: nowIso,
@@ -49,4 +50,46 @@ export async function saveSaga(
       completed_at: done ? nowIso : null,
     });
   if (updated !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);
+}
+
+/**
+ * Reserves a refund against its payment in one statement: it succeeds only for a completed payment
+ * whose refunds (reserved or done) stay within its amount. Concurrent refunds serialise on the payment's
+ * row, so their sum can never exceed the original, whatever the interleaving.
+ */
+export async function reserveRefund(
+  trx: Knex.Transaction,
+  originalTransactionId: string,
+  amount: string,
+  currency: string,
+): Promise<'reserved' | 'not-refundable' | 'exceeds'> {
+  const updated = await trx('sagas')
+    .where({ transaction_id: originalTransactionId, type: 'payment', status: 'completed' })
+    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
+    .andWhereRaw('refunded + ?::numeric <= amount', [amount])
+    .update({ refunded: trx.raw('refunded + ?::numeric', [amount]) });
+  if (updated === 1) return 'reserved';
+  const original = await trx('sagas')
+    .where({ transaction_id: originalTransactionId, type: 'payment', status: 'completed' })
+    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
+    .first('transaction_id');
+  return original ? 'exceeds' : 'not-refundable';
+}
+
+export async function releaseRefund(trx: Knex.Transaction, originalTransactionId: string, amount: string): Promise<void> {
+  await trx('sagas')
+    .where({ transaction_id: originalTransactionId })
+    .update({ refunded: trx.raw('refunded - ?::numeric', [amount]) });
+}
+
+/** The payment a refund gives back, for the refund's parties. */
+export async function findPayment(
+  trx: Knex.Transaction,
+  transactionId: string,
+): Promise<{ sourceAccountId: string; destinationAccountId: string } | null> {
+  const row = await trx('sagas')
+    .where({ transaction_id: transactionId, type: 'payment' })
+    .first<{ state: SagaState } | undefined>('state');
+  if (!row || row.state.status === 'absent') return null;
+  return { sourceAccountId: row.state.summary.sourceAccountId, destinationAccountId: row.state.summary.destinationAccountId };
 }

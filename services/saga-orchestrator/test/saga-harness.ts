@@ -1,0 +1,121 @@
+import { createMessage, type TopicMessage } from '@billing/contracts/catalog';
+import type { Actor } from '@billing/contracts/envelope';
+import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { OpenAccount } from '@billing/contracts/messages/accounts';
+import type { TransactionSummary } from '@billing/contracts/messages/transactions';
+import { topicName, type TopicId } from '@billing/contracts/topics';
+import { uuidv7 } from '@billing/contracts/uuid';
+import { provision } from '@billing/local-infra/provision';
+import { superviseServices, type Supervisor } from '@billing/local-infra/supervisor';
+import { dropDatabase } from '@billing/platform/db';
+import { createLogger } from '@billing/platform/logger';
+import type { Worker } from '@billing/platform/worker';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@billing/provider-simulator/simulator';
+import { testEnv } from '@billing/testing/env';
+import { uniqueTopicPrefix } from '@billing/testing/infra';
+import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
+import { waitFor } from '@billing/testing/wait';
+import type { Producer } from 'kafkajs';
+import { loadConfig } from '../src/config';
+import { createSagaWorker } from '../src/runtime';
+
+export const admin: Actor = { kind: 'admin', id: 'admin-1' };
+type TransactionEvent = { type: string; data: TransactionSummary };
+
+/**
+ * The orchestrator in-process against the real ledger (a separate process, as in production), the real
+ * broker and PostgreSQL, and the provider simulator, with a topic prefix and databases of its own.
+ */
+export class SagaHarness {
+  readonly prefix: string;
+  readonly hlc = new HybridLogicalClock('test');
+  saga!: Worker;
+  ledger!: Supervisor;
+  simulator!: RunningSimulator;
+  producer!: Producer;
+  probe!: TopicProbe;
+  private urls: Record<string, string> = {};
+
+  constructor(label: string) {
+    this.prefix = uniqueTopicPrefix(label);
+  }
+
+  async start(simulator: SimulatorOptions, sagaEnv: Record<string, string>): Promise<void> {
+    const env = testEnv();
+    const suffix = `_${this.prefix.replace(/[^a-z0-9]/g, '_').slice(0, 30)}`;
+    this.urls = await provision({ kafkaBrokers: env.kafkaBrokers, databaseServerUrl: env.databaseUrl, topicPrefix: this.prefix, databaseSuffix: suffix });
+    this.simulator = await startSimulator(simulator);
+    const common = { KAFKA_BROKERS: env.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: this.prefix, KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    this.ledger = superviseServices(
+      [{ name: 'account-ledger', env: { ...common, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: this.urls['account-ledger']! } }],
+      { color: false, baseEnv: { PATH: process.env.PATH ?? '' }, onLine: () => {} },
+    );
+    this.saga = createSagaWorker(
+      loadConfig({ ...common, DATABASE_URL: this.urls['saga-orchestrator']!, PROVIDER_URL: this.simulator.url, BILL_PROVIDERS: 'ekedc', SETTLEMENT_CURRENCIES: 'USD', ...sagaEnv }),
+      createLogger('saga-orchestrator', 'warn'),
+    );
+    await this.saga.start();
+    this.producer = await connectProducer(env.kafkaBrokers);
+    this.probe = new TopicProbe(env.kafkaBrokers, [this.topic('transactionEvents'), this.topic('ledgerEvents')]);
+    await this.probe.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.probe?.stop();
+    await this.producer?.disconnect();
+    await this.saga?.stop();
+    await this.ledger?.stop();
+    await this.simulator?.close();
+    for (const url of Object.values(this.urls)) await dropDatabase(url);
+  }
+
+  topic(id: TopicId): string {
+    return topicName(id, this.prefix);
+  }
+
+  meta(actor: Actor = admin) {
+    return { actor, hlc: this.hlc.now(), causedBy: null, nowMs: Date.now() };
+  }
+
+  async openAccount(type: 'USER' | 'EXTERNAL' | 'SYSTEM', ownerId: string): Promise<string> {
+    const accountId = uuidv7();
+    const command = createMessage(OpenAccount, { accountId, ownerId, ownerType: 'user', type, currency: 'USD' }, this.meta());
+    await this.producer.send({ topic: this.topic('accountCommands'), messages: [{ key: accountId, value: JSON.stringify(command) }] });
+    await waitFor(`account ${accountId}`, () =>
+      this.probe.parsed<{ type: string; data: { accountId?: string } }>(this.topic('ledgerEvents')).find((e) => e.type === 'AccountOpened' && e.data.accountId === accountId),
+    { timeoutMs: 30_000 });
+    return accountId;
+  }
+
+  /** Sends a client request to the orchestrator, as the gateway would. */
+  async request(message: TopicMessage<'transactionCommands'>): Promise<void> {
+    await this.producer.send({
+      topic: this.topic('transactionCommands'),
+      messages: [{ key: message.data.transactionId, value: JSON.stringify(message) }],
+    });
+  }
+
+  events(transactionId: string): TransactionEvent[] {
+    return this.probe.parsed<TransactionEvent>(this.topic('transactionEvents')).filter((e) => e.data.transactionId === transactionId);
+  }
+
+  /** The transaction's final event (completed, failed or reversed). */
+  final(transactionId: string, timeoutMs = 30_000): Promise<TransactionEvent> {
+    return waitFor(
+      `final event of ${transactionId}`,
+      () => this.events(transactionId).find((e) => ['TransactionCompleted', 'TransactionFailed', 'TransactionReversed'].includes(e.type)),
+      { timeoutMs },
+    );
+  }
+
+  /** An account's balance as the ledger announced it last (from its postings). */
+  balance(accountId: string): string | undefined {
+    let latest: { v: number; b: string } | undefined;
+    for (const e of this.probe.parsed<{ type: string; data: { postings?: { accountId: string; balanceAfter: string; streamVersion: number }[] } }>(this.topic('ledgerEvents'))) {
+      for (const p of e.data.postings ?? []) {
+        if (p.accountId === accountId && (!latest || p.streamVersion > latest.v)) latest = { v: p.streamVersion, b: p.balanceAfter };
+      }
+    }
+    return latest?.b;
+  }
+}
