@@ -5,6 +5,11 @@ import { dropDatabase } from '@billing/platform/db';
 import { provision } from '@billing/local-infra/provision';
 import { REPO_ROOT, SERVICES } from '@billing/local-infra/services';
 import { superviseServices, type Supervisor } from '@billing/local-infra/supervisor';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '@billing/provider-simulator/simulator';
 import { testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 
@@ -12,6 +17,11 @@ export interface RunningSystem {
   gatewayUrl: string;
   /** Runs `ledger:verify` (the real CLI) against this system's ledger database. */
   verifyLedger(): Promise<{ exitCode: number | null; output: string }>;
+  simulator: RunningSimulator;
+  /** Database URL per service, for tests that inspect what a service stored. */
+  databases: Record<string, string>;
+  /** Waits until one service reports ready again (after a restart). */
+  ready(name: string): Promise<true>;
   ports: Record<string, number>;
   logs: string[];
   supervisor: Supervisor;
@@ -22,7 +32,13 @@ export interface RunningSystem {
  * Starts the four services as separate Node processes against the real broker and PostgreSQL, on ports
  * and a topic prefix and databases of their own, and waits until every one reports ready.
  */
-export async function startSystem(label: string): Promise<RunningSystem> {
+export interface SystemOptions {
+  simulator?: SimulatorOptions;
+  /** Extra environment per service, e.g. shorter provider timeouts for the orchestrator. */
+  env?: Partial<Record<(typeof SERVICES)[number]['name'], Record<string, string>>>;
+}
+
+export async function startSystem(label: string, options: SystemOptions = {}): Promise<RunningSystem> {
   const env = testEnv();
   const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topicPrefix = `e2e-${label}-${run}.`;
@@ -34,6 +50,7 @@ export async function startSystem(label: string): Promise<RunningSystem> {
     databaseSuffix,
   });
   const basePort = 20000 + Math.floor(Math.random() * 20000);
+  const simulator = await startSimulator(options.simulator ?? {});
   const ports: Record<string, number> = {};
   const logs: string[] = [];
   const supervisor = superviseServices(
@@ -47,7 +64,10 @@ export async function startSystem(label: string): Promise<RunningSystem> {
           KAFKA_TOPIC_PREFIX: topicPrefix,
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           LOG_LEVEL: 'warn',
+          PROVIDER_URL: simulator.url,
+          TASK_POLL_INTERVAL_MS: '100',
           ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
+          ...(options.env?.[s.name] ?? {}),
         },
       };
     }),
@@ -59,6 +79,7 @@ export async function startSystem(label: string): Promise<RunningSystem> {
   );
   const stop = async () => {
     await supervisor.stop();
+    await simulator.close();
     for (const url of Object.values(urls)) await dropDatabase(url);
   };
   try {
@@ -90,12 +111,24 @@ export async function startSystem(label: string): Promise<RunningSystem> {
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
       child.on('close', (exitCode) => resolve({ exitCode, output }));
     });
+  const ready = (name: string) =>
+    waitFor(
+      `${name} ready`,
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${ports[name]}/health/ready`).catch(() => null);
+        return res?.status === 200 ? (true as const) : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   return {
     gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`,
     ports,
     logs,
     supervisor,
+    simulator,
+    databases: urls,
     stop,
     verifyLedger,
+    ready,
   };
 }

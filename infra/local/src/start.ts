@@ -1,6 +1,9 @@
 import { provision } from './provision';
 import { SERVICES } from './services';
 import { superviseServices } from './supervisor';
+import { startSimulator } from '@billing/provider-simulator/simulator';
+
+const SIMULATOR_PORT = 4010;
 
 /**
  * `npm start`: provisions databases and topics, then runs the four services with prefixed logs until
@@ -11,6 +14,9 @@ async function main(): Promise<void> {
   const databaseServerUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
   const urls = await provision({ kafkaBrokers, databaseServerUrl, topicPrefix });
+  // The provider simulator plays the bill and payout providers locally; it is never deployed.
+  const simulator = await startSimulator({ port: SIMULATOR_PORT });
+  process.stdout.write(`provider simulator on ${simulator.url}\n`);
   const supervisor = superviseServices(
     SERVICES.map((s) => ({
       name: s.name,
@@ -18,6 +24,7 @@ async function main(): Promise<void> {
         PORT: String(s.port),
         KAFKA_BROKERS: kafkaBrokers.join(','),
         KAFKA_TOPIC_PREFIX: topicPrefix,
+        PROVIDER_URL: simulator.url,
         ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
       },
     })),
@@ -30,6 +37,7 @@ async function main(): Promise<void> {
     });
   }
   await supervisor.exited;
+  await simulator.close();
 }
 
 main().catch((err: unknown) => {

@@ -15,7 +15,10 @@ export interface Supervisor {
   exited: Promise<void>;
   stop(): Promise<void>;
   pids(): Record<string, number | undefined>;
-  kill(name: ManagedService['name'], signal: NodeJS.Signals): void;
+  /** Kills one service on purpose (a crash test); the others keep running. Resolves once it has exited. */
+  kill(name: ManagedService['name'], signal: NodeJS.Signals): Promise<void>;
+  /** Starts a service again after `kill`, with the same environment. */
+  restart(name: ManagedService['name']): void;
 }
 
 /**
@@ -27,50 +30,83 @@ export function superviseServices(
   options: { color: boolean; onLine?: (name: string, line: string) => void; baseEnv: NodeJS.ProcessEnv },
 ): Supervisor {
   const width = Math.max(...services.map((s) => s.name.length));
-  const children = new Map<string, ChildProcess>();
+  const children = new Map<string, { child: ChildProcess; exit: Promise<void> }>();
+  const killedOnPurpose = new Set<string>();
   let stopping = false;
-  const exits = services.map(
-    (service, i) =>
-      new Promise<void>((resolve) => {
-        const child = spawn(process.execPath, ['--enable-source-maps', serviceEntry(service.name)], {
-          env: { ...options.baseEnv, ...service.env },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        children.set(service.name, child);
-        const prefix = options.color
-          ? `${COLORS[i % COLORS.length]}${service.name.padEnd(width)}${RESET} | `
-          : `${service.name.padEnd(width)} | `;
-        for (const stream of [child.stdout, child.stderr]) {
-          createInterface({ input: stream }).on('line', (line) => {
-            if (options.onLine) options.onLine(service.name, line);
-            else process.stdout.write(`${prefix}${line}\n`);
-          });
+
+  function prefixOf(service: ManagedService): string {
+    const i = services.indexOf(service);
+    return options.color
+      ? `${COLORS[i % COLORS.length]}${service.name.padEnd(width)}${RESET} | `
+      : `${service.name.padEnd(width)} | `;
+  }
+
+  function spawnOne(service: ManagedService): void {
+    const child = spawn(process.execPath, ['--enable-source-maps', serviceEntry(service.name)], {
+      env: { ...options.baseEnv, ...service.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const prefix = prefixOf(service);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        if (options.onLine) options.onLine(service.name, line);
+        else process.stdout.write(`${prefix}${line}\n`);
+      });
+    }
+    const exit = new Promise<void>((resolve) => {
+      child.on('exit', (code, signal) => {
+        if (!stopping && !killedOnPurpose.has(service.name)) {
+          process.stdout.write(`${prefix}exited (${signal ?? code}); stopping the others\n`);
+          void stop();
         }
-        child.on('exit', (code, signal) => {
-          if (!stopping) {
-            process.stdout.write(`${prefix}exited (${signal ?? code}); stopping the others\n`);
-            void stop();
-          }
-          resolve();
-        });
-      }),
-  );
-  const exited = Promise.all(exits).then(() => undefined);
+        resolve();
+      });
+    });
+    children.set(service.name, { child, exit });
+  }
+
+  for (const service of services) spawnOne(service);
+
+  const allExited = async () => {
+    // Services may be restarted, so wait for whatever process each name has now.
+    for (;;) {
+      const current = [...children.values()];
+      await Promise.all(current.map((c) => c.exit));
+      if ([...children.values()].every((c, i) => c === current[i])) return;
+    }
+  };
+  let exitedPromise: Promise<void> | null = null;
 
   async function stop(): Promise<void> {
     stopping = true;
-    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
+    for (const { child } of children.values())
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const forced = setTimeout(() => {
-      for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+      for (const { child } of children.values())
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }, 10_000);
-    await exited;
+    await allExited();
     clearTimeout(forced);
   }
 
   return {
-    exited,
+    get exited() {
+      return (exitedPromise ??= allExited());
+    },
     stop,
-    pids: () => Object.fromEntries([...children].map(([name, c]) => [name, c.pid])),
-    kill: (name, signal) => children.get(name)?.kill(signal),
+    pids: () => Object.fromEntries([...children].map(([name, c]) => [name, c.child.pid])),
+    async kill(name, signal) {
+      const entry = children.get(name);
+      if (!entry) return;
+      killedOnPurpose.add(name);
+      entry.child.kill(signal);
+      await entry.exit;
+    },
+    restart(name) {
+      const service = services.find((s) => s.name === name);
+      if (!service || stopping) return;
+      killedOnPurpose.delete(name);
+      spawnOne(service);
+    },
   };
 }

@@ -14,17 +14,32 @@ const schema = z.object({
   PROVIDER_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   PROVIDER_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
   /** How long a withdrawal's or bill payment's hold lives; far longer than all provider attempts. */
-  HOLD_TTL_MS: z.coerce.number().int().min(60_000).max(7 * 24 * 3600 * 1000).default(3600_000),
+  HOLD_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 24 * 3600 * 1000)
+    .default(3600_000),
   TASK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TASK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(50),
   BILL_PROVIDERS: z
     .string()
     .default('ekedc,ikedc')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
   SETTLEMENT_CURRENCIES: z
     .string()
     .default('USD,EUR,GBP,JPY')
-    .transform((s) => s.split(',').map((c) => c.trim()).filter(Boolean)),
+    .transform((s) =>
+      s
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
   NODE_ID: z
     .string()
     .regex(/^[a-z0-9-]{1,64}$/)

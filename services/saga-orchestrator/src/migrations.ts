@@ -32,7 +32,9 @@ export const migrations: Record<string, Migration> = {
         // For payments: the total of refunds reserved or done, never above the amount (checked in SQL).
         t.specificType('refunded', 'numeric').notNullable().defaultTo(0);
       });
-      await knex.raw(`alter table sagas add constraint sagas_refunded_bounded check (refunded >= 0 and (amount is null or refunded <= amount))`);
+      await knex.raw(
+        `alter table sagas add constraint sagas_refunded_bounded check (refunded >= 0 and (amount is null or refunded <= amount))`,
+      );
       // Scheduled work of a saga (provider calls, status checks): rows, not timers, so a crash loses none.
       await knex.schema.createTable('saga_tasks', (t) => {
         t.bigIncrements('id').primary();

@@ -44,14 +44,22 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
     relayLockKey: RELAY_LOCK_KEY,
     consumers: () =>
       [
-        consume({ topic: 'transactionCommands', name: 'transaction-commands', handler: (b) => handleTransactionCommands(sagaDeps(), b) }),
-        consume({ topic: 'ledgerEvents', name: 'ledger-events', handler: (b) => handleLedgerEvents(sagaDeps(), b) }),
+        consume({
+          topic: 'transactionCommands',
+          name: 'transaction-commands',
+          handler: (b) => handleTransactionCommands(sagaDeps(), b),
+        }),
+        consume({
+          topic: 'ledgerEvents',
+          name: 'ledger-events',
+          handler: (b) => handleLedgerEvents(sagaDeps(), b),
+        }),
       ] as never[],
     jobs: () => [
       {
         start: () =>
-          void openSettlementAccounts(sagaDeps(), config.BILL_PROVIDERS, config.SETTLEMENT_CURRENCIES).catch((err) =>
-            logger.error({ err }, 'opening settlement accounts failed'),
+          void openSettlementAccounts(sagaDeps(), config.BILL_PROVIDERS, config.SETTLEMENT_CURRENCIES).catch(
+            (err) => logger.error({ err }, 'opening settlement accounts failed'),
           ),
         stop: async () => {},
       },

@@ -23,11 +23,27 @@ let bob: string;
 let shop: string;
 
 function movement(amount: string, source: string, destination: string) {
-  return { transactionId: uuidv7(), idempotencyKey: `k-${uuidv7()}`, requestHash: hash('a'), sourceAccountId: source, destinationAccountId: destination, amount, currency: 'USD' };
+  return {
+    transactionId: uuidv7(),
+    idempotencyKey: `k-${uuidv7()}`,
+    requestHash: hash('a'),
+    sourceAccountId: source,
+    destinationAccountId: destination,
+    amount,
+    currency: 'USD',
+  };
 }
 
 beforeAll(async () => {
-  await h.start({ lateAnswerMs: 1500 }, { PROVIDER_TIMEOUT_MS: '500', PROVIDER_BACKOFF_MS: '200', PROVIDER_ATTEMPTS_MAX: '4', TASK_POLL_INTERVAL_MS: '100' });
+  await h.start(
+    { lateAnswerMs: 1500 },
+    {
+      PROVIDER_TIMEOUT_MS: '500',
+      PROVIDER_BACKOFF_MS: '200',
+      PROVIDER_ATTEMPTS_MAX: '4',
+      TASK_POLL_INTERVAL_MS: '100',
+    },
+  );
   [bank, alice, bob, shop] = await Promise.all([
     h.openAccount('EXTERNAL', 'bank'),
     h.openAccount('USER', 'alice'),
@@ -48,15 +64,24 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     const transfer = createMessage(RequestTransfer, movement('20.00', alice, bob), h.meta());
     await h.request(transfer);
     const done = await h.final(transfer.data.transactionId);
-    expect(done).toMatchObject({ type: 'TransactionCompleted', data: { type: 'transfer', amount: '20.00', sourceAccountId: alice, destinationAccountId: bob } });
-    expect(h.events(transfer.data.transactionId).map((e) => e.type)).toEqual(['TransactionAccepted', 'TransactionCompleted']);
+    expect(done).toMatchObject({
+      type: 'TransactionCompleted',
+      data: { type: 'transfer', amount: '20.00', sourceAccountId: alice, destinationAccountId: bob },
+    });
+    expect(h.events(transfer.data.transactionId).map((e) => e.type)).toEqual([
+      'TransactionAccepted',
+      'TransactionCompleted',
+    ]);
   });
 
   it('fails a transfer beyond the balance with the ledger code, moving nothing', async () => {
     const transfer = createMessage(RequestTransfer, movement('10000.00', bob, alice), h.meta());
     await h.request(transfer);
     const failed = await h.final(transfer.data.transactionId);
-    expect(failed).toMatchObject({ type: 'TransactionFailed', data: { status: 'failed', reason: { code: 'ACCOUNT.INSUFFICIENT_FUNDS' } } });
+    expect(failed).toMatchObject({
+      type: 'TransactionFailed',
+      data: { status: 'failed', reason: { code: 'ACCOUNT.INSUFFICIENT_FUNDS' } },
+    });
   });
 
   it('pays a merchant, refunds part of it, and never lets refunds exceed the payment, even when they race', async () => {
@@ -67,14 +92,26 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     const refund = (amount: string) =>
       createMessage(
         RequestRefund,
-        { transactionId: uuidv7(), idempotencyKey: `r-${uuidv7()}`, requestHash: hash('b'), originalTransactionId: payment.data.transactionId, amount, currency: 'USD' },
+        {
+          transactionId: uuidv7(),
+          idempotencyKey: `r-${uuidv7()}`,
+          requestHash: hash('b'),
+          originalTransactionId: payment.data.transactionId,
+          amount,
+          currency: 'USD',
+        },
         h.meta(),
       );
     const partial = refund('30.00');
     await h.request(partial);
     expect(await h.final(partial.data.transactionId)).toMatchObject({
       type: 'TransactionCompleted',
-      data: { type: 'refund', sourceAccountId: shop, destinationAccountId: alice, originalTransactionId: payment.data.transactionId },
+      data: {
+        type: 'refund',
+        sourceAccountId: shop,
+        destinationAccountId: alice,
+        originalTransactionId: payment.data.transactionId,
+      },
     });
 
     // Six concurrent refunds of 20.00 against the 70.00 left: at most three can succeed.
@@ -83,40 +120,73 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     const outcomes = await Promise.all(racing.map((r) => h.final(r.data.transactionId)));
     const completed = outcomes.filter((o) => o.type === 'TransactionCompleted');
     expect(completed).toHaveLength(3);
-    expect(outcomes.filter((o) => o.type === 'TransactionFailed').every((o) => o.data.reason?.code === 'REFUND.EXCEEDS_ORIGINAL')).toBe(true);
-    const refunded = await h.saga.knex('sagas').where({ transaction_id: payment.data.transactionId }).first('refunded');
+    expect(
+      outcomes
+        .filter((o) => o.type === 'TransactionFailed')
+        .every((o) => o.data.reason?.code === 'REFUND.EXCEEDS_ORIGINAL'),
+    ).toBe(true);
+    const refunded = await h.saga
+      .knex('sagas')
+      .where({ transaction_id: payment.data.transactionId })
+      .first('refunded');
     expect(Number.parseFloat(refunded.refunded)).toBe(90);
   });
 
   it('refuses a refund of something that is not a completed payment', async () => {
     const refund = createMessage(
       RequestRefund,
-      { transactionId: uuidv7(), idempotencyKey: `r-${uuidv7()}`, requestHash: hash('c'), originalTransactionId: uuidv7(), amount: '1.00', currency: 'USD' },
+      {
+        transactionId: uuidv7(),
+        idempotencyKey: `r-${uuidv7()}`,
+        requestHash: hash('c'),
+        originalTransactionId: uuidv7(),
+        amount: '1.00',
+        currency: 'USD',
+      },
       h.meta(),
     );
     await h.request(refund);
-    expect(await h.final(refund.data.transactionId)).toMatchObject({ type: 'TransactionFailed', data: { reason: { code: 'REFUND.NOT_REFUNDABLE' } } });
+    expect(await h.final(refund.data.transactionId)).toMatchObject({
+      type: 'TransactionFailed',
+      data: { reason: { code: 'REFUND.NOT_REFUNDABLE' } },
+    });
   });
 
   it('withdraws through the payout provider: hold, payout, capture', async () => {
     const withdrawal = createMessage(RequestWithdrawal, movement('40.00', alice, bank), h.meta());
     await h.request(withdrawal);
     const done = await h.final(withdrawal.data.transactionId);
-    expect(done).toMatchObject({ type: 'TransactionCompleted', data: { type: 'withdrawal', details: { payoutId: expect.any(String) } } });
+    expect(done).toMatchObject({
+      type: 'TransactionCompleted',
+      data: { type: 'withdrawal', details: { payoutId: expect.any(String) } },
+    });
   });
 
   it('reverses a withdrawal the payout provider refuses, leaving the balance as it was', async () => {
     const before = h.balance(alice);
     const withdrawal = createMessage(RequestWithdrawal, movement('10.66', alice, bank), h.meta());
     await h.request(withdrawal);
-    expect(await h.final(withdrawal.data.transactionId)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.REFUSED' } } });
+    expect(await h.final(withdrawal.data.transactionId)).toMatchObject({
+      type: 'TransactionReversed',
+      data: { reason: { code: 'PROVIDER.REFUSED' } },
+    });
     expect(h.balance(alice)).toBe(before);
   });
 
   const bill = (meterNumber: string, amount = '25.00') =>
     createMessage(
       RequestBillPayment,
-      { transactionId: uuidv7(), idempotencyKey: `b-${uuidv7()}`, requestHash: hash('d'), accountId: alice, billType: 'electricity', provider: 'ekedc', meterNumber, amount, currency: 'USD' },
+      {
+        transactionId: uuidv7(),
+        idempotencyKey: `b-${uuidv7()}`,
+        requestHash: hash('d'),
+        accountId: alice,
+        billType: 'electricity',
+        provider: 'ekedc',
+        meterNumber,
+        amount,
+        currency: 'USD',
+      },
       h.meta(),
     );
 
@@ -126,7 +196,10 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     const done = await h.final(payment.data.transactionId);
     expect(done).toMatchObject({
       type: 'TransactionCompleted',
-      data: { destinationAccountId: settlementAccountId('ekedc', 'USD'), details: { token: expect.stringMatching(/^\d{20}$/), meterNumber: '12345678901' } },
+      data: {
+        destinationAccountId: settlementAccountId('ekedc', 'USD'),
+        details: { token: expect.stringMatching(/^\d{20}$/), meterNumber: '12345678901' },
+      },
     });
   });
 
@@ -134,7 +207,10 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     const before = h.balance(alice);
     const payment = bill('12340000');
     await h.request(payment);
-    expect(await h.final(payment.data.transactionId)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.INVALID_ACCOUNT' } } });
+    expect(await h.final(payment.data.transactionId)).toMatchObject({
+      type: 'TransactionReversed',
+      data: { reason: { code: 'PROVIDER.INVALID_ACCOUNT' } },
+    });
     expect(h.balance(alice)).toBe(before);
   });
 
@@ -147,35 +223,58 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     expect(finals).toHaveLength(1);
     // The provider was charged exactly once for it, although it was asked more than once.
     expect(h.simulator.stats().purchases.succeeded - purchasesBefore.succeeded).toBe(1);
-    const recorded = await fetch(`${h.simulator.url}/v1/bills/electricity/purchases/${payment.data.transactionId}`).then((r) => r.json());
+    const recorded = await fetch(
+      `${h.simulator.url}/v1/bills/electricity/purchases/${payment.data.transactionId}`,
+    ).then((r) => r.json());
     expect(recorded).toMatchObject({ status: 'success' });
   });
 
   it('reverses a bill whose provider never answers, after bounded attempts', async () => {
     const payment = bill('12349999');
     await h.request(payment);
-    expect(await h.final(payment.data.transactionId, 60_000)).toMatchObject({ type: 'TransactionReversed', data: { reason: { code: 'PROVIDER.TIMEOUT' } } });
+    expect(await h.final(payment.data.transactionId, 60_000)).toMatchObject({
+      type: 'TransactionReversed',
+      data: { reason: { code: 'PROVIDER.TIMEOUT' } },
+    });
   });
 
   it('refuses a reused idempotency key with other terms and leaves the first transaction alone', async () => {
     const first = createMessage(RequestTransfer, movement('1.00', alice, bob), h.meta());
     await h.request(first);
     await h.final(first.data.transactionId);
-    await h.request(createMessage(RequestTransfer, { ...first.data, amount: '2.00', requestHash: hash('e') }, h.meta()));
-    await waitFor('refusal', () => h.events(first.data.transactionId).find((e) => e.type === 'TransactionRequestRejected'));
-    expect(h.events(first.data.transactionId).filter((e) => e.type === 'TransactionCompleted')).toHaveLength(1);
+    await h.request(
+      createMessage(RequestTransfer, { ...first.data, amount: '2.00', requestHash: hash('e') }, h.meta()),
+    );
+    await waitFor('refusal', () =>
+      h.events(first.data.transactionId).find((e) => e.type === 'TransactionRequestRejected'),
+    );
+    expect(h.events(first.data.transactionId).filter((e) => e.type === 'TransactionCompleted')).toHaveLength(
+      1,
+    );
   });
 
-  it.each(fixturesConsumedBy('saga-orchestrator'))('handles the $type fixture from $topic (consumer contract)', async ({ topic, message }) => {
-    const deps = {
-      knex: h.saga.knex,
-      hlc: h.hlc,
-      nowMs: Date.now,
-      topicPrefix: h.prefix,
-      logger: createLogger('saga', 'silent'),
-      settings: { holdTtlMs: 3_600_000, providerAttemptsMax: 3, providerBackoffMs: 100, providerBackoffMaxMs: 1000 },
-    };
-    const batch = [asConsumed(message)] as never[];
-    await expect(topic === 'transactionCommands' ? handleTransactionCommands(deps, batch) : handleLedgerEvents(deps, batch)).resolves.toBeUndefined();
-  });
+  it.each(fixturesConsumedBy('saga-orchestrator'))(
+    'handles the $type fixture from $topic (consumer contract)',
+    async ({ topic, message }) => {
+      const deps = {
+        knex: h.saga.knex,
+        hlc: h.hlc,
+        nowMs: Date.now,
+        topicPrefix: h.prefix,
+        logger: createLogger('saga', 'silent'),
+        settings: {
+          holdTtlMs: 3_600_000,
+          providerAttemptsMax: 3,
+          providerBackoffMs: 100,
+          providerBackoffMaxMs: 1000,
+        },
+      };
+      const batch = [asConsumed(message)] as never[];
+      await expect(
+        topic === 'transactionCommands'
+          ? handleTransactionCommands(deps, batch)
+          : handleLedgerEvents(deps, batch),
+      ).resolves.toBeUndefined();
+    },
+  );
 });

@@ -11,7 +11,11 @@ import type { SagaDeps } from './saga/apply-decision';
  * start-up. The ids are derived from provider and currency, so this is idempotent: the ledger answers
  * an account that exists with its original AccountOpened.
  */
-export async function openSettlementAccounts(deps: SagaDeps, providers: readonly string[], currencies: readonly string[]): Promise<void> {
+export async function openSettlementAccounts(
+  deps: SagaDeps,
+  providers: readonly string[],
+  currencies: readonly string[],
+): Promise<void> {
   const nowMs = deps.nowMs();
   const messages = providers.flatMap((provider) =>
     currencies.map((currency) => {
@@ -21,7 +25,14 @@ export async function openSettlementAccounts(deps: SagaDeps, providers: readonly
         key: accountId,
         envelope: createMessage(
           OpenAccount,
-          { accountId, ownerId: provider.toLowerCase(), ownerType: 'provider', type: 'EXTERNAL', currency, metadata: { role: 'bill-settlement' } },
+          {
+            accountId,
+            ownerId: provider.toLowerCase(),
+            ownerType: 'provider',
+            type: 'EXTERNAL',
+            currency,
+            metadata: { role: 'bill-settlement' },
+          },
           { actor: SYSTEM_ACTOR, hlc: deps.hlc.now(), causedBy: null, nowMs },
         ),
       };

@@ -4,7 +4,12 @@ export const AT = '2026-01-01T00:00:00.000Z';
 export const actor = { kind: 'owner' as const, id: 'alice' };
 
 let seq = 0;
-export const settings = { holdTtlMs: 3_600_000, providerAttemptsMax: 3, providerBackoffMs: 100, providerBackoffMaxMs: 1000 };
+export const settings = {
+  holdTtlMs: 3_600_000,
+  providerAttemptsMax: 3,
+  providerBackoffMs: 100,
+  providerBackoffMaxMs: 1000,
+};
 
 /** A context whose ids are predictable: id-1, id-2, ... */
 export function aContext(): WorkflowContext {

@@ -10,7 +10,11 @@ import { superviseServices, type Supervisor } from '@billing/local-infra/supervi
 import { dropDatabase } from '@billing/platform/db';
 import { createLogger } from '@billing/platform/logger';
 import type { Worker } from '@billing/platform/worker';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '@billing/provider-simulator/simulator';
+import {
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorOptions,
+} from '@billing/provider-simulator/simulator';
 import { testEnv } from '@billing/testing/env';
 import { uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
@@ -43,20 +47,44 @@ export class SagaHarness {
   async start(simulator: SimulatorOptions, sagaEnv: Record<string, string>): Promise<void> {
     const env = testEnv();
     const suffix = `_${this.prefix.replace(/[^a-z0-9]/g, '_').slice(0, 30)}`;
-    this.urls = await provision({ kafkaBrokers: env.kafkaBrokers, databaseServerUrl: env.databaseUrl, topicPrefix: this.prefix, databaseSuffix: suffix });
+    this.urls = await provision({
+      kafkaBrokers: env.kafkaBrokers,
+      databaseServerUrl: env.databaseUrl,
+      topicPrefix: this.prefix,
+      databaseSuffix: suffix,
+    });
     this.simulator = await startSimulator(simulator);
-    const common = { KAFKA_BROKERS: env.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: this.prefix, KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    const common = {
+      KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: this.prefix,
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+    };
     this.ledger = superviseServices(
-      [{ name: 'account-ledger', env: { ...common, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: this.urls['account-ledger']! } }],
+      [
+        {
+          name: 'account-ledger',
+          env: { ...common, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: this.urls['account-ledger']! },
+        },
+      ],
       { color: false, baseEnv: { PATH: process.env.PATH ?? '' }, onLine: () => {} },
     );
     this.saga = createSagaWorker(
-      loadConfig({ ...common, DATABASE_URL: this.urls['saga-orchestrator']!, PROVIDER_URL: this.simulator.url, BILL_PROVIDERS: 'ekedc', SETTLEMENT_CURRENCIES: 'USD', ...sagaEnv }),
+      loadConfig({
+        ...common,
+        DATABASE_URL: this.urls['saga-orchestrator']!,
+        PROVIDER_URL: this.simulator.url,
+        BILL_PROVIDERS: 'ekedc',
+        SETTLEMENT_CURRENCIES: 'USD',
+        ...sagaEnv,
+      }),
       createLogger('saga-orchestrator', 'warn'),
     );
     await this.saga.start();
     this.producer = await connectProducer(env.kafkaBrokers);
-    this.probe = new TopicProbe(env.kafkaBrokers, [this.topic('transactionEvents'), this.topic('ledgerEvents')]);
+    this.probe = new TopicProbe(env.kafkaBrokers, [
+      this.topic('transactionEvents'),
+      this.topic('ledgerEvents'),
+    ]);
     await this.probe.start();
   }
 
@@ -79,11 +107,23 @@ export class SagaHarness {
 
   async openAccount(type: 'USER' | 'EXTERNAL' | 'SYSTEM', ownerId: string): Promise<string> {
     const accountId = uuidv7();
-    const command = createMessage(OpenAccount, { accountId, ownerId, ownerType: 'user', type, currency: 'USD' }, this.meta());
-    await this.producer.send({ topic: this.topic('accountCommands'), messages: [{ key: accountId, value: JSON.stringify(command) }] });
-    await waitFor(`account ${accountId}`, () =>
-      this.probe.parsed<{ type: string; data: { accountId?: string } }>(this.topic('ledgerEvents')).find((e) => e.type === 'AccountOpened' && e.data.accountId === accountId),
-    { timeoutMs: 30_000 });
+    const command = createMessage(
+      OpenAccount,
+      { accountId, ownerId, ownerType: 'user', type, currency: 'USD' },
+      this.meta(),
+    );
+    await this.producer.send({
+      topic: this.topic('accountCommands'),
+      messages: [{ key: accountId, value: JSON.stringify(command) }],
+    });
+    await waitFor(
+      `account ${accountId}`,
+      () =>
+        this.probe
+          .parsed<{ type: string; data: { accountId?: string } }>(this.topic('ledgerEvents'))
+          .find((e) => e.type === 'AccountOpened' && e.data.accountId === accountId),
+      { timeoutMs: 30_000 },
+    );
     return accountId;
   }
 
@@ -96,14 +136,19 @@ export class SagaHarness {
   }
 
   events(transactionId: string): TransactionEvent[] {
-    return this.probe.parsed<TransactionEvent>(this.topic('transactionEvents')).filter((e) => e.data.transactionId === transactionId);
+    return this.probe
+      .parsed<TransactionEvent>(this.topic('transactionEvents'))
+      .filter((e) => e.data.transactionId === transactionId);
   }
 
   /** The transaction's final event (completed, failed or reversed). */
   final(transactionId: string, timeoutMs = 30_000): Promise<TransactionEvent> {
     return waitFor(
       `final event of ${transactionId}`,
-      () => this.events(transactionId).find((e) => ['TransactionCompleted', 'TransactionFailed', 'TransactionReversed'].includes(e.type)),
+      () =>
+        this.events(transactionId).find((e) =>
+          ['TransactionCompleted', 'TransactionFailed', 'TransactionReversed'].includes(e.type),
+        ),
       { timeoutMs },
     );
   }
@@ -111,9 +156,13 @@ export class SagaHarness {
   /** An account's balance as the ledger announced it last (from its postings). */
   balance(accountId: string): string | undefined {
     let latest: { v: number; b: string } | undefined;
-    for (const e of this.probe.parsed<{ type: string; data: { postings?: { accountId: string; balanceAfter: string; streamVersion: number }[] } }>(this.topic('ledgerEvents'))) {
+    for (const e of this.probe.parsed<{
+      type: string;
+      data: { postings?: { accountId: string; balanceAfter: string; streamVersion: number }[] };
+    }>(this.topic('ledgerEvents'))) {
       for (const p of e.data.postings ?? []) {
-        if (p.accountId === accountId && (!latest || p.streamVersion > latest.v)) latest = { v: p.streamVersion, b: p.balanceAfter };
+        if (p.accountId === accountId && (!latest || p.streamVersion > latest.v))
+          latest = { v: p.streamVersion, b: p.balanceAfter };
       }
     }
     return latest?.b;

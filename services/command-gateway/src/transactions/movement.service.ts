@@ -37,9 +37,17 @@ export class MovementService {
     const existing = await this.findTransaction(transactionId);
     if (existing) {
       if (requestHash(termsOf(existing)) !== hash) {
-        throw new ProblemError(409, 'IDEMPOTENCY.KEY_REUSED', 'this idempotency key was used for a different request');
+        throw new ProblemError(
+          409,
+          'IDEMPOTENCY.KEY_REUSED',
+          'this idempotency key was used for a different request',
+        );
       }
-      return this.answer(s.reply, existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing, waitMs);
+      return this.answer(
+        s.reply,
+        existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing,
+        waitMs,
+      );
     }
     await this.checkParties(s.actor, s.terms);
 
@@ -53,12 +61,20 @@ export class MovementService {
     }
     const final = await outcome.promise;
     if (final === 'key-reused') {
-      throw new ProblemError(409, 'IDEMPOTENCY.KEY_REUSED', 'this idempotency key was used for a different request');
+      throw new ProblemError(
+        409,
+        'IDEMPOTENCY.KEY_REUSED',
+        'this idempotency key was used for a different request',
+      );
     }
     return this.answer(s.reply, final ?? { transactionId, status: 'pending' }, waitMs);
   }
 
-  private answer(reply: FastifyReply, view: TransactionView | Pending, waitMs: number): TransactionView | Pending {
+  private answer(
+    reply: FastifyReply,
+    view: TransactionView | Pending,
+    waitMs: number,
+  ): TransactionView | Pending {
     if (waitMs > 0) void reply.header('preference-applied', `wait=${waitMs / 1000}`);
     void reply.status(view.status === 'pending' ? 202 : 200);
     return view;
@@ -87,7 +103,11 @@ export class MovementService {
     );
   }
 
-  private async awaitOutcome(transactionId: string, waitMs: number, current: TransactionView): Promise<TransactionView> {
+  private async awaitOutcome(
+    transactionId: string,
+    waitMs: number,
+    current: TransactionView,
+  ): Promise<TransactionView> {
     const outcome = this.waitForFinal(transactionId, waitMs);
     // The outcome may have been published between the read and the registration: read once more.
     const again = await this.findTransaction(transactionId);
@@ -113,25 +133,50 @@ export class MovementService {
     const rule = PARTY_RULES[terms.type];
     if (!rule || !terms.sourceAccountId || !terms.destinationAccountId) return;
     const [source, destination] = await Promise.all([
-      this.messaging.query({ type: 'GetAccount', actor: rule.sourceOwned ? actor : SYSTEM_ACTOR, accountId: terms.sourceAccountId }),
+      this.messaging.query({
+        type: 'GetAccount',
+        actor: rule.sourceOwned ? actor : SYSTEM_ACTOR,
+        accountId: terms.sourceAccountId,
+      }),
       rule.destination === null
         ? null
-        : this.messaging.query({ type: 'GetAccount', actor: rule.destinationOwned ? actor : SYSTEM_ACTOR, accountId: terms.destinationAccountId }),
+        : this.messaging.query({
+            type: 'GetAccount',
+            actor: rule.destinationOwned ? actor : SYSTEM_ACTOR,
+            accountId: terms.destinationAccountId,
+          }),
     ]);
     const mustOwn = actor.kind === 'owner';
-    if (mustOwn && rule.sourceOwned && !source.ok) throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${terms.sourceAccountId} does not exist`);
+    if (mustOwn && rule.sourceOwned && !source.ok)
+      throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${terms.sourceAccountId} does not exist`);
     if (mustOwn && rule.destinationOwned && destination && !destination.ok) {
-      throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${terms.destinationAccountId} does not exist`);
+      throw new ProblemError(
+        404,
+        'ACCOUNT.NOT_FOUND',
+        `account ${terms.destinationAccountId} does not exist`,
+      );
     }
     if (source.ok && !rule.source.includes(source.data.type)) {
-      throw new ProblemError(422, 'ACCOUNT.TYPE_NOT_ALLOWED', `a ${terms.type} may not take money from a ${source.data.type} account`);
+      throw new ProblemError(
+        422,
+        'ACCOUNT.TYPE_NOT_ALLOWED',
+        `a ${terms.type} may not take money from a ${source.data.type} account`,
+      );
     }
     if (destination?.ok && rule.destination && !rule.destination.includes(destination.data.type)) {
-      throw new ProblemError(422, 'ACCOUNT.TYPE_NOT_ALLOWED', `a ${terms.type} may not pay into a ${destination.data.type} account`);
+      throw new ProblemError(
+        422,
+        'ACCOUNT.TYPE_NOT_ALLOWED',
+        `a ${terms.type} may not pay into a ${destination.data.type} account`,
+      );
     }
     for (const account of [source, destination]) {
       if (account?.ok && account.data.currency !== terms.currency) {
-        throw new ProblemError(422, 'CURRENCY.MISMATCH', `account ${account.data.id} holds ${account.data.currency}, not ${terms.currency}`);
+        throw new ProblemError(
+          422,
+          'CURRENCY.MISMATCH',
+          `account ${account.data.id} holds ${account.data.currency}, not ${terms.currency}`,
+        );
       }
     }
   }

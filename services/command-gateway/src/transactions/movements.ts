@@ -38,7 +38,9 @@ const twoParty = z.strictObject({
   currency,
 });
 
-export const TwoPartyBodySchema = twoParty.superRefine(amountFitsCurrency).superRefine(distinct('sourceAccountId', 'destinationAccountId'));
+export const TwoPartyBodySchema = twoParty
+  .superRefine(amountFitsCurrency)
+  .superRefine(distinct('sourceAccountId', 'destinationAccountId'));
 
 export const PaymentBodySchema = z
   .strictObject({
@@ -50,11 +52,21 @@ export const PaymentBodySchema = z
   })
   .superRefine(amountFitsCurrency)
   .superRefine((b, ctx) => {
-    if (b.customerAccountId === b.merchantAccountId) ctx.addIssue({ code: 'custom', path: ['merchantAccountId'], message: 'must differ from customerAccountId' });
+    if (b.customerAccountId === b.merchantAccountId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['merchantAccountId'],
+        message: 'must differ from customerAccountId',
+      });
   });
 
 export const RefundBodySchema = z
-  .strictObject({ idempotencyKey: IdempotencyKeySchema.optional(), originalPaymentId: UuidSchema, amount: AmountSchema, currency })
+  .strictObject({
+    idempotencyKey: IdempotencyKeySchema.optional(),
+    originalPaymentId: UuidSchema,
+    amount: AmountSchema,
+    currency,
+  })
   .superRefine(amountFitsCurrency);
 
 export const BillPaymentBodySchema = z
@@ -87,7 +99,15 @@ const DETAIL_TERMS = ['provider', 'meterNumber', 'billType'] as const;
 
 export function requestHash(terms: MovementTerms): string {
   const details = DETAIL_TERMS.map((k) => terms.details[k] ?? null);
-  const canonical = JSON.stringify([terms.type, terms.sourceAccountId, terms.destinationAccountId, terms.amount, terms.currency, terms.originalTransactionId, details]);
+  const canonical = JSON.stringify([
+    terms.type,
+    terms.sourceAccountId,
+    terms.destinationAccountId,
+    terms.amount,
+    terms.currency,
+    terms.originalTransactionId,
+    details,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -118,18 +138,28 @@ export function billTerms(body: z.output<typeof BillPaymentBodySchema>): Movemen
 }
 
 /** The key comes from the Idempotency-Key header or the body; both present must agree. */
-export function idempotencyKeyOf(header: string | undefined, body: { idempotencyKey?: string | undefined }): string {
+export function idempotencyKeyOf(
+  header: string | undefined,
+  body: { idempotencyKey?: string | undefined },
+): string {
   if (header !== undefined && body.idempotencyKey !== undefined && header !== body.idempotencyKey) {
     throw new ProblemError(400, 'REQUEST.INVALID', 'Idempotency-Key header and body idempotencyKey differ');
   }
   const key = header ?? body.idempotencyKey;
   if (key === undefined) {
-    throw new ProblemError(400, 'IDEMPOTENCY.KEY_REQUIRED', 'send an Idempotency-Key header or an idempotencyKey field');
+    throw new ProblemError(
+      400,
+      'IDEMPOTENCY.KEY_REQUIRED',
+      'send an Idempotency-Key header or an idempotencyKey field',
+    );
   }
   if (!IdempotencyKeySchema.safeParse(key).success) {
-    throw new ProblemError(400, 'REQUEST.INVALID', 'the idempotency key must be 8-128 letters, digits or _.:-', [
-      { field: 'idempotencyKey', code: 'REQUEST.INVALID', message: 'invalid idempotency key' },
-    ]);
+    throw new ProblemError(
+      400,
+      'REQUEST.INVALID',
+      'the idempotency key must be 8-128 letters, digits or _.:-',
+      [{ field: 'idempotencyKey', code: 'REQUEST.INVALID', message: 'invalid idempotency key' }],
+    );
   }
   return key;
 }

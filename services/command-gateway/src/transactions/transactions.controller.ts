@@ -14,7 +14,13 @@ import { ProblemError } from '../http/problem';
 import { parseBody, parseId, statusOfDomainCode } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
 import { MovementService } from './movement.service';
-import { idempotencyKeyOf, PaymentBodySchema, RefundBodySchema, TwoPartyBodySchema, type MovementTerms } from './movements';
+import {
+  idempotencyKeyOf,
+  PaymentBodySchema,
+  RefundBodySchema,
+  TwoPartyBodySchema,
+  type MovementTerms,
+} from './movements';
 
 type Headers_ = Record<string, string | undefined>;
 
@@ -33,25 +39,45 @@ export class TransactionsController {
 
   /** EXTERNAL -> USER. */
   @Post('topup')
-  topUp(@Body() body: unknown, @Headers() h: Headers_, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  topUp(
+    @Body() body: unknown,
+    @Headers() h: Headers_,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.twoParty('topup', body, h, actor, reply);
   }
 
   /** USER -> EXTERNAL: held, paid out by the payout provider, captured on confirmation or released. */
   @Post('withdraw')
-  withdraw(@Body() body: unknown, @Headers() h: Headers_, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  withdraw(
+    @Body() body: unknown,
+    @Headers() h: Headers_,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.twoParty('withdrawal', body, h, actor, reply);
   }
 
   /** USER -> USER, same currency, in one atomic entry. */
   @Post('transfer')
-  transfer(@Body() body: unknown, @Headers() h: Headers_, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  transfer(
+    @Body() body: unknown,
+    @Headers() h: Headers_,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.twoParty('transfer', body, h, actor, reply);
   }
 
   /** Customer -> merchant. */
   @Post('payment')
-  payment(@Body() body: unknown, @Headers() h: Headers_, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  payment(
+    @Body() body: unknown,
+    @Headers() h: Headers_,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const input = parseBody(PaymentBodySchema, body);
     const key = idempotencyKeyOf(h['idempotency-key'], input);
     const terms: MovementTerms = {
@@ -88,7 +114,12 @@ export class TransactionsController {
 
   /** Gives back part or all of a completed payment; refunds never add up to more than the payment. */
   @Post('refund')
-  refund(@Body() body: unknown, @Headers() h: Headers_, @CurrentActor() actor: Actor, @Res({ passthrough: true }) reply: FastifyReply) {
+  refund(
+    @Body() body: unknown,
+    @Headers() h: Headers_,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const input = parseBody(RefundBodySchema, body);
     const key = idempotencyKeyOf(h['idempotency-key'], input);
     return this.movements.submit({
@@ -108,7 +139,14 @@ export class TransactionsController {
       command: (transactionId, requestHash) =>
         createMessage(
           RequestRefund,
-          { transactionId, idempotencyKey: key, requestHash, originalTransactionId: input.originalPaymentId, amount: input.amount, currency: input.currency },
+          {
+            transactionId,
+            idempotencyKey: key,
+            requestHash,
+            originalTransactionId: input.originalPaymentId,
+            amount: input.amount,
+            currency: input.currency,
+          },
           this.messaging.meta(actor),
         ),
     });
@@ -116,12 +154,22 @@ export class TransactionsController {
 
   @Get(':id')
   async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
-    const reply = await this.messaging.query({ type: 'GetTransaction', actor, transactionId: parseId(id, 'TRANSACTION.NOT_FOUND') });
+    const reply = await this.messaging.query({
+      type: 'GetTransaction',
+      actor,
+      transactionId: parseId(id, 'TRANSACTION.NOT_FOUND'),
+    });
     if (!reply.ok) throw new ProblemError(statusOfDomainCode(reply.code), reply.code, reply.detail);
     return reply.data;
   }
 
-  private twoParty(type: keyof typeof TWO_PARTY, body: unknown, h: Headers_, actor: Actor, reply: FastifyReply) {
+  private twoParty(
+    type: keyof typeof TWO_PARTY,
+    body: unknown,
+    h: Headers_,
+    actor: Actor,
+    reply: FastifyReply,
+  ) {
     const input = parseBody(TwoPartyBodySchema, body);
     const key = idempotencyKeyOf(h['idempotency-key'], input);
     const { sourceAccountId, destinationAccountId, amount, currency } = input;
@@ -130,11 +178,27 @@ export class TransactionsController {
       reply,
       key,
       preferHeader: h.prefer,
-      terms: { type, sourceAccountId, destinationAccountId, amount, currency, originalTransactionId: null, details: {} },
+      terms: {
+        type,
+        sourceAccountId,
+        destinationAccountId,
+        amount,
+        currency,
+        originalTransactionId: null,
+        details: {},
+      },
       command: (transactionId, requestHash) =>
         createMessage(
           TWO_PARTY[type],
-          { transactionId, idempotencyKey: key, requestHash, sourceAccountId, destinationAccountId, amount, currency },
+          {
+            transactionId,
+            idempotencyKey: key,
+            requestHash,
+            sourceAccountId,
+            destinationAccountId,
+            amount,
+            currency,
+          },
           this.messaging.meta(actor),
         ),
     });

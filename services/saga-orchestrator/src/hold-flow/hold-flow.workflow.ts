@@ -1,6 +1,14 @@
 import type { Actor } from '@billing/contracts/envelope';
 import { awaits, finish, ignore, onRepeatedRequest, summaryOf } from '../workflow/common';
-import type { ActiveSaga, Decision, FailureReason, MovementRequest, SagaState, WorkflowContext, WorkflowInput } from '../workflow/types';
+import type {
+  ActiveSaga,
+  Decision,
+  FailureReason,
+  MovementRequest,
+  SagaState,
+  WorkflowContext,
+  WorkflowInput,
+} from '../workflow/types';
 
 /**
  * Withdrawal and bill payment: hold the amount, ask an external provider, then capture the hold into
@@ -18,13 +26,16 @@ export function decideHoldFlow(input: WorkflowInput, state: SagaState, ctx: Work
     case 'ledger-refused':
       return onLedgerRefused(input, state);
     case 'provider-succeeded':
-      if (state.status !== 'calling-provider') return ignore(state, `provider success in status ${state.status}`);
+      if (state.status !== 'calling-provider')
+        return ignore(state, `provider success in status ${state.status}`);
       return capture(state, input.details, ctx);
     case 'provider-refused':
-      if (state.status !== 'calling-provider') return ignore(state, `provider refusal in status ${state.status}`);
+      if (state.status !== 'calling-provider')
+        return ignore(state, `provider refusal in status ${state.status}`);
       return release(state, { code: input.code, detail: input.detail }, ctx);
     case 'provider-unavailable':
-      if (state.status !== 'calling-provider') return ignore(state, `provider timeout in status ${state.status}`);
+      if (state.status !== 'calling-provider')
+        return ignore(state, `provider timeout in status ${state.status}`);
       return retryOrRelease(state, input.detail, ctx);
     default: {
       const unreachable: never = input;
@@ -73,7 +84,11 @@ function start(request: MovementRequest, actor: Actor, at: string, ctx: Workflow
   };
 }
 
-function onLedgerDone(input: Extract<WorkflowInput, { kind: 'ledger-done' }>, state: SagaState, ctx: WorkflowContext): Decision {
+function onLedgerDone(
+  input: Extract<WorkflowInput, { kind: 'ledger-done' }>,
+  state: SagaState,
+  ctx: WorkflowContext,
+): Decision {
   if (!awaits(state, input.commandId)) return ignore(state, `${input.event} not awaited`);
   if (state.status === 'holding' && input.event === 'HoldPlaced') {
     return {
@@ -81,12 +96,17 @@ function onLedgerDone(input: Extract<WorkflowInput, { kind: 'ledger-done' }>, st
       actions: [{ kind: 'schedule', task: 'provider', attempt: 1, dueInMs: 0 }],
     };
   }
-  if (state.status === 'capturing' && input.event === 'HoldCaptured') return finish(state, 'completed', null, input.at);
-  if (state.status === 'releasing' && input.event === 'HoldReleased') return finish(state, 'reversed', state.releaseReason, input.at);
+  if (state.status === 'capturing' && input.event === 'HoldCaptured')
+    return finish(state, 'completed', null, input.at);
+  if (state.status === 'releasing' && input.event === 'HoldReleased')
+    return finish(state, 'reversed', state.releaseReason, input.at);
   return ignore(state, `${input.event} in status ${state.status}`);
 }
 
-function onLedgerRefused(input: Extract<WorkflowInput, { kind: 'ledger-refused' }>, state: SagaState): Decision {
+function onLedgerRefused(
+  input: Extract<WorkflowInput, { kind: 'ledger-refused' }>,
+  state: SagaState,
+): Decision {
   if (!awaits(state, input.commandId)) return ignore(state, 'refusal not awaited');
   const reason = { code: input.code, detail: input.detail };
   switch (state.status) {
@@ -95,7 +115,12 @@ function onLedgerRefused(input: Extract<WorkflowInput, { kind: 'ledger-refused' 
     case 'capturing':
       // The provider has been paid but the ledger would not capture: never release in this case; the
       // transaction fails with a code that asks a person to settle it.
-      return finish(state, 'failed', { code: 'SAGA.CAPTURE_FAILED', detail: `capture refused: ${input.code} ${input.detail}` }, input.at);
+      return finish(
+        state,
+        'failed',
+        { code: 'SAGA.CAPTURE_FAILED', detail: `capture refused: ${input.code} ${input.detail}` },
+        input.at,
+      );
     case 'releasing':
       // The hold is already gone (expired and swept): nothing is held any more, which is the reversal.
       return finish(state, 'reversed', state.releaseReason, input.at);
@@ -107,7 +132,12 @@ function onLedgerRefused(input: Extract<WorkflowInput, { kind: 'ledger-refused' 
 function capture(state: ActiveSaga, details: Record<string, string>, ctx: WorkflowContext): Decision {
   const commandId = ctx.newId();
   return {
-    state: { ...state, status: 'capturing', pendingCommandId: commandId, summary: { ...state.summary, details: { ...state.summary.details, ...details } } },
+    state: {
+      ...state,
+      status: 'capturing',
+      pendingCommandId: commandId,
+      summary: { ...state.summary, details: { ...state.summary.details, ...details } },
+    },
     actions: [
       {
         kind: 'send',
@@ -140,7 +170,12 @@ function release(state: ActiveSaga, reason: FailureReason, ctx: WorkflowContext)
         actor: state.actor,
         command: {
           type: 'ReleaseHold',
-          data: { commandId, holdId: state.holdId!, transactionId: state.summary.transactionId, reason: reason.code },
+          data: {
+            commandId,
+            holdId: state.holdId!,
+            transactionId: state.summary.transactionId,
+            reason: reason.code,
+          },
         },
       },
     ],
@@ -150,7 +185,11 @@ function release(state: ActiveSaga, reason: FailureReason, ctx: WorkflowContext)
 function retryOrRelease(state: ActiveSaga, detail: string, ctx: WorkflowContext): Decision {
   const { providerAttemptsMax, providerBackoffMs, providerBackoffMaxMs } = ctx.settings;
   if (state.providerAttempts >= providerAttemptsMax) {
-    return release(state, { code: 'PROVIDER.TIMEOUT', detail: `no answer after ${state.providerAttempts} attempts: ${detail}` }, ctx);
+    return release(
+      state,
+      { code: 'PROVIDER.TIMEOUT', detail: `no answer after ${state.providerAttempts} attempts: ${detail}` },
+      ctx,
+    );
   }
   const attempt = state.providerAttempts + 1;
   const dueInMs = Math.min(providerBackoffMaxMs, providerBackoffMs * 2 ** (attempt - 2));

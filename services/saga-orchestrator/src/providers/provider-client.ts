@@ -6,9 +6,15 @@ export interface ProviderSettings {
   timeoutMs: number;
 }
 
-type ProviderAnswer = { status: number; body: Record<string, unknown> } | { status: 'timeout' | 'unreachable'; detail: string };
+type ProviderAnswer =
+  { status: number; body: Record<string, unknown> } | { status: 'timeout' | 'unreachable'; detail: string };
 
-async function request(settings: ProviderSettings, method: 'GET' | 'POST', path: string, body?: object): Promise<ProviderAnswer> {
+async function request(
+  settings: ProviderSettings,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: object,
+): Promise<ProviderAnswer> {
   try {
     const res = await fetch(`${settings.baseUrl}${path}`, {
       method,
@@ -39,7 +45,11 @@ const REFUSALS: Record<string, ErrorCode> = {
 };
 
 /** Turns a provider's answer into a workflow input. Anything unclear is "unavailable", never success. */
-function interpret(answer: ProviderAnswer, at: string, successFields: readonly string[]): WorkflowInput | 'unknown' {
+function interpret(
+  answer: ProviderAnswer,
+  at: string,
+  successFields: readonly string[],
+): WorkflowInput | 'unknown' {
   if (!('body' in answer)) return { kind: 'provider-unavailable', detail: answer.detail, at };
   const { status, body } = answer;
   if (status === 404) return 'unknown';
@@ -50,7 +60,12 @@ function interpret(answer: ProviderAnswer, at: string, successFields: readonly s
   }
   if (status === 422 || status === 503 || body.status === 'failed' || body.status === 'refused') {
     const code = typeof body.code === 'string' ? body.code : 'REFUSED';
-    return { kind: 'provider-refused', code: REFUSALS[code] ?? 'PROVIDER.REFUSED', detail: `provider refused: ${code}`, at };
+    return {
+      kind: 'provider-refused',
+      code: REFUSALS[code] ?? 'PROVIDER.REFUSED',
+      detail: `provider refused: ${code}`,
+      at,
+    };
   }
   return { kind: 'provider-unavailable', detail: `unexpected answer ${status}`, at };
 }
@@ -61,13 +76,22 @@ function interpret(answer: ProviderAnswer, at: string, successFields: readonly s
  * it knows of the reference (the first attempt may have succeeded without our hearing of it), and the
  * purchase is sent again only when it knows nothing.
  */
-export async function attemptProvider(saga: ActiveSaga, attempt: number, settings: ProviderSettings, at: string): Promise<WorkflowInput> {
+export async function attemptProvider(
+  saga: ActiveSaga,
+  attempt: number,
+  settings: ProviderSettings,
+  at: string,
+): Promise<WorkflowInput> {
   const { summary } = saga;
   const bill = summary.type === 'bill_payment';
   const path = bill ? '/v1/bills/electricity/purchases' : '/v1/payouts';
   const successFields = bill ? ['token', 'providerReference', 'units'] : ['payoutId'];
   if (attempt > 1) {
-    const status = interpret(await request(settings, 'GET', `${path}/${summary.transactionId}`), at, successFields);
+    const status = interpret(
+      await request(settings, 'GET', `${path}/${summary.transactionId}`),
+      at,
+      successFields,
+    );
     if (status !== 'unknown') return status;
   }
   const body = bill
@@ -78,7 +102,14 @@ export async function attemptProvider(saga: ActiveSaga, attempt: number, setting
         amount: summary.amount,
         currency: summary.currency,
       }
-    : { reference: summary.transactionId, accountId: summary.destinationAccountId, amount: summary.amount, currency: summary.currency };
+    : {
+        reference: summary.transactionId,
+        accountId: summary.destinationAccountId,
+        amount: summary.amount,
+        currency: summary.currency,
+      };
   const result = interpret(await request(settings, 'POST', path, body), at, successFields);
-  return result === 'unknown' ? { kind: 'provider-unavailable', detail: 'provider does not know the purchase', at } : result;
+  return result === 'unknown'
+    ? { kind: 'provider-unavailable', detail: 'provider does not know the purchase', at }
+    : result;
 }

@@ -16,7 +16,13 @@ import type { Knex } from '@billing/platform/db';
 import type { Logger } from '@billing/platform/logger';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import { decide } from '../workflow/decide';
-import type { LedgerCommandData, SagaState, WorkflowAction, WorkflowInput, WorkflowSettings } from '../workflow/types';
+import type {
+  LedgerCommandData,
+  SagaState,
+  WorkflowAction,
+  WorkflowInput,
+  WorkflowSettings,
+} from '../workflow/types';
 import { loadSaga, releaseRefund, saveSaga, type SagaRecord } from './saga.store';
 
 export interface SagaDeps {
@@ -48,7 +54,10 @@ export async function applyWorkflowStep(
   const sagaType = type ?? (record.state.status === 'absent' ? null : record.state.summary.type);
   if (sagaType === null) return record.state;
   const nowMs = deps.nowMs();
-  const decision = decide(sagaType, input, record.state, { settings: deps.settings, newId: () => uuidv7(nowMs) });
+  const decision = decide(sagaType, input, record.state, {
+    settings: deps.settings,
+    newId: () => uuidv7(nowMs),
+  });
   // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
   if (decision.state !== record.state) {
     await saveSaga(trx, transactionId, record, decision.state, new Date(nowMs).toISOString());
@@ -83,7 +92,9 @@ async function perform(
   nowMs: number,
   transactionId: string,
 ): Promise<OutboxMessage[]> {
-  const meta = (actor = cause?.actor ?? { kind: 'system' as const, id: 'saga-orchestrator' }): MessageMeta => ({
+  const meta = (
+    actor = cause?.actor ?? { kind: 'system' as const, id: 'saga-orchestrator' },
+  ): MessageMeta => ({
     actor,
     hlc: deps.hlc.now(),
     causedBy: cause ? { messageId: cause.messageId, correlationId: cause.correlationId } : null,
@@ -91,7 +102,13 @@ async function perform(
   });
   switch (action.kind) {
     case 'send':
-      return [{ topic: topicName('ledgerCommands', deps.topicPrefix), key: action.key, envelope: ledgerCommand(action.command, meta(action.actor)) }];
+      return [
+        {
+          topic: topicName('ledgerCommands', deps.topicPrefix),
+          key: action.key,
+          envelope: ledgerCommand(action.command, meta(action.actor)),
+        },
+      ];
     case 'publish':
       return [
         {
@@ -107,7 +124,12 @@ async function perform(
           key: action.transactionId,
           envelope: createMessage(
             TransactionRequestRejected,
-            { transactionId: action.transactionId, requestHash: action.requestHash, code: action.code, detail: action.detail },
+            {
+              transactionId: action.transactionId,
+              requestHash: action.requestHash,
+              code: action.code,
+              detail: action.detail,
+            },
             meta(),
           ),
         },

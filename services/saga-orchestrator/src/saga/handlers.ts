@@ -10,7 +10,10 @@ import { findPayment, loadSaga, reserveRefund } from './saga.store';
 type TransactionCommand = TopicMessage<'transactionCommands'>;
 
 /** Client requests: each starts (or, when replayed, re-finds) one saga. One transaction per batch. */
-export async function handleTransactionCommands(deps: SagaDeps, batch: ConsumedMessage<'transactionCommands'>[]): Promise<void> {
+export async function handleTransactionCommands(
+  deps: SagaDeps,
+  batch: ConsumedMessage<'transactionCommands'>[],
+): Promise<void> {
   await deps.knex.transaction(async (trx) => {
     for (const item of batch) {
       const command = item.message;
@@ -21,7 +24,13 @@ export async function handleTransactionCommands(deps: SagaDeps, batch: ConsumedM
       let refund: RefundReservation | undefined;
       // A refund reserves its amount only when it starts; a replay must not reserve a second time.
       if (request.type === 'refund' && record.state.status === 'absent') refund = await reserve(trx, request);
-      const input: WorkflowInput = { kind: 'requested', request, actor: command.actor, at, ...(refund ? { refund } : {}) };
+      const input: WorkflowInput = {
+        kind: 'requested',
+        request,
+        actor: command.actor,
+        at,
+        ...(refund ? { refund } : {}),
+      };
       await applyWorkflowStep(deps, trx, request.transactionId, request.type, input, command, record);
     }
   });
@@ -76,14 +85,25 @@ async function reserve(trx: Knex.Transaction, request: MovementRequest): Promise
     case 'reserved':
       return { reserved: true };
     case 'exceeds':
-      return { reserved: false, code: 'REFUND.EXCEEDS_ORIGINAL', detail: 'the refunds would exceed the original payment' };
+      return {
+        reserved: false,
+        code: 'REFUND.EXCEEDS_ORIGINAL',
+        detail: 'the refunds would exceed the original payment',
+      };
     case 'not-refundable':
-      return { reserved: false, code: 'REFUND.NOT_REFUNDABLE', detail: 'only a completed payment in the same currency can be refunded' };
+      return {
+        reserved: false,
+        code: 'REFUND.NOT_REFUNDABLE',
+        detail: 'only a completed payment in the same currency can be refunded',
+      };
   }
 }
 
 /** Ledger outcomes advance the saga they belong to; events that belong to no saga pass by. */
-export async function handleLedgerEvents(deps: SagaDeps, batch: ConsumedMessage<'ledgerEvents'>[]): Promise<void> {
+export async function handleLedgerEvents(
+  deps: SagaDeps,
+  batch: ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
   await deps.knex.transaction(async (trx) => {
     for (const item of batch) {
       const event = item.message;
@@ -99,7 +119,13 @@ export async function handleLedgerEvents(deps: SagaDeps, batch: ConsumedMessage<
           break;
         case 'CommandRejected':
           if (event.data.transactionId === null) continue;
-          input = { kind: 'ledger-refused', commandId: event.data.commandId, code: event.data.code, detail: event.data.detail, at };
+          input = {
+            kind: 'ledger-refused',
+            commandId: event.data.commandId,
+            code: event.data.code,
+            detail: event.data.detail,
+            at,
+          };
           break;
         case 'AccountOpened':
         case 'AccountStatusChanged':

@@ -76,7 +76,11 @@ export async function reserveRefund(
   return original ? 'exceeds' : 'not-refundable';
 }
 
-export async function releaseRefund(trx: Knex.Transaction, originalTransactionId: string, amount: string): Promise<void> {
+export async function releaseRefund(
+  trx: Knex.Transaction,
+  originalTransactionId: string,
+  amount: string,
+): Promise<void> {
   await trx('sagas')
     .where({ transaction_id: originalTransactionId })
     .update({ refunded: trx.raw('refunded - ?::numeric', [amount]) });
@@ -91,5 +95,8 @@ export async function findPayment(
     .where({ transaction_id: transactionId, type: 'payment' })
     .first<{ state: SagaState } | undefined>('state');
   if (!row || row.state.status === 'absent') return null;
-  return { sourceAccountId: row.state.summary.sourceAccountId, destinationAccountId: row.state.summary.destinationAccountId };
+  return {
+    sourceAccountId: row.state.summary.sourceAccountId,
+    destinationAccountId: row.state.summary.destinationAccountId,
+  };
 }

@@ -1,6 +1,13 @@
 import type { Actor } from '@billing/contracts/envelope';
 import { awaits, finish, ignore, onRepeatedRequest, summaryOf } from '../workflow/common';
-import type { ActiveSaga, Decision, MovementRequest, SagaState, WorkflowContext, WorkflowInput } from '../workflow/types';
+import type {
+  ActiveSaga,
+  Decision,
+  MovementRequest,
+  SagaState,
+  WorkflowContext,
+  WorkflowInput,
+} from '../workflow/types';
 
 /**
  * Top-up, transfer, payment and refund: one journal entry, posted atomically by the ledger. A refund
@@ -13,11 +20,18 @@ export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: W
       if (state.status !== 'absent') return onRepeatedRequest(state, input.request);
       return start(input.request, input.actor, input.at, input.refund, ctx);
     case 'ledger-done':
-      if (!awaits(state, input.commandId) || input.event !== 'EntryPosted') return ignore(state, `${input.event} not awaited`);
+      if (!awaits(state, input.commandId) || input.event !== 'EntryPosted')
+        return ignore(state, `${input.event} not awaited`);
       return finish(state, 'completed', null, input.at);
     case 'ledger-refused':
       if (!awaits(state, input.commandId)) return ignore(state, 'refusal not awaited');
-      return finish(state, 'failed', { code: input.code, detail: input.detail }, input.at, releaseRefund(state));
+      return finish(
+        state,
+        'failed',
+        { code: input.code, detail: input.detail },
+        input.at,
+        releaseRefund(state),
+      );
     case 'provider-succeeded':
     case 'provider-refused':
     case 'provider-unavailable':
@@ -82,6 +96,12 @@ function start(
 function releaseRefund(state: ActiveSaga) {
   const { summary } = state;
   return summary.type === 'refund' && summary.originalTransactionId
-    ? [{ kind: 'release-refund' as const, originalTransactionId: summary.originalTransactionId, amount: summary.amount }]
+    ? [
+        {
+          kind: 'release-refund' as const,
+          originalTransactionId: summary.originalTransactionId,
+          amount: summary.amount,
+        },
+      ]
     : [];
 }

@@ -7,58 +7,100 @@ const absent: SagaState = { status: 'absent' };
 
 function started(overrides = {}) {
   const ctx = aContext();
-  const decision = decideSingleEntry({ kind: 'requested', request: aRequest(overrides), actor, at: AT }, absent, ctx);
+  const decision = decideSingleEntry(
+    { kind: 'requested', request: aRequest(overrides), actor, at: AT },
+    absent,
+    ctx,
+  );
   return { ctx, decision, saga: decision.state as ActiveSaga };
 }
 
 describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
-  it.each(['topup', 'transfer', 'payment'] as const)('given no saga, when a %s is requested, then it accepts and sends one balanced PostEntry', (type) => {
-    const { decision, saga } = started({ type });
-    expect(saga).toMatchObject({ status: 'posting', pendingCommandId: expect.any(String) });
-    expect(decision.actions.map((a) => a.kind)).toEqual(['publish', 'send']);
-    expect(decision.actions[1]).toMatchObject({
-      key: aRequest().sourceAccountId,
-      command: {
-        type: 'PostEntry',
-        data: {
-          transactionType: type,
-          postings: [
-            { accountId: aRequest().sourceAccountId, side: 'debit', amount: '100.00' },
-            { accountId: aRequest().destinationAccountId, side: 'credit', amount: '100.00' },
-          ],
+  it.each(['topup', 'transfer', 'payment'] as const)(
+    'given no saga, when a %s is requested, then it accepts and sends one balanced PostEntry',
+    (type) => {
+      const { decision, saga } = started({ type });
+      expect(saga).toMatchObject({ status: 'posting', pendingCommandId: expect.any(String) });
+      expect(decision.actions.map((a) => a.kind)).toEqual(['publish', 'send']);
+      expect(decision.actions[1]).toMatchObject({
+        key: aRequest().sourceAccountId,
+        command: {
+          type: 'PostEntry',
+          data: {
+            transactionType: type,
+            postings: [
+              { accountId: aRequest().sourceAccountId, side: 'debit', amount: '100.00' },
+              { accountId: aRequest().destinationAccountId, side: 'credit', amount: '100.00' },
+            ],
+          },
         },
-      },
-    });
-  });
+      });
+    },
+  );
 
   it('completes when the ledger posts the awaited entry', () => {
     const { saga, ctx } = started();
-    const { state, actions } = decideSingleEntry({ kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT }, saga, ctx);
+    const { state, actions } = decideSingleEntry(
+      { kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT },
+      saga,
+      ctx,
+    );
     expect(state.status).toBe('completed');
-    expect(actions).toContainEqual(expect.objectContaining({ kind: 'publish', event: 'TransactionCompleted' }));
+    expect(actions).toContainEqual(
+      expect.objectContaining({ kind: 'publish', event: 'TransactionCompleted' }),
+    );
   });
 
   it('fails with the ledger code as the reason when the entry is refused', () => {
     const { saga, ctx } = started({ type: 'transfer' });
     const { state } = decideSingleEntry(
-      { kind: 'ledger-refused', commandId: saga.pendingCommandId!, code: 'ACCOUNT.INSUFFICIENT_FUNDS', detail: 'no', at: AT },
+      {
+        kind: 'ledger-refused',
+        commandId: saga.pendingCommandId!,
+        code: 'ACCOUNT.INSUFFICIENT_FUNDS',
+        detail: 'no',
+        at: AT,
+      },
       saga,
       ctx,
     );
-    expect(state).toMatchObject({ status: 'failed', summary: { status: 'failed', reason: { code: 'ACCOUNT.INSUFFICIENT_FUNDS' } } });
+    expect(state).toMatchObject({
+      status: 'failed',
+      summary: { status: 'failed', reason: { code: 'ACCOUNT.INSUFFICIENT_FUNDS' } },
+    });
   });
 
   it('gives a refund reservation back when the ledger refuses the refund', () => {
     const original = '00000000-0000-7000-8000-0000000000cc';
     const ctx = aContext();
     const { state } = decideSingleEntry(
-      { kind: 'requested', request: aRequest({ type: 'refund', originalTransactionId: original, amount: '10.00' }), actor, at: AT, refund: { reserved: true } },
+      {
+        kind: 'requested',
+        request: aRequest({ type: 'refund', originalTransactionId: original, amount: '10.00' }),
+        actor,
+        at: AT,
+        refund: { reserved: true },
+      },
       absent,
       ctx,
     );
     const saga = state as ActiveSaga;
-    const { actions } = decideSingleEntry({ kind: 'ledger-refused', commandId: saga.pendingCommandId!, code: 'ACCOUNT.INACTIVE', detail: 'x', at: AT }, saga, ctx);
-    expect(actions).toContainEqual({ kind: 'release-refund', originalTransactionId: original, amount: '10.00' });
+    const { actions } = decideSingleEntry(
+      {
+        kind: 'ledger-refused',
+        commandId: saga.pendingCommandId!,
+        code: 'ACCOUNT.INACTIVE',
+        detail: 'x',
+        at: AT,
+      },
+      saga,
+      ctx,
+    );
+    expect(actions).toContainEqual({
+      kind: 'release-refund',
+      originalTransactionId: original,
+      amount: '10.00',
+    });
   });
 
   it('fails a refund at once when nothing could be reserved, without sending anything to the ledger', () => {
@@ -76,7 +118,10 @@ describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
       ctx,
     );
     expect(decision.actions.length).toBeGreaterThan(0);
-    expect(refused.state).toMatchObject({ status: 'failed', summary: { reason: { code: 'REFUND.EXCEEDS_ORIGINAL' } } });
+    expect(refused.state).toMatchObject({
+      status: 'failed',
+      summary: { reason: { code: 'REFUND.EXCEEDS_ORIGINAL' } },
+    });
     expect(refused.actions.some((a) => a.kind === 'send')).toBe(false);
   });
 
@@ -84,15 +129,34 @@ describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
     const { saga, ctx } = started();
     const same = decideSingleEntry({ kind: 'requested', request: aRequest(), actor, at: AT }, saga, ctx);
     expect(same).toEqual({ state: saga, actions: [{ kind: 'ignore', reason: 'duplicate request' }] });
-    const other = decideSingleEntry({ kind: 'requested', request: aRequest({ requestHash: 'b'.repeat(64) }), actor, at: AT }, saga, ctx);
+    const other = decideSingleEntry(
+      { kind: 'requested', request: aRequest({ requestHash: 'b'.repeat(64) }), actor, at: AT },
+      saga,
+      ctx,
+    );
     expect(other.state).toBe(saga);
-    expect(other.actions).toEqual([expect.objectContaining({ kind: 'refuse-request', code: 'IDEMPOTENCY.KEY_REUSED' })]);
+    expect(other.actions).toEqual([
+      expect.objectContaining({ kind: 'refuse-request', code: 'IDEMPOTENCY.KEY_REUSED' }),
+    ]);
   });
 
   it('ignores outcomes of commands it did not send and outcomes after it finished', () => {
     const { saga, ctx } = started();
-    expect(decideSingleEntry({ kind: 'ledger-done', event: 'EntryPosted', commandId: 'other', at: AT }, saga, ctx).actions[0]?.kind).toBe('ignore');
-    const done = decideSingleEntry({ kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT }, saga, ctx).state;
-    expect(decideSingleEntry({ kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT }, done, ctx).actions[0]?.kind).toBe('ignore');
+    expect(
+      decideSingleEntry({ kind: 'ledger-done', event: 'EntryPosted', commandId: 'other', at: AT }, saga, ctx)
+        .actions[0]?.kind,
+    ).toBe('ignore');
+    const done = decideSingleEntry(
+      { kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT },
+      saga,
+      ctx,
+    ).state;
+    expect(
+      decideSingleEntry(
+        { kind: 'ledger-done', event: 'EntryPosted', commandId: saga.pendingCommandId!, at: AT },
+        done,
+        ctx,
+      ).actions[0]?.kind,
+    ).toBe('ignore');
   });
 });

@@ -45,15 +45,29 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
   }
 
   async function run(task: TaskRow): Promise<void> {
-    const row = await deps.knex('sagas').where({ transaction_id: task.transaction_id }).first<{ state: SagaState } | undefined>('state');
+    const row = await deps
+      .knex('sagas')
+      .where({ transaction_id: task.transaction_id })
+      .first<{ state: SagaState } | undefined>('state');
     const state = row?.state;
     if (!state || state.status !== 'calling-provider' || state.providerAttempts !== task.attempt) {
-      await deps.knex('saga_tasks').where({ id: task.id }).update({ done_at: deps.knex.fn.now(), last_error: 'no longer due' });
+      await deps
+        .knex('saga_tasks')
+        .where({ id: task.id })
+        .update({ done_at: deps.knex.fn.now(), last_error: 'no longer due' });
       return;
     }
-    const input = await attemptProvider(state, task.attempt, options.provider, new Date(deps.nowMs()).toISOString());
+    const input = await attemptProvider(
+      state,
+      task.attempt,
+      options.provider,
+      new Date(deps.nowMs()).toISOString(),
+    );
     await deps.knex.transaction(async (trx) => {
-      const marked = await trx('saga_tasks').where({ id: task.id }).whereNull('done_at').update({ done_at: trx.fn.now() });
+      const marked = await trx('saga_tasks')
+        .where({ id: task.id })
+        .whereNull('done_at')
+        .update({ done_at: trx.fn.now() });
       // Another runner finished this task after our lease ran out: its result already counts.
       if (marked === 0) return;
       await applyWorkflowStep(deps, trx, task.transaction_id, null, input, null);
@@ -65,7 +79,9 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
       try {
         await connectListener();
         const tasks = await claim();
-        await Promise.all(tasks.map((t) => run(t).catch((err) => logger.error({ err, task: t.id }, 'saga task failed'))));
+        await Promise.all(
+          tasks.map((t) => run(t).catch((err) => logger.error({ err, task: t.id }, 'saga task failed'))),
+        );
         if (tasks.length === options.batchSizeMax) continue;
       } catch (err) {
         logger.error({ err }, 'saga task runner iteration failed');
@@ -81,7 +97,10 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
 
   async function connectListener(): Promise<void> {
     if (listener) return;
-    const client = new pg.Client({ connectionString: options.databaseUrl, application_name: 'saga-task-runner' });
+    const client = new pg.Client({
+      connectionString: options.databaseUrl,
+      application_name: 'saga-task-runner',
+    });
     client.on('notification', () => wake?.());
     client.on('error', () => {
       listener = null;

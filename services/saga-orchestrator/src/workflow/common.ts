@@ -1,5 +1,13 @@
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
-import type { ActiveSaga, Decision, FailureReason, MovementRequest, SagaState, TransactionEventType, WorkflowAction } from './types';
+import type {
+  ActiveSaga,
+  Decision,
+  FailureReason,
+  MovementRequest,
+  SagaState,
+  TransactionEventType,
+  WorkflowAction,
+} from './types';
 
 export function summaryOf(request: MovementRequest, at: string): TransactionSummary {
   return {

@@ -1,6 +1,10 @@
 import type { Actor } from '@billing/contracts/envelope';
 import type { ErrorCode } from '@billing/contracts/errors';
-import type { CaptureHoldMessage, PlaceHoldMessage, ReleaseHoldMessage } from '@billing/contracts/messages/holds';
+import type {
+  CaptureHoldMessage,
+  PlaceHoldMessage,
+  ReleaseHoldMessage,
+} from '@billing/contracts/messages/holds';
 import type { PostEntryMessage, TransactionType } from '@billing/contracts/messages/ledger';
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
 
@@ -50,7 +54,12 @@ export type RefundReservation = { reserved: true } | { reserved: false; code: Er
 
 export type WorkflowInput =
   | { kind: 'requested'; request: MovementRequest; actor: Actor; at: string; refund?: RefundReservation }
-  | { kind: 'ledger-done'; event: 'EntryPosted' | 'HoldPlaced' | 'HoldCaptured' | 'HoldReleased'; commandId: string; at: string }
+  | {
+      kind: 'ledger-done';
+      event: 'EntryPosted' | 'HoldPlaced' | 'HoldCaptured' | 'HoldReleased';
+      commandId: string;
+      at: string;
+    }
   | { kind: 'ledger-refused'; commandId: string; code: ErrorCode; detail: string; at: string }
   | { kind: 'provider-succeeded'; details: Record<string, string>; at: string }
   | { kind: 'provider-refused'; code: ErrorCode; detail: string; at: string }
@@ -62,7 +71,8 @@ export type LedgerCommandData =
   | { type: 'CaptureHold'; data: CaptureHoldMessage['data'] }
   | { type: 'ReleaseHold'; data: ReleaseHoldMessage['data'] };
 
-export type TransactionEventType = 'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed' | 'TransactionReversed';
+export type TransactionEventType =
+  'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed' | 'TransactionReversed';
 
 export type WorkflowAction =
   | { kind: 'send'; key: string; command: LedgerCommandData; actor: Actor }
