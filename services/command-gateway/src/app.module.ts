@@ -11,9 +11,6 @@ import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
 import { BillsController } from './transactions/bills.controller';
 import { MovementService } from './transactions/movement.service';
 import { TransactionsController } from './transactions/transactions.controller';
-import { AccountsReadController } from './read/accounts-read.controller';
-import { ReportsController } from './read/reports.controller';
-import { TransactionsReadController } from './read/transactions-read.controller';
 
 export interface GatewayParts {
   config: GatewayConfig;
@@ -33,15 +30,7 @@ export class AppModule {
     }
     return {
       module: AppModule,
-      controllers: [
-        HealthController,
-        AccountsController,
-        TransactionsController,
-        BillsController,
-        AccountsReadController,
-        TransactionsReadController,
-        ReportsController,
-      ],
+      controllers: [HealthController, AccountsController, TransactionsController, BillsController],
       providers: [
         { provide: GatewayMessaging, useValue: parts.messaging },
         { provide: GATEWAY_CONFIG, useValue: parts.config },
