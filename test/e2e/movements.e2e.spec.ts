@@ -9,10 +9,17 @@ let seq = 0;
 async function post(path: string, body: Record<string, unknown>, wait = true) {
   const res = await fetch(`${system.gatewayUrl}${path}`, {
     method: 'POST',
-    headers: { ...ADMIN, 'idempotency-key': `mv-${Date.now()}-${++seq}`, ...(wait ? { prefer: 'wait=25' } : {}) },
+    headers: {
+      ...ADMIN,
+      'idempotency-key': `mv-${Date.now()}-${++seq}`,
+      ...(wait ? { prefer: 'wait=25' } : {}),
+    },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> & { reason?: { code: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as Record<string, unknown> & { reason?: { code: string } },
+  };
 }
 
 async function balance(id: unknown): Promise<string> {
@@ -37,8 +44,17 @@ let shop: string;
 
 beforeAll(async () => {
   system = await startSystem('movements', { env: { 'saga-orchestrator': { PROVIDER_TIMEOUT_MS: '1000' } } });
-  [bank, alice, bob, shop] = await Promise.all([open('EXTERNAL', 'bank_9'), open('USER', 'alice'), open('USER', 'bob'), open('USER', 'shop')]);
-  const funded = await post('/api/v1/transactions/topup', { sourceAccountId: bank, destinationAccountId: alice, ...usd('300.00') });
+  [bank, alice, bob, shop] = await Promise.all([
+    open('EXTERNAL', 'bank_9'),
+    open('USER', 'alice'),
+    open('USER', 'bob'),
+    open('USER', 'shop'),
+  ]);
+  const funded = await post('/api/v1/transactions/topup', {
+    sourceAccountId: bank,
+    destinationAccountId: alice,
+    ...usd('300.00'),
+  });
   expect(funded.body.status).toBe('completed');
 });
 
@@ -48,42 +64,102 @@ afterAll(async () => {
 
 describe('money movements over HTTP, four services as processes', () => {
   it('transfers between two users', async () => {
-    const res = await post('/api/v1/transactions/transfer', { sourceAccountId: alice, destinationAccountId: bob, ...usd('50.00') });
+    const res = await post('/api/v1/transactions/transfer', {
+      sourceAccountId: alice,
+      destinationAccountId: bob,
+      ...usd('50.00'),
+    });
     expect(res).toMatchObject({ status: 200, body: { type: 'transfer', status: 'completed' } });
   });
 
   it('pays a merchant and refunds part of the payment, then refuses a refund beyond what is left', async () => {
-    const payment = await post('/api/v1/transactions/payment', { customerAccountId: alice, merchantAccountId: shop, ...usd('80.00') });
+    const payment = await post('/api/v1/transactions/payment', {
+      customerAccountId: alice,
+      merchantAccountId: shop,
+      ...usd('80.00'),
+    });
     expect(payment.body.status).toBe('completed');
-    const refund = await post('/api/v1/transactions/refund', { originalPaymentId: payment.body.transactionId, ...usd('30.00') });
-    expect(refund.body).toMatchObject({ type: 'refund', status: 'completed', sourceAccountId: shop, destinationAccountId: alice });
-    const tooMuch = await post('/api/v1/transactions/refund', { originalPaymentId: payment.body.transactionId, ...usd('50.01') });
+    const refund = await post('/api/v1/transactions/refund', {
+      originalPaymentId: payment.body.transactionId,
+      ...usd('30.00'),
+    });
+    expect(refund.body).toMatchObject({
+      type: 'refund',
+      status: 'completed',
+      sourceAccountId: shop,
+      destinationAccountId: alice,
+    });
+    const tooMuch = await post('/api/v1/transactions/refund', {
+      originalPaymentId: payment.body.transactionId,
+      ...usd('50.01'),
+    });
     expect(tooMuch.body).toMatchObject({ status: 'failed', reason: { code: 'REFUND.EXCEEDS_ORIGINAL' } });
   });
 
   it('withdraws to an external account through the payout provider', async () => {
-    const res = await post('/api/v1/transactions/withdraw', { sourceAccountId: alice, destinationAccountId: bank, ...usd('20.00') });
-    expect(res.body).toMatchObject({ type: 'withdrawal', status: 'completed', details: { payoutId: expect.any(String) } });
+    const res = await post('/api/v1/transactions/withdraw', {
+      sourceAccountId: alice,
+      destinationAccountId: bank,
+      ...usd('20.00'),
+    });
+    expect(res.body).toMatchObject({
+      type: 'withdrawal',
+      status: 'completed',
+      details: { payoutId: expect.any(String) },
+    });
   });
 
   it('reverses a refused withdrawal and a refused bill payment, leaving the balance unchanged', async () => {
     const before = await balance(alice);
-    const withdrawal = await post('/api/v1/transactions/withdraw', { sourceAccountId: alice, destinationAccountId: bank, ...usd('10.66') });
+    const withdrawal = await post('/api/v1/transactions/withdraw', {
+      sourceAccountId: alice,
+      destinationAccountId: bank,
+      ...usd('10.66'),
+    });
     expect(withdrawal.body).toMatchObject({ status: 'reversed', reason: { code: 'PROVIDER.REFUSED' } });
-    const bill = await post('/api/v1/bills/pay', { accountId: alice, billType: 'electricity', provider: 'ekedc', meterNumber: '55550000', ...usd('15.00') });
-    expect(bill.body).toMatchObject({ type: 'bill_payment', status: 'reversed', reason: { code: 'PROVIDER.INVALID_ACCOUNT' } });
+    const bill = await post('/api/v1/bills/pay', {
+      accountId: alice,
+      billType: 'electricity',
+      provider: 'ekedc',
+      meterNumber: '55550000',
+      ...usd('15.00'),
+    });
+    expect(bill.body).toMatchObject({
+      type: 'bill_payment',
+      status: 'reversed',
+      reason: { code: 'PROVIDER.INVALID_ACCOUNT' },
+    });
     await waitFor('balance settled', async () => ((await balance(alice)) === before ? true : undefined));
   });
 
   it('pays a bill and keeps the provider token', async () => {
-    const bill = await post('/api/v1/bills/pay', { accountId: alice, billType: 'electricity', provider: 'ekedc', meterNumber: '12345678', ...usd('15.00') });
-    expect(bill.body).toMatchObject({ status: 'completed', details: { token: expect.stringMatching(/^\d{20}$/), provider: 'ekedc' } });
+    const bill = await post('/api/v1/bills/pay', {
+      accountId: alice,
+      billType: 'electricity',
+      provider: 'ekedc',
+      meterNumber: '12345678',
+      ...usd('15.00'),
+    });
+    expect(bill.body).toMatchObject({
+      status: 'completed',
+      details: { token: expect.stringMatching(/^\d{20}$/), provider: 'ekedc' },
+    });
   });
 
   it('refuses a transfer out of an EXTERNAL account at the edge (422) and a bad meter number (400)', async () => {
-    const transfer = await post('/api/v1/transactions/transfer', { sourceAccountId: bank, destinationAccountId: bob, ...usd('1.00') });
+    const transfer = await post('/api/v1/transactions/transfer', {
+      sourceAccountId: bank,
+      destinationAccountId: bob,
+      ...usd('1.00'),
+    });
     expect(transfer).toMatchObject({ status: 422, body: { code: 'ACCOUNT.TYPE_NOT_ALLOWED' } });
-    const bill = await post('/api/v1/bills/pay', { accountId: alice, billType: 'electricity', provider: 'ekedc', meterNumber: 'abc', ...usd('1.00') });
+    const bill = await post('/api/v1/bills/pay', {
+      accountId: alice,
+      billType: 'electricity',
+      provider: 'ekedc',
+      meterNumber: 'abc',
+      ...usd('1.00'),
+    });
     expect(bill).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID' } });
   });
 

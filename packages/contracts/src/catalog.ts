@@ -38,7 +38,14 @@ import { uuidv7 } from './uuid';
 /** Every message type that may appear on each topic; the registry's messageTypes must match these. */
 export const TOPIC_MESSAGES = {
   accountCommands: [OpenAccount, ChangeAccountStatus, SetAccountLimits, AddCurrency],
-  transactionCommands: [RequestTopUp, RequestWithdrawal, RequestTransfer, RequestPayment, RequestRefund, RequestBillPayment],
+  transactionCommands: [
+    RequestTopUp,
+    RequestWithdrawal,
+    RequestTransfer,
+    RequestPayment,
+    RequestRefund,
+    RequestBillPayment,
+  ],
   ledgerCommands: [PostEntry, PlaceHold, CaptureHold, ReleaseHold, ReverseEntry],
   ledgerEvents: [
     AccountOpened,

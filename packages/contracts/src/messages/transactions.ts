@@ -90,7 +90,9 @@ export const RequestRefund = defineMessage(
 );
 
 export const BillTypeSchema = z.enum(['electricity']);
-export const ProviderNameSchema = z.string().regex(/^[A-Za-z0-9_-]{2,32}$/, 'provider must be 2-32 letters, digits, _ or -');
+export const ProviderNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{2,32}$/, 'provider must be 2-32 letters, digits, _ or -');
 export const MeterNumberSchema = z.string().regex(/^[0-9]{6,20}$/, 'meterNumber must be 6-20 digits');
 
 /** Holds the amount, buys from the provider over HTTP, captures into the provider's settlement account. */
