@@ -22,7 +22,7 @@ export function decideHoldFlow(input: WorkflowInput, state: SagaState, ctx: Work
       if (state.status !== 'absent') return onRepeatedRequest(state, input.request);
       return start(input.request, input.actor, input.at, ctx);
     case 'ledger-done':
-      return onLedgerDone(input, state, ctx);
+      return onLedgerDone(input, state);
     case 'ledger-refused':
       return onLedgerRefused(input, state);
     case 'provider-succeeded':
@@ -84,11 +84,7 @@ function start(request: MovementRequest, actor: Actor, at: string, ctx: Workflow
   };
 }
 
-function onLedgerDone(
-  input: Extract<WorkflowInput, { kind: 'ledger-done' }>,
-  state: SagaState,
-  ctx: WorkflowContext,
-): Decision {
+function onLedgerDone(input: Extract<WorkflowInput, { kind: 'ledger-done' }>, state: SagaState): Decision {
   if (!awaits(state, input.commandId)) return ignore(state, `${input.event} not awaited`);
   if (state.status === 'holding' && input.event === 'HoldPlaced') {
     return {
