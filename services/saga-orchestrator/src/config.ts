@@ -20,6 +20,9 @@ const schema = z.object({
     .min(60_000)
     .max(7 * 24 * 3600 * 1000)
     .default(3600_000),
+  /** A ledger step unanswered this long has its command sent again (the ledger answers replays). */
+  STEP_DEADLINE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  STEP_RESENDS_MAX: z.coerce.number().int().min(0).max(20).default(3),
   TASK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TASK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(50),
   BILL_PROVIDERS: z

@@ -57,4 +57,13 @@ export const migrations: Record<string, Migration> = {
       });
     },
   },
+  '0003_step_deadlines': {
+    async up(knex: Knex) {
+      // A deadline task names the ledger command it watches.
+      await knex.schema.alterTable('saga_tasks', (t) => t.uuid('command_id'));
+    },
+    async down(knex: Knex) {
+      await knex.schema.alterTable('saga_tasks', (t) => t.dropColumn('command_id'));
+    },
+  },
 };

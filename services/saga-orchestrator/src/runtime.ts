@@ -24,6 +24,8 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
       logger,
       settings: {
         holdTtlMs: config.HOLD_TTL_MS,
+        stepDeadlineMs: config.STEP_DEADLINE_MS,
+        stepResendsMax: config.STEP_RESENDS_MAX,
         providerAttemptsMax: config.PROVIDER_ATTEMPTS_MAX,
         providerBackoffMs: config.PROVIDER_BACKOFF_MS,
         providerBackoffMaxMs: config.PROVIDER_BACKOFF_MAX_MS,

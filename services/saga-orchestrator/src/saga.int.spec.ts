@@ -42,6 +42,8 @@ beforeAll(async () => {
       PROVIDER_BACKOFF_MS: '200',
       PROVIDER_ATTEMPTS_MAX: '4',
       TASK_POLL_INTERVAL_MS: '100',
+      // Short step deadlines, so that the test with the ledger down sees commands sent again quickly.
+      STEP_DEADLINE_MS: '250',
     },
   );
   [bank, alice, bob, shop] = await Promise.all([
@@ -253,6 +255,41 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     );
   });
 
+  it('sends a ledger command again when its step passes the deadline, and the ledger applies it once', async () => {
+    await h.ledger.kill('account-ledger', 'SIGTERM');
+    const transfer = createMessage(RequestTransfer, movement('3.00', alice, bob), h.meta());
+    await h.request(transfer);
+    await waitFor(
+      'the command to be sent again',
+      async () => {
+        const resends = await h.saga
+          .knex('saga_tasks')
+          .where({ transaction_id: transfer.data.transactionId, kind: 'deadline' })
+          .andWhere('attempt', '>', 1);
+        return resends.length >= 2 ? true : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    h.ledger.restart('account-ledger');
+    expect((await h.final(transfer.data.transactionId)).type).toBe('TransactionCompleted');
+    await waitFor('the replays answered', () =>
+      h.probe
+        .parsed<{ type: string; data: { transactionId?: string } }>(h.topic('ledgerEvents'))
+        .filter((e) => e.type === 'EntryPosted' && e.data.transactionId === transfer.data.transactionId)
+        .length >= 3
+        ? true
+        : undefined,
+    );
+    const entries = await h.ledgerQuery<{ count: string }>(
+      'select count(*) from journal_entries where transaction_id = $1',
+      [transfer.data.transactionId],
+    );
+    expect(entries[0]!.count).toBe('1');
+    expect(
+      h.events(transfer.data.transactionId).filter((e) => e.type === 'TransactionCompleted'),
+    ).toHaveLength(1);
+  });
+
   it.each(fixturesConsumedBy('saga-orchestrator'))(
     'handles the $type fixture from $topic (consumer contract)',
     async ({ topic, message }) => {
@@ -264,6 +301,8 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
         logger: createLogger('saga', 'silent'),
         settings: {
           holdTtlMs: 3_600_000,
+          stepDeadlineMs: 30_000,
+          stepResendsMax: 2,
           providerAttemptsMax: 3,
           providerBackoffMs: 100,
           providerBackoffMaxMs: 1000,

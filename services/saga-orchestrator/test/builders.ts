@@ -6,6 +6,8 @@ export const actor = { kind: 'owner' as const, id: 'alice' };
 let seq = 0;
 export const settings = {
   holdTtlMs: 3_600_000,
+  stepDeadlineMs: 30_000,
+  stepResendsMax: 2,
   providerAttemptsMax: 3,
   providerBackoffMs: 100,
   providerBackoffMaxMs: 1000,

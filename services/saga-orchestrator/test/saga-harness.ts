@@ -20,6 +20,7 @@ import { uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
 import type { Producer } from 'kafkajs';
+import pg from 'pg';
 import { loadConfig } from '../src/config';
 import { createSagaWorker } from '../src/runtime';
 
@@ -95,6 +96,17 @@ export class SagaHarness {
     await this.ledger?.stop();
     await this.simulator?.close();
     for (const url of Object.values(this.urls)) await dropDatabase(url);
+  }
+
+  /** Reads the ledger's database directly, as an operator would, to check what it applied. */
+  async ledgerQuery<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const client = new pg.Client({ connectionString: this.urls['account-ledger'] });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows as T[];
+    } finally {
+      await client.end();
+    }
   }
 
   topic(id: TopicId): string {

@@ -1,5 +1,13 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { awaits, finish, ignore, onRepeatedRequest, summaryOf } from '../workflow/common';
+import {
+  awaits,
+  finish,
+  ignore,
+  onRepeatedRequest,
+  onStepDeadline,
+  sendWithDeadline,
+  summaryOf,
+} from '../workflow/common';
 import type {
   ActiveSaga,
   Decision,
@@ -37,6 +45,8 @@ export function decideHoldFlow(input: WorkflowInput, state: SagaState, ctx: Work
       if (state.status !== 'calling-provider')
         return ignore(state, `provider timeout in status ${state.status}`);
       return retryOrRelease(state, input.detail, ctx);
+    case 'step-deadline':
+      return onStepDeadline(state, input.commandId, ctx);
     default: {
       const unreachable: never = input;
       throw new Error(`unknown input ${JSON.stringify(unreachable)}`);
@@ -53,34 +63,32 @@ function start(request: MovementRequest, actor: Actor, at: string, ctx: Workflow
     summary,
     requestHash: request.requestHash,
     actor,
-    pendingCommandId: commandId,
+    pendingCommandId: null,
     holdId,
     providerAttempts: 0,
     releaseReason: null,
   };
-  return {
-    state: saga,
-    actions: [
-      { kind: 'publish', event: 'TransactionAccepted', summary },
-      {
-        kind: 'send',
-        key: request.sourceAccountId,
-        actor,
-        command: {
-          type: 'PlaceHold',
-          data: {
-            commandId,
-            holdId,
-            transactionId: request.transactionId,
-            transactionType: request.type,
-            accountId: request.sourceAccountId,
-            amount: request.amount,
-            currency: request.currency,
-            expiresAt: new Date(Date.parse(at) + ctx.settings.holdTtlMs).toISOString(),
-          },
-        },
+  const sent = sendWithDeadline(
+    saga,
+    {
+      type: 'PlaceHold',
+      data: {
+        commandId,
+        holdId,
+        transactionId: request.transactionId,
+        transactionType: request.type,
+        accountId: request.sourceAccountId,
+        amount: request.amount,
+        currency: request.currency,
+        expiresAt: new Date(Date.parse(at) + ctx.settings.holdTtlMs).toISOString(),
       },
-    ],
+    },
+    request.sourceAccountId,
+    ctx,
+  );
+  return {
+    state: sent.state,
+    actions: [{ kind: 'publish', event: 'TransactionAccepted', summary }, ...sent.actions],
   };
 }
 
@@ -88,7 +96,13 @@ function onLedgerDone(input: Extract<WorkflowInput, { kind: 'ledger-done' }>, st
   if (!awaits(state, input.commandId)) return ignore(state, `${input.event} not awaited`);
   if (state.status === 'holding' && input.event === 'HoldPlaced') {
     return {
-      state: { ...state, status: 'calling-provider', pendingCommandId: null, providerAttempts: 1 },
+      state: {
+        ...state,
+        status: 'calling-provider',
+        pendingCommandId: null,
+        pendingCommand: null,
+        providerAttempts: 1,
+      },
       actions: [{ kind: 'schedule', task: 'provider', attempt: 1, dueInMs: 0 }],
     };
   }
@@ -126,56 +140,44 @@ function onLedgerRefused(
 }
 
 function capture(state: ActiveSaga, details: Record<string, string>, ctx: WorkflowContext): Decision {
-  const commandId = ctx.newId();
-  return {
-    state: {
-      ...state,
-      status: 'capturing',
-      pendingCommandId: commandId,
-      summary: { ...state.summary, details: { ...state.summary.details, ...details } },
-    },
-    actions: [
-      {
-        kind: 'send',
-        key: state.summary.sourceAccountId,
-        actor: state.actor,
-        command: {
-          type: 'CaptureHold',
-          data: {
-            commandId,
-            holdId: state.holdId!,
-            transactionId: state.summary.transactionId,
-            step: 'capture',
-            creditAccountId: state.summary.destinationAccountId,
-            amount: null,
-          },
-        },
-      },
-    ],
+  const capturing: ActiveSaga = {
+    ...state,
+    status: 'capturing',
+    summary: { ...state.summary, details: { ...state.summary.details, ...details } },
   };
+  return sendWithDeadline(
+    capturing,
+    {
+      type: 'CaptureHold',
+      data: {
+        commandId: ctx.newId(),
+        holdId: state.holdId!,
+        transactionId: state.summary.transactionId,
+        step: 'capture',
+        creditAccountId: state.summary.destinationAccountId,
+        amount: null,
+      },
+    },
+    state.summary.sourceAccountId,
+    ctx,
+  );
 }
 
 function release(state: ActiveSaga, reason: FailureReason, ctx: WorkflowContext): Decision {
-  const commandId = ctx.newId();
-  return {
-    state: { ...state, status: 'releasing', pendingCommandId: commandId, releaseReason: reason },
-    actions: [
-      {
-        kind: 'send',
-        key: state.summary.sourceAccountId,
-        actor: state.actor,
-        command: {
-          type: 'ReleaseHold',
-          data: {
-            commandId,
-            holdId: state.holdId!,
-            transactionId: state.summary.transactionId,
-            reason: reason.code,
-          },
-        },
+  return sendWithDeadline(
+    { ...state, status: 'releasing', releaseReason: reason },
+    {
+      type: 'ReleaseHold',
+      data: {
+        commandId: ctx.newId(),
+        holdId: state.holdId!,
+        transactionId: state.summary.transactionId,
+        reason: reason.code,
       },
-    ],
-  };
+    },
+    state.summary.sourceAccountId,
+    ctx,
+  );
 }
 
 function retryOrRelease(state: ActiveSaga, detail: string, ctx: WorkflowContext): Decision {

@@ -149,3 +149,42 @@ describe('hold workflow (withdrawal, bill payment)', () => {
     expect(actions.some((a) => a.kind === 'send')).toBe(false);
   });
 });
+
+describe('step deadlines', () => {
+  it('arms a deadline with every ledger command, and sends the same command again when it passes unanswered', () => {
+    const ctx = aContext();
+    const [first] = run(ctx);
+    expect(first!.actions).toContainEqual(
+      expect.objectContaining({ kind: 'schedule', task: 'deadline', attempt: 1, dueInMs: 30_000 }),
+    );
+    const saga = first!.state as ActiveSaga;
+    const again = decideHoldFlow(
+      { kind: 'step-deadline', commandId: saga.pendingCommandId!, at: AT },
+      saga,
+      ctx,
+    );
+    expect(again.actions[0]).toMatchObject({ kind: 'send', command: saga.pendingCommand });
+    expect(again.actions[1]).toMatchObject({
+      kind: 'schedule',
+      task: 'deadline',
+      attempt: 2,
+      dueInMs: 60_000,
+    });
+  });
+
+  it('ignores the deadline of a step already answered, and stops resending after the bound', () => {
+    const ctx = aContext();
+    const decisions = run(ctx, held);
+    const firstCommand = (decisions[0]!.state as ActiveSaga).pendingCommandId!;
+    expect(
+      decideHoldFlow({ kind: 'step-deadline', commandId: firstCommand, at: AT }, decisions[1]!.state, ctx)
+        .actions[0]?.kind,
+    ).toBe('ignore');
+    let state = decisions[0]!.state as ActiveSaga;
+    for (let i = 0; i < 2; i++)
+      state = decideHoldFlow({ kind: 'step-deadline', commandId: firstCommand, at: AT }, state, ctx)
+        .state as ActiveSaga;
+    const beyond = decideHoldFlow({ kind: 'step-deadline', commandId: firstCommand, at: AT }, state, ctx);
+    expect(beyond.actions).toEqual([expect.objectContaining({ kind: 'ignore' })]);
+  });
+});

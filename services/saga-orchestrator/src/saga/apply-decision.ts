@@ -139,6 +139,7 @@ async function perform(
         transaction_id: transactionId,
         kind: action.task,
         attempt: action.attempt,
+        command_id: action.task === 'deadline' ? action.commandId : null,
         due_at: new Date(nowMs + action.dueInMs).toISOString(),
       });
       // Wakes the task runner at commit instead of leaving the task to its next poll.

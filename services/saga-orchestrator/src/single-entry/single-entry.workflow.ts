@@ -1,5 +1,13 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { awaits, finish, ignore, onRepeatedRequest, summaryOf } from '../workflow/common';
+import {
+  awaits,
+  finish,
+  ignore,
+  onRepeatedRequest,
+  onStepDeadline,
+  sendWithDeadline,
+  summaryOf,
+} from '../workflow/common';
 import type {
   ActiveSaga,
   Decision,
@@ -32,6 +40,8 @@ export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: W
         input.at,
         releaseRefund(state),
       );
+    case 'step-deadline':
+      return onStepDeadline(state, input.commandId, ctx);
     case 'provider-succeeded':
     case 'provider-refused':
     case 'provider-unavailable':
@@ -65,31 +75,28 @@ function start(
     // Nothing was reserved, so there is nothing to give back: the refund fails at once.
     return finish(base, 'failed', { code: refund.code, detail: refund.detail }, at);
   }
-  const commandId = ctx.newId();
-  return {
-    state: { ...base, pendingCommandId: commandId },
-    actions: [
-      { kind: 'publish', event: 'TransactionAccepted', summary },
-      {
-        kind: 'send',
-        key: request.sourceAccountId,
-        actor,
-        command: {
-          type: 'PostEntry',
-          data: {
-            commandId,
-            transactionId: request.transactionId,
-            transactionType: request.type,
-            step: 'post',
-            currency: request.currency,
-            postings: [
-              { accountId: request.sourceAccountId, side: 'debit', amount: request.amount },
-              { accountId: request.destinationAccountId, side: 'credit', amount: request.amount },
-            ],
-          },
-        },
+  const sent = sendWithDeadline(
+    base,
+    {
+      type: 'PostEntry',
+      data: {
+        commandId: ctx.newId(),
+        transactionId: request.transactionId,
+        transactionType: request.type,
+        step: 'post',
+        currency: request.currency,
+        postings: [
+          { accountId: request.sourceAccountId, side: 'debit', amount: request.amount },
+          { accountId: request.destinationAccountId, side: 'credit', amount: request.amount },
+        ],
       },
-    ],
+    },
+    request.sourceAccountId,
+    ctx,
+  );
+  return {
+    state: sent.state,
+    actions: [{ kind: 'publish', event: 'TransactionAccepted', summary }, ...sent.actions],
   };
 }
 

@@ -21,7 +21,7 @@ describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
     (type) => {
       const { decision, saga } = started({ type });
       expect(saga).toMatchObject({ status: 'posting', pendingCommandId: expect.any(String) });
-      expect(decision.actions.map((a) => a.kind)).toEqual(['publish', 'send']);
+      expect(decision.actions.map((a) => a.kind)).toEqual(['publish', 'send', 'schedule']);
       expect(decision.actions[1]).toMatchObject({
         key: aRequest().sourceAccountId,
         command: {

@@ -16,8 +16,9 @@ export interface TaskRunnerOptions {
 interface TaskRow {
   id: string;
   transaction_id: string;
-  kind: string;
+  kind: 'provider' | 'deadline';
   attempt: number;
+  command_id: string | null;
 }
 
 /**
@@ -38,13 +39,34 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
         where id in (select id from saga_tasks
                       where done_at is null and due_at <= now() and (locked_until is null or locked_until < now())
                       order by due_at limit ? for update skip locked)
-        returning id, transaction_id, kind, attempt`,
+        returning id, transaction_id, kind, attempt, command_id`,
       [leaseMs, options.batchSizeMax],
     );
     return result.rows;
   }
 
+  /** A step deadline: cheap, decided inside one transaction (the workflow ignores an answered step). */
+  async function runDeadline(task: TaskRow): Promise<void> {
+    await deps.knex.transaction(async (trx) => {
+      const marked = await trx('saga_tasks')
+        .where({ id: task.id })
+        .whereNull('done_at')
+        .update({ done_at: trx.fn.now() });
+      if (marked === 0) return;
+      const at = new Date(deps.nowMs()).toISOString();
+      await applyWorkflowStep(
+        deps,
+        trx,
+        task.transaction_id,
+        null,
+        { kind: 'step-deadline', commandId: task.command_id!, at },
+        null,
+      );
+    });
+  }
+
   async function run(task: TaskRow): Promise<void> {
+    if (task.kind === 'deadline') return runDeadline(task);
     const row = await deps
       .knex('sagas')
       .where({ transaction_id: task.transaction_id })

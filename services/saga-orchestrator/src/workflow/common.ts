@@ -3,10 +3,12 @@ import type {
   ActiveSaga,
   Decision,
   FailureReason,
+  LedgerCommandData,
   MovementRequest,
   SagaState,
   TransactionEventType,
   WorkflowAction,
+  WorkflowContext,
 } from './types';
 
 export function summaryOf(request: MovementRequest, at: string): TransactionSummary {
@@ -54,7 +56,7 @@ export function finish(
     updatedAt: at,
   };
   return {
-    state: { ...saga, status, summary, pendingCommandId: null },
+    state: { ...saga, status, summary, pendingCommandId: null, pendingCommand: null },
     actions: [...extra, { kind: 'publish', event: FINAL_EVENTS[status], summary }, { kind: 'complete' }],
   };
 }
@@ -79,4 +81,50 @@ export function onRepeatedRequest(state: ActiveSaga, request: MovementRequest): 
 /** True when a ledger outcome answers the command this saga is waiting for. */
 export function awaits(state: SagaState, commandId: string): state is ActiveSaga {
   return state.status !== 'absent' && state.pendingCommandId === commandId;
+}
+
+/**
+ * Sends a ledger command and arms its deadline: the saga remembers the command, and a scheduled task
+ * fires if no outcome arrived in time. Every workflow sends its ledger commands through here.
+ */
+export function sendWithDeadline(
+  saga: ActiveSaga,
+  command: LedgerCommandData,
+  key: string,
+  ctx: WorkflowContext,
+): { state: ActiveSaga; actions: WorkflowAction[] } {
+  const commandId = command.data.commandId;
+  return {
+    state: { ...saga, pendingCommandId: commandId, pendingCommand: command, resends: 0 },
+    actions: [
+      { kind: 'send', key, command, actor: saga.actor },
+      { kind: 'schedule', task: 'deadline', commandId, attempt: 1, dueInMs: ctx.settings.stepDeadlineMs },
+    ],
+  };
+}
+
+/**
+ * A ledger step passed its deadline without an outcome (a lost or dead-lettered message): send the same
+ * command again. The ledger recognises a replay and answers it, so this can never apply twice. After the
+ * last resend the saga stays waiting, visible as stuck, for a person to look at.
+ */
+export function onStepDeadline(state: SagaState, commandId: string, ctx: WorkflowContext): Decision {
+  if (!awaits(state, commandId) || !state.pendingCommand)
+    return ignore(state, 'deadline of a step already answered');
+  const resends = (state.resends ?? 0) + 1;
+  if (resends > ctx.settings.stepResendsMax)
+    return ignore(state, `step ${commandId} still unanswered after ${resends - 1} resends`);
+  return {
+    state: { ...state, resends },
+    actions: [
+      { kind: 'send', key: state.summary.sourceAccountId, command: state.pendingCommand, actor: state.actor },
+      {
+        kind: 'schedule',
+        task: 'deadline',
+        commandId,
+        attempt: resends + 1,
+        dueInMs: ctx.settings.stepDeadlineMs * 2 ** resends,
+      },
+    ],
+  };
 }

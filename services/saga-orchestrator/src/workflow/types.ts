@@ -42,6 +42,10 @@ export interface ActiveSaga {
   actor: Actor;
   /** The ledger command whose outcome the saga waits for; outcomes of other commands are ignored. */
   pendingCommandId: string | null;
+  /** That command itself, kept so a step that passes its deadline can send it again unchanged. */
+  pendingCommand?: LedgerCommandData | null;
+  /** How often the pending command was sent again after its deadline passed. */
+  resends?: number;
   holdId: string | null;
   providerAttempts: number;
   /** Why the saga is releasing its hold, carried into the final event. */
@@ -63,7 +67,8 @@ export type WorkflowInput =
   | { kind: 'ledger-refused'; commandId: string; code: ErrorCode; detail: string; at: string }
   | { kind: 'provider-succeeded'; details: Record<string, string>; at: string }
   | { kind: 'provider-refused'; code: ErrorCode; detail: string; at: string }
-  | { kind: 'provider-unavailable'; detail: string; at: string };
+  | { kind: 'provider-unavailable'; detail: string; at: string }
+  | { kind: 'step-deadline'; commandId: string; at: string };
 
 export type LedgerCommandData =
   | { type: 'PostEntry'; data: PostEntryMessage['data'] }
@@ -78,6 +83,7 @@ export type WorkflowAction =
   | { kind: 'send'; key: string; command: LedgerCommandData; actor: Actor }
   | { kind: 'publish'; event: TransactionEventType; summary: TransactionSummary }
   | { kind: 'schedule'; task: 'provider'; attempt: number; dueInMs: number }
+  | { kind: 'schedule'; task: 'deadline'; commandId: string; attempt: number; dueInMs: number }
   | { kind: 'release-refund'; originalTransactionId: string; amount: string }
   | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
   | { kind: 'complete' }
@@ -91,6 +97,9 @@ export interface Decision {
 /** Limits and clock-free settings a workflow needs, passed in so the functions stay pure. */
 export interface WorkflowSettings {
   holdTtlMs: number;
+  /** How long a ledger step may take before its command is sent again, doubling per resend. */
+  stepDeadlineMs: number;
+  stepResendsMax: number;
   providerAttemptsMax: number;
   providerBackoffMs: number;
   providerBackoffMaxMs: number;
