@@ -89,8 +89,14 @@ describe('a top-up through the gateway, with four services as separate processes
       return u.body.balance === '100.00' ? [u.body, e.body] : undefined;
     });
     expect(balances).toEqual([
-      { accountId: user, balance: '100.00', currency: 'USD', status: 'active' },
-      { accountId: external, balance: '-100.00', currency: 'USD', status: 'active' },
+      { accountId: user, balance: '100.00', availableBalance: '100.00', currency: 'USD', status: 'active' },
+      {
+        accountId: external,
+        balance: '-100.00',
+        availableBalance: '-100.00',
+        currency: 'USD',
+        status: 'active',
+      },
     ]);
   });
 

@@ -96,7 +96,17 @@ export const TOPICS = {
     key: 'none (request-reply)',
     producers: ['command-gateway'],
     consumers: ['projection-query'],
-    messageTypes: ['GetAccount', 'GetAccountBalance', 'GetTransaction'],
+    messageTypes: [
+      'GetAccount',
+      'GetAccountBalance',
+      'GetTransaction',
+      'ListAccounts',
+      'ListAccountTransactions',
+      'GetStatement',
+      'GetTrialBalance',
+      'ListStuckTransactions',
+      'ListCurrencies',
+    ],
     config: RETAIN_HOUR,
   },
   queryReplies: {

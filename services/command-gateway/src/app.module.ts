@@ -11,6 +11,9 @@ import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
 import { BillsController } from './transactions/bills.controller';
 import { MovementService } from './transactions/movement.service';
 import { TransactionsController } from './transactions/transactions.controller';
+import { AccountsReadController } from './read/accounts-read.controller';
+import { ReportsController } from './read/reports.controller';
+import { TransactionsReadController } from './read/transactions-read.controller';
 
 export interface GatewayParts {
   config: GatewayConfig;
@@ -30,7 +33,15 @@ export class AppModule {
     }
     return {
       module: AppModule,
-      controllers: [HealthController, AccountsController, TransactionsController, BillsController],
+      controllers: [
+        HealthController,
+        AccountsController,
+        TransactionsController,
+        BillsController,
+        AccountsReadController,
+        TransactionsReadController,
+        ReportsController,
+      ],
       providers: [
         { provide: GatewayMessaging, useValue: parts.messaging },
         { provide: GATEWAY_CONFIG, useValue: parts.config },

@@ -1,9 +1,13 @@
 import type { Knex, Migration } from '@billing/platform/db';
 import { createInboxTable } from '@billing/platform/inbox';
+import { createReadModel, dropReadModel, LIVE_SCHEMA, schemaExists } from './read-model/schema';
 
 /**
- * Read models. Each row remembers the stream version or event time it reflects, so an event that arrives
- * late (from another partition) never overwrites a newer state.
+ * 0001 and 0002 are the first read models, kept because databases remember them; 0003 replaces them with
+ * the read-model schema of read-model/schema.ts. Read models are derived data: 0003 drops the old tables
+ * instead of converting them, and the consumer groups carry a generation suffix (runtime.ts) so the
+ * new tables are filled from the start of the event topics. Later changes to the read models ship the
+ * same way, or through `npm run projections:rebuild` without downtime.
  */
 export const migrations: Record<string, Migration> = {
   '0001_read_models': {
@@ -44,8 +48,6 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0002_status_version': {
-    // Balance and status each carry an absolute value from the events that set them, so each keeps its
-    // own "newest version applied" guard: a newer status change must not block an older posting.
     async up(knex: Knex) {
       await knex.schema.alterTable('account_views', (t) =>
         t.integer('status_version').notNullable().defaultTo(1),
@@ -53,6 +55,16 @@ export const migrations: Record<string, Migration> = {
     },
     async down(knex: Knex) {
       await knex.schema.alterTable('account_views', (t) => t.dropColumn('status_version'));
+    },
+  },
+  '0003_read_model_schema': {
+    async up(knex: Knex) {
+      for (const table of ['inbox', 'transaction_views', 'account_views'])
+        await knex.schema.dropTableIfExists(table);
+      if (!(await schemaExists(knex, LIVE_SCHEMA))) await createReadModel(knex, LIVE_SCHEMA);
+    },
+    async down(knex: Knex) {
+      await dropReadModel(knex, LIVE_SCHEMA);
     },
   },
 };

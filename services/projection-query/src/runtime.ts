@@ -1,37 +1,138 @@
+import { topicName } from '@billing/contracts/topics';
+import { HealthController, READINESS_CHECKS, type ReadinessCheck } from '@billing/platform/health';
+import { createKafka } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Admin } from 'kafkajs';
+import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import type { ProjectionConfig } from './config';
-import { handleLedgerEvents, handleTransactionEvents } from './handlers';
+import { METRICS_SOURCE, MetricsController } from './metrics/metrics.controller';
+import { readinessDetail, readSideSnapshot, toPrometheus } from './metrics/read-side-metrics';
 import { migrations } from './migrations';
+import type { QueryDeps } from './queries/answer-query';
+import type { ApplyTarget } from './read-model/apply-target';
+import { LIVE_SCHEMA } from './read-model/schema';
+import { applyTransactionEvents } from './transactions/transaction-events.handler';
 
-/** The projection's consumers: every ledger and transaction event folded into read models. No outbox. */
-export function createProjectionWorker(config: ProjectionConfig, logger: Logger): Worker {
-  const worker: Worker = new Worker({
-    settings: {
-      service: 'projection-query',
-      databaseUrl: config.DATABASE_URL,
-      databasePoolMax: config.DATABASE_POOL_MAX,
-      kafkaBrokers: config.KAFKA_BROKERS,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    },
-    logger,
-    migrations,
-    consumerGroup: config.PROJECTION_CONSUMER_GROUP,
-    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    relayLockKey: null,
-    consumers: () =>
-      [
-        consume({
-          topic: 'ledgerEvents',
-          name: 'ledger-events',
-          handler: (b) => handleLedgerEvents(worker.knex, b),
-        }),
-        consume({
-          topic: 'transactionEvents',
-          name: 'transaction-events',
-          handler: (b) => handleTransactionEvents(worker.knex, b),
-        }),
-      ] as never[],
-  });
-  return worker;
+/**
+ * The consumer groups carry the read-model generation: a migration that recreates the read models bumps
+ * it, so the new tables are filled from the start of the (forever retained) event topics.
+ */
+export const READ_MODEL_GENERATION = 'v2';
+
+/** The projection service: live consumers into the read models, their health and metrics. */
+export class Projection {
+  readonly worker: Worker;
+  private admin: Admin | null = null;
+  private readonly topics: string[];
+
+  constructor(
+    private readonly config: ProjectionConfig,
+    private readonly logger: Logger,
+    private readonly nowMs: () => number = Date.now,
+  ) {
+    const target = (): ApplyTarget => ({ knex: this.worker.knex, schema: LIVE_SCHEMA, live: true, nowMs });
+    this.topics = [
+      topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
+      topicName('transactionEvents', config.KAFKA_TOPIC_PREFIX),
+    ];
+    this.worker = new Worker({
+      settings: {
+        service: 'projection-query',
+        databaseUrl: config.DATABASE_URL,
+        databasePoolMax: config.DATABASE_POOL_MAX,
+        kafkaBrokers: config.KAFKA_BROKERS,
+        topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      },
+      logger,
+      migrations,
+      consumerGroup: config.PROJECTION_CONSUMER_GROUP,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      relayLockKey: null,
+      consumers: () =>
+        [
+          consume({
+            topic: 'ledgerEvents',
+            name: `ledger-events.${READ_MODEL_GENERATION}`,
+            handler: (b) => applyLedgerEvents(target(), b),
+          }),
+          consume({
+            topic: 'transactionEvents',
+            name: `transaction-events.${READ_MODEL_GENERATION}`,
+            handler: (b) => applyTransactionEvents(target(), b),
+          }),
+        ] as never[],
+    });
+  }
+
+  get queryDeps(): QueryDeps {
+    return {
+      knex: this.worker.knex,
+      schema: LIVE_SCHEMA,
+      nowMs: this.nowMs,
+      stuckAfterMs: this.config.STUCK_AFTER_MS,
+      statementTimeoutMs: this.config.QUERY_STATEMENT_TIMEOUT_MS,
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.worker.start();
+    const kafka = createKafka(
+      {
+        brokers: this.config.KAFKA_BROKERS,
+        clientId: 'projection-query-metrics',
+        topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+      },
+      this.logger,
+    );
+    this.admin = kafka.admin();
+    await this.admin.connect();
+  }
+
+  async stop(): Promise<void> {
+    await this.admin?.disconnect();
+    await this.worker.stop();
+  }
+
+  private async snapshot() {
+    if (!this.admin) throw new Error('the projection is not started');
+    return readSideSnapshot(this.worker.knex, this.admin, LIVE_SCHEMA, this.topics);
+  }
+
+  /** The worker's checks, plus lag and freshness as detail: a lagging read side still answers. */
+  readiness(): ReadinessCheck[] {
+    return [
+      ...this.worker.readiness(),
+      {
+        name: 'read-side',
+        check: async () => ({ ok: true, detail: readinessDetail(await this.snapshot(), this.nowMs()) }),
+      },
+    ];
+  }
+
+  async metrics(): Promise<string> {
+    return toPrometheus(await this.snapshot(), this.nowMs());
+  }
+}
+
+@Module({})
+class ProjectionModule {}
+
+/** Health and metrics routes; the projection stops when Nest shuts down. */
+export function projectionModule(projection: Projection): DynamicModule {
+  class ProjectionShutdown implements OnApplicationShutdown {
+    async onApplicationShutdown(): Promise<void> {
+      await projection.stop();
+    }
+  }
+  return {
+    module: ProjectionModule,
+    controllers: [HealthController, MetricsController],
+    providers: [
+      { provide: READINESS_CHECKS, useValue: () => projection.readiness() },
+      { provide: METRICS_SOURCE, useValue: () => projection.metrics() },
+      ProjectionShutdown,
+    ],
+  };
 }

@@ -1,16 +1,36 @@
 import { z } from 'zod';
 import { ActorSchema } from '../envelope';
 import { ERROR_CODES } from '../errors';
-import { CurrencyCodeSchema, SignedAmountSchema } from '../money';
+import { AmountSchema, CurrencyCodeSchema, SignedAmountSchema } from '../money';
 import { UuidSchema } from '../uuid';
 import {
   AccountStatusSchema,
   AccountTypeSchema,
+  CurrencyKindSchema,
+  LimitSchema,
   MetadataSchema,
   OwnerIdSchema,
   OwnerTypeSchema,
 } from './accounts';
-import { TransactionSummarySchema } from './transactions';
+import { PostingSideSchema, TransactionTypeSchema } from './ledger';
+import { TransactionStatusSchema, TransactionSummarySchema } from './transactions';
+
+/** Pages of lists are bounded: a client asks for at most this many items at once. */
+export const PAGE_LIMIT_MAX = 200;
+export const PAGE_LIMIT_DEFAULT = 50;
+/** A statement longer than this is cut off and says so; a narrower range gives the rest. */
+export const STATEMENT_LINES_MAX = 1000;
+/** An account view lists at most this many of its open holds (the count and the sum cover all of them). */
+export const OPEN_HOLDS_LISTED_MAX = 50;
+/** A transaction lists at most this many of its refunds (the sums cover all of them). */
+export const REFUNDS_LISTED_MAX = 100;
+
+const Timestamp = z.iso.datetime({ offset: true });
+const Limit = z.number().int().min(1).max(PAGE_LIMIT_MAX);
+/** Opaque to clients; the read side encodes the position of the last item it returned. */
+export const CursorSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,512}$/, 'cursor must be the nextCursor of an earlier page');
 
 /**
  * Queries travel over Nest's Kafka request-reply. The request names the actor so the read side filters by
@@ -20,9 +40,50 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('GetAccount'), actor: ActorSchema, accountId: UuidSchema }),
   z.strictObject({ type: z.literal('GetAccountBalance'), actor: ActorSchema, accountId: UuidSchema }),
   z.strictObject({ type: z.literal('GetTransaction'), actor: ActorSchema, transactionId: UuidSchema }),
+  z.strictObject({
+    type: z.literal('ListAccounts'),
+    actor: ActorSchema,
+    ownerId: OwnerIdSchema,
+    limit: Limit,
+    cursor: CursorSchema.nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('ListAccountTransactions'),
+    actor: ActorSchema,
+    accountId: UuidSchema,
+    transactionType: TransactionTypeSchema.nullable(),
+    status: TransactionStatusSchema.nullable(),
+    from: Timestamp.nullable(),
+    to: Timestamp.nullable(),
+    limit: Limit,
+    cursor: CursorSchema.nullable(),
+  }),
+  z.strictObject({
+    type: z.literal('GetStatement'),
+    actor: ActorSchema,
+    accountId: UuidSchema,
+    from: Timestamp.nullable(),
+    to: Timestamp.nullable(),
+  }),
+  z.strictObject({ type: z.literal('GetTrialBalance'), actor: ActorSchema }),
+  z.strictObject({
+    type: z.literal('ListStuckTransactions'),
+    actor: ActorSchema,
+    limit: Limit,
+    cursor: CursorSchema.nullable(),
+  }),
+  z.strictObject({ type: z.literal('ListCurrencies'), actor: ActorSchema }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 export type QueryType = QueryRequest['type'];
+
+export const OpenHoldViewSchema = z.strictObject({
+  holdId: UuidSchema,
+  transactionId: UuidSchema,
+  amount: AmountSchema,
+  expiresAt: Timestamp,
+  placedAt: Timestamp,
+});
 
 export const AccountViewSchema = z.strictObject({
   id: UuidSchema,
@@ -32,22 +93,106 @@ export const AccountViewSchema = z.strictObject({
   currency: CurrencyCodeSchema,
   status: AccountStatusSchema,
   balance: SignedAmountSchema,
+  /** balance - heldAmount: what the account may still spend. */
+  availableBalance: SignedAmountSchema,
+  heldAmount: SignedAmountSchema,
+  openHoldCount: z.number().int().min(0),
+  openHolds: z.array(OpenHoldViewSchema).max(OPEN_HOLDS_LISTED_MAX),
+  limits: z.strictObject({ minBalance: LimitSchema, maxBalance: LimitSchema }),
   metadata: MetadataSchema,
-  createdAt: z.iso.datetime({ offset: true }),
-  updatedAt: z.iso.datetime({ offset: true }),
+  /** The account's stream version this view reflects: every event up to it, none after it. */
+  version: z.number().int().positive(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
 });
 export type AccountView = z.infer<typeof AccountViewSchema>;
 
 export const BalanceViewSchema = z.strictObject({
   accountId: UuidSchema,
   balance: SignedAmountSchema,
+  availableBalance: SignedAmountSchema,
   currency: CurrencyCodeSchema,
   status: AccountStatusSchema,
 });
 export type BalanceView = z.infer<typeof BalanceViewSchema>;
 
+/** The transaction as its events describe it; list items have this shape. */
 export const TransactionViewSchema = TransactionSummarySchema;
 export type TransactionView = z.infer<typeof TransactionViewSchema>;
+
+export const RefundViewSchema = z.strictObject({
+  transactionId: UuidSchema,
+  status: TransactionStatusSchema,
+  amount: AmountSchema,
+  createdAt: Timestamp,
+});
+
+/** One transaction with what the read side knows around it: its refunds and what is left to refund. */
+export const TransactionDetailsSchema = TransactionSummarySchema.extend({
+  /** When it reached a final status; null while pending. */
+  finishedAt: Timestamp.nullable(),
+  refunds: z.array(RefundViewSchema).max(REFUNDS_LISTED_MAX),
+  /** Completed refunds; null for a transaction that is not refundable (anything but a payment). */
+  refundedAmount: SignedAmountSchema.nullable(),
+  /** amount - completed - pending refunds, for a completed payment; null otherwise. */
+  refundableAmount: SignedAmountSchema.nullable(),
+});
+export type TransactionDetails = z.infer<typeof TransactionDetailsSchema>;
+
+export const StatementLineSchema = z.strictObject({
+  version: z.number().int().positive(),
+  entryId: UuidSchema,
+  transactionId: UuidSchema,
+  transactionType: TransactionTypeSchema,
+  step: z.string(),
+  side: PostingSideSchema,
+  amount: AmountSchema,
+  /** The running balance: the account's balance right after this line. */
+  balanceAfter: SignedAmountSchema,
+  reversesEntryId: UuidSchema.nullable(),
+  postedAt: Timestamp,
+});
+export type StatementLine = z.infer<typeof StatementLineSchema>;
+
+export const StatementSchema = z.strictObject({
+  accountId: UuidSchema,
+  currency: CurrencyCodeSchema,
+  from: Timestamp.nullable(),
+  to: Timestamp,
+  openingBalance: SignedAmountSchema,
+  closingBalance: SignedAmountSchema,
+  lines: z.array(StatementLineSchema).max(STATEMENT_LINES_MAX),
+  /** True when the range holds more than STATEMENT_LINES_MAX lines; the balances still cover all. */
+  truncated: z.boolean(),
+});
+export type Statement = z.infer<typeof StatementSchema>;
+
+const page = <T extends z.ZodType>(item: T) =>
+  z.strictObject({ items: z.array(item).max(PAGE_LIMIT_MAX), nextCursor: CursorSchema.nullable() });
+
+export const StuckTransactionSchema = TransactionSummarySchema.extend({
+  /** createdAt plus the read side's stuck threshold: when the transaction should have finished. */
+  deadlineAt: Timestamp,
+});
+
+export const TrialBalanceSchema = z.strictObject({
+  currencies: z.array(
+    z.strictObject({
+      currency: CurrencyCodeSchema,
+      debits: SignedAmountSchema,
+      credits: SignedAmountSchema,
+      /** debits - credits: zero for a ledger whose every posting the read side has applied. */
+      net: SignedAmountSchema,
+    }),
+  ),
+});
+export type TrialBalance = z.infer<typeof TrialBalanceSchema>;
+
+export const CurrencyListSchema = z.strictObject({
+  currencies: z.array(
+    z.strictObject({ code: CurrencyCodeSchema, scale: z.number().int(), kind: CurrencyKindSchema }),
+  ),
+});
 
 export const QueryErrorSchema = z.strictObject({
   ok: z.literal(false),
@@ -55,16 +200,19 @@ export const QueryErrorSchema = z.strictObject({
   detail: z.string(),
 });
 
+const reply = <T extends z.ZodType>(data: T) =>
+  z.union([z.strictObject({ ok: z.literal(true), data }), QueryErrorSchema]);
+
 export const QueryReplySchemas = {
-  GetAccount: z.union([z.strictObject({ ok: z.literal(true), data: AccountViewSchema }), QueryErrorSchema]),
-  GetAccountBalance: z.union([
-    z.strictObject({ ok: z.literal(true), data: BalanceViewSchema }),
-    QueryErrorSchema,
-  ]),
-  GetTransaction: z.union([
-    z.strictObject({ ok: z.literal(true), data: TransactionViewSchema }),
-    QueryErrorSchema,
-  ]),
+  GetAccount: reply(AccountViewSchema),
+  GetAccountBalance: reply(BalanceViewSchema),
+  GetTransaction: reply(TransactionDetailsSchema),
+  ListAccounts: reply(page(AccountViewSchema)),
+  ListAccountTransactions: reply(page(TransactionViewSchema)),
+  GetStatement: reply(StatementSchema),
+  GetTrialBalance: reply(TrialBalanceSchema),
+  ListStuckTransactions: reply(page(StuckTransactionSchema).extend({ stuckAfterMs: z.number().int() })),
+  ListCurrencies: reply(CurrencyListSchema),
 } as const satisfies Record<QueryType, z.ZodType>;
 
 export type QueryReply<T extends QueryType> = z.infer<(typeof QueryReplySchemas)[T]>;

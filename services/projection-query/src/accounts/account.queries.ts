@@ -1,0 +1,146 @@
+import type { Actor } from '@billing/contracts/envelope';
+import {
+  OPEN_HOLDS_LISTED_MAX,
+  type AccountView,
+  type BalanceView,
+} from '@billing/contracts/messages/queries';
+import { decodeCursor, pageOf } from '../queries/cursor';
+import { invalid, notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
+import { tableOf } from '../read-model/schema';
+import { atScale, formatMinorUnits, toMinor } from '../shared/minor-units';
+import { pgArray } from '../shared/pg-array';
+import { stateOfRow, type AccountRow } from './account.store';
+
+interface HoldRow {
+  hold_id: string;
+  account_id: string;
+  transaction_id: string;
+  amount: string;
+  expires_at: Date;
+  placed_at: Date;
+}
+
+interface OpenHolds {
+  count: number;
+  sum: string;
+  listed: HoldRow[];
+}
+
+/** Open holds of some accounts: count and sum over all of them, the oldest few listed. */
+async function openHoldsOf(ctx: QueryContext, ids: readonly string[]): Promise<Map<string, OpenHolds>> {
+  const holds = tableOf(ctx.schema, 'holds');
+  const totals = await ctx
+    .trx(holds)
+    .whereIn('account_id', ids)
+    .andWhere({ status: 'open' })
+    .groupBy('account_id')
+    .select<{ account_id: string; count: string; sum: string }[]>(
+      'account_id',
+      ctx.trx.raw('count(*) as count'),
+      ctx.trx.raw('sum(amount) as sum'),
+    );
+  const listed = await ctx.trx.raw<{ rows: HoldRow[] }>(
+    `select * from (
+       select *, row_number() over (partition by account_id order by placed_at, hold_id) as n
+         from ?? where account_id = any(?::uuid[]) and status = 'open') h
+     where n <= ? order by account_id, n`,
+    [holds, pgArray(ids), OPEN_HOLDS_LISTED_MAX],
+  );
+  const result = new Map<string, OpenHolds>();
+  for (const t of totals) result.set(t.account_id, { count: Number(t.count), sum: t.sum, listed: [] });
+  for (const h of listed.rows) result.get(h.account_id)?.listed.push(h);
+  return result;
+}
+
+function toView(row: AccountRow, holds: OpenHolds | undefined): AccountView {
+  const s = stateOfRow(row);
+  const held = toMinor(holds?.sum ?? '0', s.scale);
+  return {
+    id: s.id,
+    ownerId: s.ownerId,
+    ownerType: s.ownerType,
+    type: s.type,
+    currency: s.currency,
+    status: s.status,
+    balance: s.balance,
+    availableBalance: formatMinorUnits(toMinor(s.balance, s.scale) - held, s.scale),
+    heldAmount: formatMinorUnits(held, s.scale),
+    openHoldCount: holds?.count ?? 0,
+    openHolds: (holds?.listed ?? []).map((h) => ({
+      holdId: h.hold_id,
+      transactionId: h.transaction_id,
+      amount: atScale(h.amount, s.scale),
+      expiresAt: h.expires_at.toISOString(),
+      placedAt: h.placed_at.toISOString(),
+    })),
+    limits: { minBalance: s.minBalance, maxBalance: s.maxBalance },
+    metadata: s.metadata,
+    version: s.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** The account row if it exists and the actor may see it; the other queries about an account start here. */
+export async function visibleAccount(
+  ctx: QueryContext,
+  actor: Actor,
+  accountId: string,
+): Promise<AccountRow | null> {
+  const row = await ctx
+    .trx(tableOf(ctx.schema, 'accounts'))
+    .where({ id: accountId })
+    .first<AccountRow | undefined>();
+  return row && visibleTo(actor, [row.owner_id]) ? row : null;
+}
+
+export async function getAccount(
+  ctx: QueryContext,
+  actor: Actor,
+  accountId: string,
+): Promise<AccountView | QueryFailure> {
+  const row = await visibleAccount(ctx, actor, accountId);
+  if (!row) return notFound('account', accountId);
+  return toView(row, (await openHoldsOf(ctx, [row.id])).get(row.id));
+}
+
+export async function getBalance(
+  ctx: QueryContext,
+  actor: Actor,
+  accountId: string,
+): Promise<BalanceView | QueryFailure> {
+  const view = await getAccount(ctx, actor, accountId);
+  if ('ok' in view) return view;
+  return {
+    accountId: view.id,
+    balance: view.balance,
+    availableBalance: view.availableBalance,
+    currency: view.currency,
+    status: view.status,
+  };
+}
+
+/** An owner's accounts, oldest first. An owner asking for someone else's sees an empty list. */
+export async function listAccounts(
+  ctx: QueryContext,
+  query: { actor: Actor; ownerId: string; limit: number; cursor: string | null },
+) {
+  const after = query.cursor === null ? null : decodeCursor(query.cursor);
+  if (query.cursor !== null && after === null) return invalid('cursor is not one this service wrote');
+  if (!visibleTo(query.actor, [query.ownerId])) return { items: [], nextCursor: null };
+  const rows = await ctx
+    .trx(tableOf(ctx.schema, 'accounts'))
+    .where({ owner_id: query.ownerId })
+    .modify((q) => {
+      if (after) q.andWhereRaw('(created_at, id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
+    })
+    .orderBy([{ column: 'created_at' }, { column: 'id' }])
+    .limit(query.limit + 1)
+    .select<AccountRow[]>('*');
+  const page = pageOf(rows, query.limit, (r) => ({ at: r.created_at.toISOString(), id: r.id }));
+  const holds = await openHoldsOf(
+    ctx,
+    page.items.map((r) => r.id),
+  );
+  return { items: page.items.map((r) => toView(r, holds.get(r.id))), nextCursor: page.nextCursor };
+}

@@ -1,0 +1,102 @@
+import type { ConsumedMessage } from '@billing/platform/consumer';
+import type { Knex } from '@billing/platform/db';
+import type { ApplyTarget } from '../read-model/apply-target';
+import { holdSwapLockShared, lockAccountStreams } from '../read-model/locks';
+import { advancePosition } from '../read-model/positions';
+import { tableOf } from '../read-model/schema';
+import type { AccountEffect, AccountState } from './account.evolve';
+import { evolveAccount } from './account.evolve';
+import { routeLedgerEvent, type AccountStreamItem } from './account-stream';
+import { loadAccounts, loadPending, park, saveAccounts, unpark, writeEffects } from './account.store';
+import { sequence, type Candidate } from './stream-order';
+
+/** Parked items loaded per account and round; more than this waiting on one account means a lost event. */
+const PENDING_LOAD_MAX = 1000;
+/** Rounds of draining the parked items of an account with more of them than one load holds. */
+const DRAIN_ROUNDS_MAX = 100;
+
+/**
+ * Applies a batch of ledger events in one transaction: the position, the account views, their history,
+ * holds and totals, and the parked early arrivals all commit together, or nothing does.
+ */
+export async function applyLedgerEvents(target: ApplyTarget, batch: ConsumedMessage<'ledgerEvents'>[]) {
+  const first = batch[0];
+  if (!first) return;
+  await target.knex.transaction(async (trx) => {
+    if (target.live) await holdSwapLockShared(trx);
+    const nowIso = new Date(target.nowMs()).toISOString();
+    const where = { topic: first.topic, partition: first.partition };
+    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso);
+    const arrivals = new Map<string, AccountStreamItem[]>();
+    for (const { message } of fresh) {
+      const route = routeLedgerEvent(message);
+      switch (route.kind) {
+        case 'stream':
+          for (const item of route.items)
+            arrivals.set(item.accountId, [...(arrivals.get(item.accountId) ?? []), item]);
+          break;
+        case 'currency-added':
+          await trx(tableOf(target.schema, 'currencies'))
+            .insert({ code: route.code, scale: route.scale, kind: route.currencyKind })
+            .onConflict('code')
+            .ignore();
+          break;
+        case 'ignored':
+          break;
+        default: {
+          const unreachable: never = route;
+          throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+    let draining = await applyStreamItems(trx, target.schema, arrivals);
+    for (let round = 1; draining.length > 0 && round < DRAIN_ROUNDS_MAX; round++) {
+      draining = await applyStreamItems(trx, target.schema, new Map(draining.map((id) => [id, []])));
+    }
+  });
+}
+
+/**
+ * Orders the arrivals of each account together with its parked items, applies what continues the
+ * stream, parks what comes early and drops duplicates. Returns the accounts that may have more parked
+ * items ready than were loaded.
+ */
+async function applyStreamItems(
+  trx: Knex.Transaction,
+  schema: string,
+  arrivals: ReadonlyMap<string, AccountStreamItem[]>,
+): Promise<string[]> {
+  const ids = [...arrivals.keys()].sort();
+  if (ids.length === 0) return [];
+  await lockAccountStreams(trx, schema, ids);
+  const states = await loadAccounts(trx, schema, ids);
+  const pending = await loadPending(trx, schema, ids, PENDING_LOAD_MAX);
+  const changed: AccountState[] = [];
+  const effects: AccountEffect[] = [];
+  const toPark: AccountStreamItem[] = [];
+  const toUnpark: AccountStreamItem[] = [];
+  const more: string[] = [];
+  for (const id of ids) {
+    const parked = pending.get(id) ?? [];
+    const candidates: Candidate<AccountStreamItem>[] = [
+      ...parked.map((item) => ({ item, parked: true })),
+      ...(arrivals.get(id) ?? []).map((item) => ({ item, parked: false })),
+    ];
+    const result = sequence(states.get(id)?.version ?? 0, candidates);
+    let state = states.get(id) ?? null;
+    for (const { item } of result.apply) {
+      const evolution = evolveAccount(state, item);
+      state = evolution.state;
+      effects.push(...evolution.effects);
+    }
+    if (state !== null && result.apply.length > 0) changed.push(state);
+    for (const c of [...result.apply, ...result.drop]) if (c.parked) toUnpark.push(c.item);
+    for (const c of result.park) if (!c.parked) toPark.push(c.item);
+    if (parked.length === PENDING_LOAD_MAX && result.apply.some((c) => c.parked)) more.push(id);
+  }
+  await saveAccounts(trx, schema, changed);
+  await writeEffects(trx, schema, effects);
+  await unpark(trx, schema, toUnpark);
+  await park(trx, schema, toPark);
+  return more;
+}

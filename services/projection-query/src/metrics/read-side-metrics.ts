@@ -1,0 +1,134 @@
+import type { Knex } from '@billing/platform/db';
+import type { Admin } from 'kafkajs';
+import { readPositions } from '../read-model/positions';
+import { tableOf } from '../read-model/schema';
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** The broker's high watermark: the offset the next message will get. */
+  endOffset: bigint;
+  /** The next offset the read model will apply (its stored position). */
+  appliedOffset: bigint;
+}
+
+/** How far the read models are behind, as of one moment. */
+export interface ReadSideSnapshot {
+  partitions: PartitionLag[];
+  /** Per topic, when the newest event applied so far happened; null before the first one. */
+  lastEventAtMs: Record<string, number | null>;
+  pendingEvents: number;
+  oldestPendingAtMs: number | null;
+}
+
+/**
+ * Reads the snapshot: end offsets from the broker, positions from the read model (written with the
+ * read models, so lag counts what is applied, not merely fetched), parked events from the pending table.
+ */
+export async function readSideSnapshot(
+  knex: Knex,
+  admin: Admin,
+  schema: string,
+  topics: readonly string[],
+): Promise<ReadSideSnapshot> {
+  const positions = await readPositions(knex, schema);
+  const partitions: PartitionLag[] = [];
+  const lastEventAtMs: Record<string, number | null> = {};
+  for (const topic of topics) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const mine = positions.filter((p) => p.topic === topic);
+    for (const end of ends) {
+      const applied = mine.find((p) => p.partition === end.partition)?.next_offset ?? end.low;
+      partitions.push({
+        topic,
+        partition: end.partition,
+        endOffset: BigInt(end.high),
+        appliedOffset: BigInt(applied),
+      });
+    }
+    const times = mine.flatMap((p) => (p.last_event_at ? [p.last_event_at.getTime()] : []));
+    lastEventAtMs[topic] = times.length > 0 ? Math.max(...times) : null;
+  }
+  const pending = await knex(tableOf(schema, 'pending_events')).first<{ count: string; oldest: Date | null }>(
+    knex.raw('count(*) as count'),
+    knex.raw('min(parked_at) as oldest'),
+  );
+  return {
+    partitions,
+    lastEventAtMs,
+    pendingEvents: Number(pending?.count ?? 0),
+    oldestPendingAtMs: pending?.oldest?.getTime() ?? null,
+  };
+}
+
+export function lagOf(p: PartitionLag): bigint {
+  return p.endOffset > p.appliedOffset ? p.endOffset - p.appliedOffset : 0n;
+}
+
+/** The readiness detail: lag and freshness per topic, and what waits for a gap to close. */
+export function readinessDetail(s: ReadSideSnapshot, nowMs: number) {
+  const topics: Record<string, { lag: string; lastEventAgeSeconds: number | null }> = {};
+  for (const [topic, at] of Object.entries(s.lastEventAtMs)) {
+    const lag = s.partitions.filter((p) => p.topic === topic).reduce((sum, p) => sum + lagOf(p), 0n);
+    topics[topic] = { lag: lag.toString(), lastEventAgeSeconds: at === null ? null : ageSeconds(at, nowMs) };
+  }
+  return {
+    topics,
+    pendingEvents: s.pendingEvents,
+    oldestPendingAgeSeconds: s.oldestPendingAtMs === null ? null : ageSeconds(s.oldestPendingAtMs, nowMs),
+  };
+}
+
+function ageSeconds(atMs: number, nowMs: number): number {
+  return Math.max(0, (nowMs - atMs) / 1000);
+}
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/** The snapshot in the Prometheus text exposition format (version 0.0.4). Pure. */
+export function toPrometheus(s: ReadSideSnapshot, nowMs: number): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: string, help: string, samples: [string, string | number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  const label = (pairs: Record<string, string | number>) =>
+    `{${Object.entries(pairs)
+      .map(([k, v]) => `${k}="${escape(String(v))}"`)
+      .join(',')}}`;
+  metric(
+    'projection_consumer_lag_messages',
+    'gauge',
+    'Messages on the broker not yet applied to the read models.',
+    s.partitions.map((p) => [label({ topic: p.topic, partition: p.partition }), lagOf(p).toString()]),
+  );
+  metric(
+    'projection_applied_offset',
+    'gauge',
+    'The next offset the read models will apply, per partition.',
+    s.partitions.map((p) => [label({ topic: p.topic, partition: p.partition }), p.appliedOffset.toString()]),
+  );
+  const applied = Object.entries(s.lastEventAtMs).filter((e): e is [string, number] => e[1] !== null);
+  metric(
+    'projection_last_applied_event_age_seconds',
+    'gauge',
+    'Age of the newest event applied to the read models, per topic.',
+    applied.map(([topic, at]) => [label({ topic }), ageSeconds(at, nowMs)]),
+  );
+  metric(
+    'projection_last_applied_event_timestamp_seconds',
+    'gauge',
+    'When the newest event applied to the read models happened, per topic.',
+    applied.map(([topic, at]) => [label({ topic }), at / 1000]),
+  );
+  metric('projection_pending_events', 'gauge', 'Account events parked until an earlier event arrives.', [
+    ['', s.pendingEvents],
+  ]);
+  metric(
+    'projection_pending_oldest_age_seconds',
+    'gauge',
+    'How long the oldest parked event has waited; growing means an event is missing.',
+    [['', s.oldestPendingAtMs === null ? 0 : ageSeconds(s.oldestPendingAtMs, nowMs)]],
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,138 @@
+import type { ConsumedMessage } from '@billing/platform/consumer';
+import type { Knex } from '@billing/platform/db';
+import type { TransactionSummary } from '@billing/contracts/messages/transactions';
+import type { ApplyTarget } from '../read-model/apply-target';
+import { holdSwapLockShared } from '../read-model/locks';
+import { advancePosition } from '../read-model/positions';
+import { tableOf } from '../read-model/schema';
+import { insertIgnoringDuplicates } from '../shared/insert-chunked';
+import { evolveTransaction, type TransactionState } from './transaction.evolve';
+
+export interface TransactionRow {
+  transaction_id: string;
+  type: TransactionState['type'];
+  status: TransactionState['status'];
+  amount: string;
+  currency: string;
+  source_account_id: string;
+  destination_account_id: string;
+  idempotency_key: string;
+  reason: TransactionState['reason'];
+  original_transaction_id: string | null;
+  details: Record<string, string>;
+  last_hlc: string;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export function transactionStateOfRow(r: TransactionRow): TransactionState {
+  return {
+    transactionId: r.transaction_id,
+    type: r.type,
+    status: r.status,
+    amount: r.amount,
+    currency: r.currency,
+    sourceAccountId: r.source_account_id,
+    destinationAccountId: r.destination_account_id,
+    idempotencyKey: r.idempotency_key,
+    reason: r.reason,
+    originalTransactionId: r.original_transaction_id,
+    details: r.details,
+    lastHlc: r.last_hlc,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+  };
+}
+
+/** Applies a batch of transaction events in one transaction with the consumer's position. */
+export async function applyTransactionEvents(
+  target: ApplyTarget,
+  batch: ConsumedMessage<'transactionEvents'>[],
+): Promise<void> {
+  const first = batch[0];
+  if (!first) return;
+  await target.knex.transaction(async (trx) => {
+    if (target.live) await holdSwapLockShared(trx);
+    const nowIso = new Date(target.nowMs()).toISOString();
+    const where = { topic: first.topic, partition: first.partition };
+    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso);
+    const summaries: { summary: TransactionSummary; hlc: string }[] = [];
+    for (const { message } of fresh) {
+      switch (message.type) {
+        case 'TransactionAccepted':
+        case 'TransactionCompleted':
+        case 'TransactionFailed':
+        case 'TransactionReversed':
+          summaries.push({ summary: message.data, hlc: message.hlc });
+          break;
+        case 'TransactionRequestRejected':
+          // A refused request names a transaction but must not change what the transaction is.
+          break;
+        default: {
+          const unreachable: never = message;
+          throw new Error(`unhandled transaction event ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+    await applySummaries(trx, target.schema, summaries);
+  });
+}
+
+async function applySummaries(
+  trx: Knex.Transaction,
+  schema: string,
+  summaries: readonly { summary: TransactionSummary; hlc: string }[],
+): Promise<void> {
+  if (summaries.length === 0) return;
+  const table = tableOf(schema, 'transactions');
+  const ids = [...new Set(summaries.map((s) => s.summary.transactionId))].sort();
+  const rows = await trx(table)
+    .whereIn('transaction_id', ids)
+    .orderBy('transaction_id')
+    .forUpdate()
+    .select<TransactionRow[]>('*');
+  const views = new Map(rows.map((r) => [r.transaction_id, transactionStateOfRow(r)]));
+  const changed = new Map<string, TransactionState>();
+  for (const { summary, hlc } of summaries) {
+    const next = evolveTransaction(views.get(summary.transactionId) ?? null, summary, hlc);
+    if (next === null) continue;
+    views.set(next.transactionId, next);
+    changed.set(next.transactionId, next);
+  }
+  for (const v of changed.values()) {
+    await trx(table)
+      .insert({
+        transaction_id: v.transactionId,
+        type: v.type,
+        status: v.status,
+        amount: v.amount,
+        currency: v.currency,
+        source_account_id: v.sourceAccountId,
+        destination_account_id: v.destinationAccountId,
+        idempotency_key: v.idempotencyKey,
+        reason: v.reason === null ? null : JSON.stringify(v.reason),
+        original_transaction_id: v.originalTransactionId,
+        details: JSON.stringify(v.details),
+        last_hlc: v.lastHlc,
+        created_at: v.createdAt,
+        updated_at: v.updatedAt,
+        finished_at: v.finishedAt,
+      })
+      .onConflict('transaction_id')
+      .merge();
+  }
+  const links = [...changed.values()].flatMap((v) =>
+    [v.sourceAccountId, v.destinationAccountId].map((accountId) => ({
+      account_id: accountId,
+      created_at: v.createdAt,
+      transaction_id: v.transactionId,
+    })),
+  );
+  await insertIgnoringDuplicates(trx, tableOf(schema, 'account_transactions'), links, [
+    'account_id',
+    'created_at',
+    'transaction_id',
+  ]);
+}
