@@ -1,5 +1,7 @@
 import type { Actor } from '@billing/contracts/envelope';
 import {
+  ChangeAccountStatus,
+  AccountStatusSchema,
   OpenAccount,
   MetadataSchema,
   AccountTypeSchema,
@@ -10,7 +12,7 @@ import { IdempotencyKeySchema } from '@billing/contracts/messages/transactions';
 import { createMessage } from '@billing/contracts/catalog';
 import { CurrencyCodeSchema, findSeededCurrency } from '@billing/contracts/money';
 import { IDEMPOTENCY_NAMESPACE, uuidv5, uuidv7 } from '@billing/contracts/uuid';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { CurrentActor } from '../auth/auth.guard';
@@ -28,6 +30,11 @@ export const OpenAccountBodySchema = z.strictObject({
   type: AccountTypeSchema,
   metadata: MetadataSchema.optional(),
   idempotencyKey: IdempotencyKeySchema.optional(),
+});
+
+export const ChangeStatusBodySchema = z.strictObject({
+  status: AccountStatusSchema,
+  reason: z.string().max(500).optional(),
 });
 
 @Controller('api/v1/accounts')
@@ -109,6 +116,61 @@ export class AccountsController {
       metadata: a.metadata,
       createdAt: a.openedAt,
     };
+  }
+
+  /**
+   * Suspends, reactivates or closes an account (admins only; closed is final and needs a zero balance and
+   * no open holds). Answers once the ledger has decided, or 202 when that takes longer than the wait.
+   */
+  @Patch(':id/status')
+  async changeStatus(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string | undefined>,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const accountId = parseId(id, 'ACCOUNT.NOT_FOUND');
+    const input = parseBody(ChangeStatusBodySchema, body);
+    if (actor.kind === 'owner') {
+      // An owner learns nothing about accounts it does not own: 404 for those, 403 for its own.
+      const own = await this.messaging.query({ type: 'GetAccount', actor, accountId });
+      if (!own.ok) throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${accountId} does not exist`);
+      throw new ProblemError(403, 'AUTH.FORBIDDEN', 'only an admin may change an account status');
+    }
+    const command = createMessage(
+      ChangeAccountStatus,
+      { accountId, status: input.status, reason: input.reason ?? '' },
+      this.messaging.meta(actor),
+    );
+    const outcome = this.messaging.outcomes.wait(
+      accountId,
+      (event) => {
+        if (event.type === 'AccountStatusChanged' && event.data.commandId === command.messageId) {
+          return { kind: 'changed', data: event.data } as const;
+        }
+        if (event.type === 'CommandRejected' && event.data.commandId === command.messageId) {
+          return { kind: 'rejected', code: event.data.code, detail: event.data.detail } as const;
+        }
+        return undefined;
+      },
+      Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS),
+    );
+    try {
+      await this.messaging.emit('accountCommands', accountId, command);
+    } catch (err) {
+      outcome.cancel();
+      throw err;
+    }
+    const result = await outcome.promise;
+    void reply.header('location', `/api/v1/accounts/${accountId}`);
+    if (result === null) {
+      void reply.status(202);
+      return { accountId, status: 'pending' };
+    }
+    if (result.kind === 'rejected')
+      throw new ProblemError(statusOfDomainCode(result.code), result.code, result.detail);
+    return { accountId, status: result.data.status, previousStatus: result.data.previousStatus };
   }
 
   @Get(':id')
