@@ -3,10 +3,12 @@ import type { Logger } from '@billing/platform/logger';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccountsController } from './accounts/accounts.controller';
-import type { KeyRing } from './auth/api-keys';
-import { ApiKeyGuard, KEY_RING } from './auth/auth.guard';
+import { ApiKeyGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
+import { EventStreams } from './events/event-streams';
+import { EventsController } from './events/events.controller';
 import { GatewayMessaging } from './kafka/messaging';
+import { GATEWAY_SECURITY, type GatewaySecurity } from './security/gateway-security';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
 import { BillsController } from './transactions/bills.controller';
 import { MovementService } from './transactions/movement.service';
@@ -14,12 +16,13 @@ import { TransactionsController } from './transactions/transactions.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
 import { ReportsController } from './read/reports.controller';
 import { TransactionsReadController } from './read/transactions-read.controller';
+import { OpenApiController } from './openapi/openapi.controller';
 
 export interface GatewayParts {
   config: GatewayConfig;
   logger: Logger;
   messaging: GatewayMessaging;
-  keyRing: KeyRing;
+  security: GatewaySecurity;
 }
 
 @Module({})
@@ -41,15 +44,18 @@ export class AppModule {
         AccountsReadController,
         TransactionsReadController,
         ReportsController,
+        OpenApiController,
+        EventsController,
       ],
       providers: [
         { provide: GatewayMessaging, useValue: parts.messaging },
         { provide: GATEWAY_CONFIG, useValue: parts.config },
         { provide: GATEWAY_LOGGER, useValue: parts.logger },
-        { provide: KEY_RING, useValue: parts.keyRing },
+        { provide: GATEWAY_SECURITY, useValue: parts.security },
         { provide: READINESS_CHECKS, useValue: () => parts.messaging.readiness() },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         MovementService,
+        EventStreams,
         MessagingShutdown,
       ],
     };

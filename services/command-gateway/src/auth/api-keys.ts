@@ -70,15 +70,3 @@ export function createKeyRing(apiKeysJson: string, nodeEnv: string): KeyRing {
 function hashPrefix(entry: { key: string } | { sha256: string }): string {
   return ('key' in entry ? sha256(entry.key).toString('hex') : entry.sha256).slice(0, 12);
 }
-
-/** The presented credential: X-API-Key, or an Authorization bearer token. */
-export function presentedKey(headers: Record<string, string | string[] | undefined>): string | null {
-  const apiKey = headers['x-api-key'];
-  if (typeof apiKey === 'string' && apiKey.length > 0) return apiKey;
-  const auth = headers.authorization;
-  if (typeof auth === 'string') {
-    const match = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (match) return match[1]!;
-  }
-  return null;
-}

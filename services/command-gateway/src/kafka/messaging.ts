@@ -19,7 +19,7 @@ import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
-import { OutcomeWaiters } from './outcomes';
+import { OutcomeWaiters, type FollowedEvent } from './outcomes';
 
 /**
  * The gateway's only link to the rest of the system: it emits commands, asks queries over Nest's Kafka
@@ -34,6 +34,7 @@ export class GatewayMessaging {
   private queryClient: ClientKafka | null = null;
   private followers: BatchConsumer<'ledgerEvents' | 'transactionEvents'>[] = [];
   private readonly queryTopic: string;
+  private readonly feedListeners = new Set<(event: FollowedEvent) => void>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -70,7 +71,10 @@ export class GatewayMessaging {
     await this.queryClient.connect();
 
     const notify = async (batch: { message: Parameters<OutcomeWaiters['notify']>[0] }[]) => {
-      for (const item of batch) this.outcomes.notify(item.message);
+      for (const item of batch) {
+        this.outcomes.notify(item.message);
+        for (const listener of this.feedListeners) this.deliver(listener, item.message);
+      }
     };
     const common = {
       kafka,
@@ -102,6 +106,21 @@ export class GatewayMessaging {
     await this.queryClient?.close();
     await this.producer?.disconnect();
     await this.admin?.disconnect();
+  }
+
+  /** Hands every event of the live feed to `listener` until the returned function is called. */
+  subscribe(listener: (event: FollowedEvent) => void): () => void {
+    this.feedListeners.add(listener);
+    return () => this.feedListeners.delete(listener);
+  }
+
+  /** A failing listener is logged and skipped: it must not stop the feed for waiters and others. */
+  private deliver(listener: (event: FollowedEvent) => void, event: FollowedEvent): void {
+    try {
+      listener(event);
+    } catch (err) {
+      this.logger.error({ err, type: event.type }, 'a live feed listener failed');
+    }
   }
 
   meta(actor: Actor): MessageMeta {

@@ -1,0 +1,227 @@
+import { OwnerIdSchema } from '@billing/contracts/messages/accounts';
+import { TransactionTypeSchema } from '@billing/contracts/messages/ledger';
+import { TransactionStatusSchema } from '@billing/contracts/messages/transactions';
+import { z } from 'zod';
+import { CursorParam, InstantParam, LimitParam } from '../read/read-query';
+import * as ex from './examples';
+import {
+  AUTH_ERRORS,
+  BODY_ERRORS,
+  body,
+  COMMAND_UNAVAILABLE,
+  invalidField,
+  QUERY_UNAVAILABLE,
+  success,
+  UNKNOWN_QUERY_PARAMETER,
+  WAIT_TOO_LONG,
+  type ErrorDoc,
+  type RouteDoc,
+} from './route-model';
+
+/**
+ * The account routes: AccountsController (open, read, change status) and AccountsReadController (list,
+ * history, statement). The query schemas repeat the read controller's, which are private to it, from the
+ * same building blocks; the int test sends each documented parameter to keep them honest.
+ */
+
+const ACCOUNT_ID = {
+  description: 'The account id (a UUID; anything else is 404).',
+  example: ex.IDS.userAccount,
+};
+
+const accountNotFound: ErrorDoc = {
+  status: 404,
+  code: 'ACCOUNT.NOT_FOUND',
+  detail: `account ${ex.IDS.userAccount} not found`,
+};
+
+const limit = LimitParam.describe('Items per page, 1-200 (default 50).');
+const cursor = CursorParam.describe('The nextCursor of the previous page.');
+const instant = (what: string) =>
+  InstantParam.describe(`${what}: an ISO 8601 date-time with offset, or a date meaning its midnight UTC.`);
+
+export const ListAccountsQuery = z.strictObject({
+  ownerId: OwnerIdSchema.optional().describe('Whose accounts; an owner key may leave it out to get its own.'),
+  limit,
+  cursor,
+});
+
+export const AccountTransactionsQuery = z.strictObject({
+  type: TransactionTypeSchema.optional().describe('Only transactions of this type.'),
+  status: TransactionStatusSchema.optional().describe('Only transactions in this status.'),
+  from: instant('Created at or after'),
+  to: instant('Created before'),
+  limit,
+  cursor,
+});
+
+export const StatementQuery = z.strictObject({
+  from: instant('Start of the range (default: the account opening)'),
+  to: instant('End of the range, exclusive (default: now)'),
+});
+
+export const ACCOUNT_ROUTES: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/v1/accounts',
+    operationId: 'openAccount',
+    tag: 'Accounts',
+    summary: 'Open an account',
+    description:
+      'Emits OpenAccount and waits (at least ACCOUNT_CONFIRM_WAIT_MS, longer with Prefer: wait) for the ' +
+      "ledger's confirmation: 201 with the account, or 202 with its Location when the wait ran out. An " +
+      'owner key may only open USER accounts for itself. With an idempotency key a retry names the same account.',
+    headers: ['Idempotency-Key', 'Prefer'],
+    body: body('OpenAccountRequest', {
+      ownerId: 'user_123',
+      ownerType: 'user',
+      currency: 'USD',
+      type: 'USER',
+      metadata: { nickname: 'main wallet' },
+      idempotencyKey: 'open-user_123-usd',
+    }),
+    success: [
+      success(201, 'OpenedAccount', 'The ledger opened the account.', ex.openedAccount, ['Location']),
+      success(
+        202,
+        'PendingAccount',
+        'Accepted; the confirmation did not arrive within the wait. Poll the Location.',
+        { id: ex.IDS.userAccount, status: 'pending' },
+        ['Location'],
+      ),
+    ],
+    errors: [
+      invalidField('currency', 'unknown currency', 'CURRENCY.UNKNOWN'),
+      ...BODY_ERRORS,
+      WAIT_TOO_LONG,
+      ...AUTH_ERRORS,
+      { status: 403, code: 'AUTH.FORBIDDEN', detail: 'an owner may only open USER accounts for itself' },
+      {
+        status: 409,
+        code: 'ACCOUNT.ALREADY_EXISTS',
+        detail: `account ${ex.IDS.userAccount} already exists`,
+      },
+      { status: 422, code: 'CURRENCY.UNKNOWN', detail: 'the ledger does not know currency CHF' },
+      COMMAND_UNAVAILABLE,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/accounts',
+    operationId: 'listAccounts',
+    tag: 'Accounts',
+    summary: "List an owner's accounts",
+    description: 'Oldest first, keyset-paginated. An owner key sees only its own accounts.',
+    query: { schema: ListAccountsQuery, example: { ownerId: 'user_123', limit: '50' } },
+    success: [
+      success(200, 'AccountPage', 'One page of accounts.', { items: [ex.accountView], nextCursor: null }),
+    ],
+    errors: [invalidField('ownerId', 'required'), UNKNOWN_QUERY_PARAMETER, ...AUTH_ERRORS, QUERY_UNAVAILABLE],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/accounts/{id}',
+    operationId: 'getAccount',
+    tag: 'Accounts',
+    summary: 'Read an account',
+    description:
+      "The account with its balance, available balance, open holds, limits and status. Another owner's account is 404.",
+    pathId: ACCOUNT_ID,
+    success: [success(200, 'AccountView', 'The account.', ex.accountView)],
+    errors: [...AUTH_ERRORS, accountNotFound, QUERY_UNAVAILABLE],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/accounts/{id}/balance',
+    operationId: 'getAccountBalance',
+    tag: 'Accounts',
+    summary: "Read an account's balance",
+    description: 'The balance and what may still be spent (balance minus open holds).',
+    pathId: ACCOUNT_ID,
+    success: [success(200, 'BalanceView', 'The balance.', ex.balanceView)],
+    errors: [...AUTH_ERRORS, accountNotFound, QUERY_UNAVAILABLE],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/accounts/{id}/transactions',
+    operationId: 'listAccountTransactions',
+    tag: 'Accounts',
+    summary: "List an account's transactions",
+    description: 'Newest first, keyset-paginated, stable while new transactions arrive.',
+    pathId: ACCOUNT_ID,
+    query: {
+      schema: AccountTransactionsQuery,
+      example: { type: 'transfer', status: 'completed', from: '2026-01-01', limit: '20' },
+    },
+    success: [success(200, 'TransactionPage', 'One page of transactions.', ex.transactionPage)],
+    errors: [
+      invalidField('from', 'must be before to'),
+      UNKNOWN_QUERY_PARAMETER,
+      ...AUTH_ERRORS,
+      accountNotFound,
+      QUERY_UNAVAILABLE,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/accounts/{id}/statement',
+    operationId: 'getAccountStatement',
+    tag: 'Accounts',
+    summary: "An account's statement",
+    description:
+      'Opening and closing balance of [from, to) with every posting and the running balance after it; at most ' +
+      '1000 lines (truncated says when a narrower range is needed).',
+    pathId: ACCOUNT_ID,
+    query: { schema: StatementQuery, example: { from: '2026-01-01', to: '2026-02-01' } },
+    success: [success(200, 'Statement', 'The statement.', ex.statement)],
+    errors: [invalidField('from', 'must be before to'), ...AUTH_ERRORS, accountNotFound, QUERY_UNAVAILABLE],
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/accounts/{id}/status',
+    operationId: 'changeAccountStatus',
+    tag: 'Accounts',
+    summary: 'Suspend, reactivate or close an account',
+    description:
+      "Admins only. Emits ChangeAccountStatus and waits for the ledger's decision: 200 with the new and " +
+      'previous status, or 202 when the wait ran out. Closed is final; closing needs a zero balance and no ' +
+      "open holds. An owner is answered 403 for its own account and 404 for anyone else's.",
+    pathId: ACCOUNT_ID,
+    headers: ['Prefer'],
+    body: body('ChangeAccountStatusRequest', { status: 'suspended', reason: 'fraud review' }),
+    success: [
+      success(
+        200,
+        'AccountStatusChange',
+        'The ledger changed the status.',
+        { accountId: ex.IDS.userAccount, status: 'suspended', previousStatus: 'active' },
+        ['Location'],
+      ),
+      success(
+        202,
+        'PendingStatusChange',
+        "Accepted; the ledger's decision did not arrive within the wait.",
+        { accountId: ex.IDS.userAccount, status: 'pending' },
+        ['Location'],
+      ),
+    ],
+    errors: [
+      invalidField('status', 'Invalid option: expected one of "active"|"suspended"|"closed"'),
+      ...BODY_ERRORS,
+      ...AUTH_ERRORS,
+      { status: 403, code: 'AUTH.FORBIDDEN', detail: 'only an admin may change an account status' },
+      { ...accountNotFound, detail: `account ${ex.IDS.userAccount} does not exist` },
+      {
+        status: 422,
+        code: 'ACCOUNT.NOT_EMPTY',
+        detail: `account ${ex.IDS.userAccount} needs a zero balance and no open holds to close`,
+      },
+      {
+        status: 422,
+        code: 'ACCOUNT.INACTIVE',
+        detail: `account ${ex.IDS.userAccount} is closed, which is final`,
+      },
+      COMMAND_UNAVAILABLE,
+    ],
+  },
+];

@@ -1,0 +1,245 @@
+import type { TransactionSummary } from '@billing/contracts/messages/transactions';
+import { z } from 'zod';
+import { CursorParam, LimitParam } from '../read/read-query';
+import * as ex from './examples';
+import {
+  AUTH_ERRORS,
+  BODY_ERRORS,
+  body,
+  COMMAND_UNAVAILABLE,
+  invalidField,
+  QUERY_UNAVAILABLE,
+  success,
+  UNKNOWN_QUERY_PARAMETER,
+  WAIT_TOO_LONG,
+  type BodyDoc,
+  type ErrorDoc,
+  type RouteDoc,
+} from './route-model';
+
+/**
+ * The money movements (TransactionsController, BillsController) and the transaction reads. Every
+ * movement takes the same path through MovementService, so they share their answers and refusals and
+ * differ in body, parties and the refusals their party rule allows.
+ */
+
+const KEY_REQUIRED: ErrorDoc = {
+  status: 400,
+  code: 'IDEMPOTENCY.KEY_REQUIRED',
+  detail: 'send an Idempotency-Key header or an idempotencyKey field',
+};
+
+const KEY_REUSED: ErrorDoc = {
+  status: 409,
+  code: 'IDEMPOTENCY.KEY_REUSED',
+  detail: 'this idempotency key was used for a different request',
+};
+
+const TOO_MANY_DECIMALS = invalidField(
+  'amount',
+  '"1.001" has 3 decimals; the currency allows 2',
+  'AMOUNT.INVALID',
+);
+
+const sourceNotFound: ErrorDoc = {
+  status: 404,
+  code: 'ACCOUNT.NOT_FOUND',
+  detail: `account ${ex.IDS.userAccount} does not exist`,
+};
+
+const currencyMismatch: ErrorDoc = {
+  status: 422,
+  code: 'CURRENCY.MISMATCH',
+  detail: `account ${ex.IDS.userAccount} holds EUR, not USD`,
+};
+
+function wrongType(type: string, side: 'take money from' | 'pay into', accountType: string): ErrorDoc {
+  return {
+    status: 422,
+    code: 'ACCOUNT.TYPE_NOT_ALLOWED',
+    detail: `a ${type} may not ${side} a ${accountType} account`,
+  };
+}
+
+interface MovementSpec {
+  path: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  body: BodyDoc;
+  final: TransactionSummary;
+  /** Refusals of the edge's party check (none for a refund, whose parties are the payment's). */
+  partyErrors: ErrorDoc[];
+}
+
+const MOVEMENT_DESCRIPTION =
+  ' Answers 202 with the transaction id and its Location at once, or with Prefer: wait=N the final state ' +
+  '(completed, failed with a reason, or reversed) if it is reached within N seconds. A retry with the same ' +
+  'key answers the same transaction; a refusal by the ledger or saga is a 200/202 transaction that ends ' +
+  '`failed`, not a problem.';
+
+function movement(spec: MovementSpec): RouteDoc {
+  return {
+    method: 'post',
+    path: spec.path,
+    operationId: spec.operationId,
+    tag: 'Transactions',
+    summary: spec.summary,
+    description: spec.description + MOVEMENT_DESCRIPTION,
+    headers: ['Idempotency-Key', 'Prefer'],
+    body: spec.body,
+    success: [
+      success(200, 'TransactionSummary', 'With Prefer: wait, the final state.', spec.final, [
+        'Location',
+        'Preference-Applied',
+      ]),
+      success(202, 'PendingTransaction', 'Accepted; poll the Location.', ex.pendingTransaction, ['Location']),
+    ],
+    errors: [
+      TOO_MANY_DECIMALS,
+      KEY_REQUIRED,
+      WAIT_TOO_LONG,
+      ...BODY_ERRORS,
+      ...AUTH_ERRORS,
+      ...spec.partyErrors,
+      KEY_REUSED,
+      COMMAND_UNAVAILABLE,
+    ],
+  };
+}
+
+const twoParty = (source: string, destination: string, amount: string) =>
+  body('TwoPartyMovementRequest', {
+    idempotencyKey: ex.IDEMPOTENCY_KEY,
+    sourceAccountId: source,
+    destinationAccountId: destination,
+    amount,
+    currency: 'USD',
+  });
+
+export const StuckTransactionsQuery = z.strictObject({
+  status: z.literal('stuck').describe('Only stuck transactions can be listed across accounts.'),
+  limit: LimitParam.describe('Items per page, 1-200 (default 50).'),
+  cursor: CursorParam.describe('The nextCursor of the previous page.'),
+});
+
+export const TRANSACTION_ROUTES: RouteDoc[] = [
+  movement({
+    path: '/api/v1/transactions/topup',
+    operationId: 'topUp',
+    summary: 'Top up an account',
+    description: 'Money comes in: EXTERNAL -> USER. An owner key may top up only its own account.',
+    body: twoParty(ex.IDS.externalAccount, ex.IDS.userAccount, '100.00'),
+    final: ex.topUpCompleted,
+    partyErrors: [
+      { ...sourceNotFound, status: 404 },
+      wrongType('topup', 'take money from', 'USER'),
+      currencyMismatch,
+    ],
+  }),
+  movement({
+    path: '/api/v1/transactions/withdraw',
+    operationId: 'withdraw',
+    summary: 'Withdraw to the outside world',
+    description:
+      'USER -> EXTERNAL: the amount is held, paid out by the payout provider, then captured, or released ' +
+      '(reversed) if the provider refuses.',
+    body: twoParty(ex.IDS.userAccount, ex.IDS.externalAccount, '25.00'),
+    final: ex.withdrawalReversed,
+    partyErrors: [sourceNotFound, wrongType('withdrawal', 'pay into', 'USER'), currencyMismatch],
+  }),
+  movement({
+    path: '/api/v1/transactions/transfer',
+    operationId: 'transfer',
+    summary: 'Transfer between two users',
+    description: 'USER -> USER in the same currency, in one atomic entry.',
+    body: twoParty(ex.IDS.userAccount, ex.IDS.merchantAccount, '25.00'),
+    final: ex.transferCompleted,
+    partyErrors: [sourceNotFound, wrongType('transfer', 'pay into', 'EXTERNAL'), currencyMismatch],
+  }),
+  movement({
+    path: '/api/v1/transactions/payment',
+    operationId: 'pay',
+    summary: 'Pay a merchant',
+    description: 'Customer (USER) -> merchant (USER or SYSTEM) in one entry; refundable later.',
+    body: body('PaymentRequest', {
+      idempotencyKey: ex.IDEMPOTENCY_KEY,
+      customerAccountId: ex.IDS.userAccount,
+      merchantAccountId: ex.IDS.merchantAccount,
+      amount: '25.00',
+      currency: 'USD',
+    }),
+    final: ex.paymentCompleted,
+    partyErrors: [sourceNotFound, wrongType('payment', 'pay into', 'EXTERNAL'), currencyMismatch],
+  }),
+  movement({
+    path: '/api/v1/transactions/refund',
+    operationId: 'refund',
+    summary: 'Refund a payment',
+    description:
+      'Gives back part or all of a completed payment: merchant -> customer. Refunds never add up to more ' +
+      'than the payment; one that would fails with REFUND.EXCEEDS_ORIGINAL.',
+    body: body('RefundRequest', {
+      idempotencyKey: 'refund-2026-0001',
+      originalPaymentId: ex.IDS.payment,
+      amount: '10.00',
+      currency: 'USD',
+    }),
+    final: ex.refundCompleted,
+    partyErrors: [],
+  }),
+  movement({
+    path: '/api/v1/bills/pay',
+    operationId: 'payBill',
+    summary: 'Pay a bill',
+    description:
+      "The amount is held, bought from the bill provider over HTTP, and captured into the provider's " +
+      'settlement account with the token it returned (in details), or released (reversed) if the provider ' +
+      'refuses or never answers.',
+    body: body('BillPaymentRequest', {
+      idempotencyKey: 'bill-2026-0001',
+      accountId: ex.IDS.userAccount,
+      billType: 'electricity',
+      provider: 'acme-power',
+      meterNumber: '04123456789',
+      amount: '20.00',
+      currency: 'USD',
+    }),
+    final: ex.billPaymentCompleted,
+    partyErrors: [sourceNotFound, wrongType('bill_payment', 'take money from', 'EXTERNAL'), currencyMismatch],
+  }),
+  {
+    method: 'get',
+    path: '/api/v1/transactions/{id}',
+    operationId: 'getTransaction',
+    tag: 'Transactions',
+    summary: 'Read a transaction',
+    description:
+      'Its state, parties, failure reason and type-specific details, with its refunds and what is left to ' +
+      "refund. A transaction that touches none of an owner's accounts is 404 for that owner.",
+    pathId: { description: 'The transaction id (a UUID; anything else is 404).', example: ex.IDS.payment },
+    success: [success(200, 'TransactionDetails', 'The transaction.', ex.transactionDetails)],
+    errors: [
+      ...AUTH_ERRORS,
+      { status: 404, code: 'TRANSACTION.NOT_FOUND', detail: `transaction ${ex.IDS.payment} not found` },
+      QUERY_UNAVAILABLE,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/api/v1/transactions',
+    operationId: 'listStuckTransactions',
+    tag: 'Transactions',
+    summary: 'List stuck transactions',
+    description: 'Admins only: transactions still pending past their deadline, oldest first.',
+    query: { schema: StuckTransactionsQuery, example: { status: 'stuck', limit: '50' } },
+    success: [success(200, 'StuckTransactionPage', 'One page of stuck transactions.', ex.stuckPage)],
+    errors: [
+      invalidField('status', 'only status=stuck is supported'),
+      UNKNOWN_QUERY_PARAMETER,
+      ...AUTH_ERRORS,
+      { status: 403, code: 'AUTH.FORBIDDEN', detail: 'only an admin may list stuck transactions' },
+      QUERY_UNAVAILABLE,
+    ],
+  },
+];
