@@ -184,6 +184,8 @@ describe('GET /api/v1/events/stream', () => {
     const admin = await stream(`transactionId=${fresh.accepted.data.transactionId}`, KEYS.admin);
     await publishTransfer(fresh, fresh.accepted.data.transactionId);
     await admin.waitForEvent('the completion', (e) => e.event === 'TransactionCompleted');
+    // The entry travels on the ledger's topic, so it may arrive after the completion: wait for it too.
+    await admin.waitForEvent('the entry', (e) => e.event === 'EntryPosted');
     admin.close();
     // An admin sees every account's figures.
     const posted = admin.events.find((e) => e.event === 'EntryPosted')!.data as {
@@ -205,7 +207,9 @@ describe('GET /api/v1/events/stream', () => {
     const watcher = await stream(`accountId=${ALICE_ACCOUNT}`, KEYS.admin);
     await publish('ledgerEvents', txId, transfer.posted);
     await publish('transactionEvents', txId, transfer.completed);
+    // Both, since they travel on different topics and may arrive in either order.
     await watcher.waitForEvent('the completion', (e) => e.id === transfer.completed.messageId);
+    await watcher.waitForEvent('the entry', (e) => e.id === transfer.posted.messageId);
     watcher.close();
 
     const resumed = await stream(`accountId=${ALICE_ACCOUNT}`, KEYS.alice, { 'last-event-id': seen.id! });
