@@ -76,24 +76,17 @@ export class AccountsController {
       this.messaging.meta(actor),
     );
     const waitMs = Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS);
-    const outcome = this.messaging.outcomes.wait(
-      accountId,
-      (event) => {
+    const result = await this.messaging.emitAndWait('accountCommands', accountId, command, {
+      key: accountId,
+      match: (event) => {
         if (event.type === 'AccountOpened') return { kind: 'opened', account: event.data } as const;
         if (event.type === 'CommandRejected' && event.data.commandId === command.messageId) {
           return { kind: 'rejected', rejection: event.data } as const;
         }
         return undefined;
       },
-      waitMs,
-    );
-    try {
-      await this.messaging.emit('accountCommands', accountId, command);
-    } catch (err) {
-      outcome.cancel();
-      throw err;
-    }
-    const result = await outcome.promise;
+      timeoutMs: waitMs,
+    });
     void reply.header('location', `/api/v1/accounts/${accountId}`);
     if (result === null) {
       void reply.status(202);
@@ -143,9 +136,9 @@ export class AccountsController {
       { accountId, status: input.status, reason: input.reason ?? '' },
       this.messaging.meta(actor),
     );
-    const outcome = this.messaging.outcomes.wait(
-      accountId,
-      (event) => {
+    const result = await this.messaging.emitAndWait('accountCommands', accountId, command, {
+      key: accountId,
+      match: (event) => {
         if (event.type === 'AccountStatusChanged' && event.data.commandId === command.messageId) {
           return { kind: 'changed', data: event.data } as const;
         }
@@ -154,15 +147,8 @@ export class AccountsController {
         }
         return undefined;
       },
-      Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS),
-    );
-    try {
-      await this.messaging.emit('accountCommands', accountId, command);
-    } catch (err) {
-      outcome.cancel();
-      throw err;
-    }
-    const result = await outcome.promise;
+      timeoutMs: Math.max(preferredWaitMs(headers.prefer), this.config.ACCOUNT_CONFIRM_WAIT_MS),
+    });
     void reply.header('location', `/api/v1/accounts/${accountId}`);
     if (result === null) {
       void reply.status(202);

@@ -127,6 +127,26 @@ export class GatewayMessaging {
     return { actor, hlc: this.hlc.now(), causedBy: null, nowMs: this.nowMs() };
   }
 
+  /**
+   * Sends a command and waits (bounded) for the outcome `match` recognises. The waiter is registered
+   * before the send, so an outcome can never slip in between; a failed send cancels it. Null on timeout.
+   */
+  async emitAndWait<T>(
+    topic: TopicId,
+    key: string,
+    envelope: Envelope,
+    wait: { key: string; match: (event: FollowedEvent) => T | undefined; timeoutMs: number },
+  ): Promise<T | null> {
+    const outcome = this.outcomes.wait(wait.key, wait.match, wait.timeoutMs);
+    try {
+      await this.emit(topic, key, envelope);
+    } catch (err) {
+      outcome.cancel();
+      throw err;
+    }
+    return outcome.promise;
+  }
+
   /** Sends one command; a broker that cannot take it is a 503 for the client, and nothing was emitted. */
   async emit(topic: TopicId, key: string, envelope: Envelope): Promise<void> {
     if (!this.producer) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');

@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { preferredWaitMs } from '../http/prefer';
 import { ProblemError } from '../http/problem';
 import { GatewayMessaging } from '../kafka/messaging';
+import type { FollowedEvent } from '../kafka/outcomes';
 import { PARTY_RULES, requestHash, termsOf, transactionIdFor, type MovementTerms } from './movements';
 
 type Pending = { transactionId: string; status: 'pending' };
@@ -52,14 +53,11 @@ export class MovementService {
     await this.checkParties(s.actor, s.terms);
 
     const command = s.command(transactionId, hash);
-    const outcome = this.waitForFinal(transactionId, waitMs, hash);
-    try {
-      await this.messaging.emit('transactionCommands', transactionId, command);
-    } catch (err) {
-      outcome.cancel();
-      throw err;
-    }
-    const final = await outcome.promise;
+    const final = await this.messaging.emitAndWait('transactionCommands', transactionId, command, {
+      key: transactionId,
+      match: finalOutcome(hash),
+      timeoutMs: waitMs,
+    });
     if (final === 'key-reused') {
       throw new ProblemError(
         409,
@@ -84,23 +82,8 @@ export class MovementService {
    * Waits for the transaction's final state, or for the orchestrator's refusal of this very request (the
    * key was taken by a request with other terms that the read side had not shown yet).
    */
-  private waitForFinal(transactionId: string, waitMs: number, hash: string | null = null) {
-    return this.messaging.outcomes.wait<TransactionView | 'key-reused'>(
-      transactionId,
-      (event) => {
-        switch (event.type) {
-          case 'TransactionCompleted':
-          case 'TransactionFailed':
-          case 'TransactionReversed':
-            return event.data;
-          case 'TransactionRequestRejected':
-            return event.data.requestHash === hash ? 'key-reused' : undefined;
-          default:
-            return undefined;
-        }
-      },
-      waitMs,
-    );
+  private waitForFinal(transactionId: string, waitMs: number) {
+    return this.messaging.outcomes.wait(transactionId, finalOutcome(null), waitMs);
   }
 
   private async awaitOutcome(
@@ -180,4 +163,23 @@ export class MovementService {
       }
     }
   }
+}
+
+/**
+ * Recognises a transaction's final state, or the orchestrator's refusal of the request with this hash
+ * (the key was taken by a request with other terms that the read side had not shown yet).
+ */
+function finalOutcome(hash: string | null) {
+  return (event: FollowedEvent): TransactionView | 'key-reused' | undefined => {
+    switch (event.type) {
+      case 'TransactionCompleted':
+      case 'TransactionFailed':
+      case 'TransactionReversed':
+        return event.data;
+      case 'TransactionRequestRejected':
+        return event.data.requestHash === hash ? 'key-reused' : undefined;
+      default:
+        return undefined;
+    }
+  };
 }
