@@ -3,7 +3,7 @@ import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { groupName, sendAll, type OutgoingMessage } from './kafka';
+import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
 import { backoffMs, delay } from './wait';
 
 export interface ConsumedMessage<T extends MessageTopicId> {
@@ -58,16 +58,7 @@ export class BatchConsumer<T extends MessageTopicId> {
     this.attemptsMax = options.messageAttemptsMax ?? 3;
     this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
     this.groupId = groupName(options.topicPrefix, options.groupId);
-    this.consumer = options.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.floor(options.sessionTimeoutMs / 4),
-      rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 20000),
-      maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 1024 * 1024,
-      allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10000 },
-    });
+    this.consumer = options.kafka.consumer(consumerConfig(this.groupId, options.sessionTimeoutMs));
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.joined = true;
     });

@@ -1,7 +1,15 @@
 import { context, propagation } from '@opentelemetry/api';
 import type { Envelope } from '@billing/contracts/envelope';
 import { TOPICS, topicName, type TopicId } from '@billing/contracts/topics';
-import { Kafka, logLevel, Partitioners, type Admin, type IHeaders, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Admin,
+  type ConsumerConfig,
+  type IHeaders,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { delay } from './wait';
 
@@ -35,6 +43,24 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
         log[levelNames[level] ?? 'info'](rest, message);
       },
   });
+}
+
+/**
+ * The settings every consumer of this platform uses, passed explicitly instead of trusting kafkajs'
+ * defaults: heartbeats at a quarter of the session timeout, a short fetch wait so batches flow quickly,
+ * bounded fetch sizes and retries, and never creating topics by accident.
+ */
+export function consumerConfig(groupId: string, sessionTimeoutMs: number): ConsumerConfig {
+  return {
+    groupId,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: Math.floor(sessionTimeoutMs / 4),
+    rebalanceTimeout: Math.max(sessionTimeoutMs * 2, 20000),
+    maxWaitTimeInMs: 100,
+    maxBytesPerPartition: 1024 * 1024,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10000 },
+  };
 }
 
 /**

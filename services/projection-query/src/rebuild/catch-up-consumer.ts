@@ -1,6 +1,7 @@
 import { parseTopicMessage } from '@billing/contracts/catalog';
 import { topicName } from '@billing/contracts/topics';
 import { isTransient, type ConsumedMessage } from '@billing/platform/consumer';
+import { consumerConfig } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { delay } from '@billing/platform/wait';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
@@ -39,16 +40,7 @@ export class CatchUpConsumer {
       target: ApplyTarget;
     },
   ) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs,
-      heartbeatInterval: Math.floor(options.sessionTimeoutMs / 4),
-      rebalanceTimeout: Math.max(options.sessionTimeoutMs * 2, 20000),
-      maxWaitTimeInMs: 100,
-      maxBytesPerPartition: 1024 * 1024,
-      allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 10000 },
-    });
+    this.consumer = options.kafka.consumer(consumerConfig(options.groupId, options.sessionTimeoutMs));
   }
 
   async start(): Promise<void> {
