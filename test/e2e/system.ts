@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase } from '@billing/platform/db';
@@ -49,17 +50,17 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     topicPrefix,
     databaseSuffix,
   });
-  const basePort = 20000 + Math.floor(Math.random() * 20000);
+  const servicePorts = await Promise.all(SERVICES.map(() => freePort()));
   const simulator = await startSimulator(options.simulator ?? {});
   const ports: Record<string, number> = {};
   const logs: string[] = [];
   const supervisor = superviseServices(
     SERVICES.map((s, i) => {
-      ports[s.name] = basePort + i;
+      ports[s.name] = servicePorts[i]!;
       return {
         name: s.name,
         env: {
-          PORT: String(basePort + i),
+          PORT: String(servicePorts[i]!),
           KAFKA_BROKERS: env.kafkaBrokers.join(','),
           KAFKA_TOPIC_PREFIX: topicPrefix,
           KAFKA_SESSION_TIMEOUT_MS: '6000',
@@ -131,4 +132,21 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     verifyLedger,
     ready,
   };
+}
+
+/**
+ * A port that is free right now, chosen below the kernel's ephemeral range (32768 and up on Linux), where
+ * outgoing connections take their local ports and could collide with a service about to listen.
+ */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port found below the ephemeral range');
 }
