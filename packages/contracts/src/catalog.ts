@@ -26,6 +26,7 @@ import {
   TransactionFailed,
   TransactionRequestRejected,
   TransactionReversed,
+  TransactionNeedsAttention,
   RequestWithdrawal,
   RequestTransfer,
   RequestPayment,
@@ -63,6 +64,7 @@ export const TOPIC_MESSAGES = {
     TransactionCompleted,
     TransactionFailed,
     TransactionReversed,
+    TransactionNeedsAttention,
     TransactionRequestRejected,
   ],
 } as const;

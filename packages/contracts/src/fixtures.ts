@@ -26,6 +26,7 @@ import {
   TransactionFailed,
   TransactionRequestRejected,
   TransactionReversed,
+  TransactionNeedsAttention,
   RequestWithdrawal,
   RequestTransfer,
   RequestPayment,
@@ -385,6 +386,20 @@ export const fixtures = {
       status: 'reversed',
       reason: { code: 'PROVIDER.INVALID_ACCOUNT', detail: 'the provider refused the meter number' },
       details: { provider: 'ekedc', meterNumber: '12345670000', billType: 'electricity' },
+    },
+    meta(),
+  ),
+  TransactionNeedsAttention: createMessage(
+    TransactionNeedsAttention,
+    {
+      ...summary,
+      type: 'withdrawal',
+      status: 'needs_attention',
+      reason: {
+        code: 'SAGA.CAPTURE_FAILED',
+        detail: 'the provider paid; the capture was refused: ACCOUNT.INACTIVE',
+      },
+      details: { payoutId: 'PAY-0123456789AB' },
     },
     meta(),
   ),

@@ -86,6 +86,7 @@ export const TOPICS = {
       'TransactionCompleted',
       'TransactionFailed',
       'TransactionReversed',
+      'TransactionNeedsAttention',
       'TransactionRequestRejected',
     ],
     config: RETAIN_FOREVER,

@@ -45,3 +45,11 @@ export const IDEMPOTENCY_NAMESPACE = '6f1b3c2e-8a47-5d0e-9c31-2b7f4e8a9d10';
 export function settlementAccountId(provider: string, currency: string): string {
   return uuidv5(`settlement:${provider.toLowerCase()}:${currency}`, IDEMPOTENCY_NAMESPACE);
 }
+
+/**
+ * The funding provider's EXTERNAL account in one currency: the account an owner's top-up is credited
+ * from once the provider confirmed the collection. Derived like the settlement accounts.
+ */
+export function fundingAccountId(provider: string, currency: string): string {
+  return uuidv5(`funding:${provider.toLowerCase()}:${currency}`, IDEMPOTENCY_NAMESPACE);
+}

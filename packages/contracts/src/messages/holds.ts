@@ -25,6 +25,12 @@ export const PlaceHold = defineMessage(
     amount: AmountSchema,
     currency: CurrencyCodeSchema,
     expiresAt: z.iso.datetime({ offset: true }),
+    /**
+     * The account the capture will credit. When set, the ledger checks it at placement (exists, active,
+     * same currency, a type the transaction may credit), before anything external happens, and a
+     * capture must credit this account and no other.
+     */
+    creditAccountId: UuidSchema.nullable().default(null),
   }),
 );
 export type PlaceHoldMessage = MessageOf<typeof PlaceHold>;

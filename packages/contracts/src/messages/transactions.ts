@@ -12,6 +12,24 @@ export const IdempotencyKeySchema = z
 /** sha256 of the canonical request body: the same key with another body is a conflict, not a replay. */
 export const RequestHashSchema = z.string().regex(/^[0-9a-f]{64}$/);
 
+/**
+ * Where an owner's top-up is collected from: a card or bank debit through the funding provider. The
+ * `sourceReference` is the provider's token for the payer's instrument, never an account of ours.
+ */
+export const FundingSourceSchema = z.strictObject({
+  method: z.enum(['card', 'bank_debit']),
+  sourceReference: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{4,64}$/, 'sourceReference must be 4-64 letters, digits, _ or -'),
+});
+export type FundingSource = z.infer<typeof FundingSourceSchema>;
+
+/**
+ * Money into a USER account. Two shapes, decided by who asks: an admin (or a provider callback acting
+ * as one) names the EXTERNAL `sourceAccountId` and the entry is posted at once; an owner never names a
+ * source and gives `funding` instead, and the amount is credited from the funding provider's EXTERNAL
+ * account only once the provider confirmed the collection. Exactly one of the two is set.
+ */
 export const RequestTopUp = defineMessage(
   'RequestTopUp',
   1,
@@ -19,15 +37,27 @@ export const RequestTopUp = defineMessage(
     transactionId: UuidSchema,
     idempotencyKey: IdempotencyKeySchema,
     requestHash: RequestHashSchema,
-    sourceAccountId: UuidSchema,
+    sourceAccountId: UuidSchema.nullable().default(null),
     destinationAccountId: UuidSchema,
     amount: AmountSchema,
     currency: CurrencyCodeSchema,
+    funding: FundingSourceSchema.nullable().default(null),
   }),
 );
 export type RequestTopUpMessage = MessageOf<typeof RequestTopUp>;
 
-export const TransactionStatusSchema = z.enum(['pending', 'completed', 'failed', 'reversed']);
+/**
+ * `needs_attention` is not final: the saga could not finish on its own (a capture the ledger refused
+ * after the provider paid, a provider that stayed silent, a late provider success after a release) and
+ * keeps retrying what it can while a person settles the rest.
+ */
+export const TransactionStatusSchema = z.enum([
+  'pending',
+  'completed',
+  'failed',
+  'reversed',
+  'needs_attention',
+]);
 export type TransactionStatus = z.infer<typeof TransactionStatusSchema>;
 
 export const FailureReasonSchema = z.strictObject({
@@ -124,6 +154,13 @@ export const TransactionFailed = defineMessage('TransactionFailed', 1, Transacti
 /** Money was reserved and given back (a refused payout or bill purchase): nothing moved in the end. */
 export const TransactionReversed = defineMessage('TransactionReversed', 1, TransactionSummarySchema);
 export type TransactionReversedMessage = MessageOf<typeof TransactionReversed>;
+/** The saga is stuck on something only a person (or a later retry) can settle; `reason` says what. */
+export const TransactionNeedsAttention = defineMessage(
+  'TransactionNeedsAttention',
+  1,
+  TransactionSummarySchema,
+);
+export type TransactionNeedsAttentionMessage = MessageOf<typeof TransactionNeedsAttention>;
 export type TransactionAcceptedMessage = MessageOf<typeof TransactionAccepted>;
 export type TransactionCompletedMessage = MessageOf<typeof TransactionCompleted>;
 export type TransactionFailedMessage = MessageOf<typeof TransactionFailed>;
