@@ -24,6 +24,7 @@ const environmentSchema = z.object({
   PORT: numberFrom('an integer port from 0 to 65535', (n) => Number.isInteger(n) && n <= 65535),
   SIMULATOR_LATENCY_MS: numberFrom('a number of milliseconds (0 or more)', () => true),
   SIMULATOR_FAILURE_RATE: numberFrom('a probability from 0 to 1', (n) => n <= 1),
+  SIMULATOR_VOID_FAILURE_RATE: numberFrom('a probability from 0 to 1', (n) => n <= 1),
   SIMULATOR_LATE_ANSWER_MS: numberFrom('a number of milliseconds (0 or more)', () => true),
 });
 
@@ -42,6 +43,7 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv): Required<Omit<S
     port: vars.PORT ?? DEFAULT_PORT,
     latencyMs: vars.SIMULATOR_LATENCY_MS ?? 0,
     failureRate: vars.SIMULATOR_FAILURE_RATE ?? 0,
+    voidFailureRate: vars.SIMULATOR_VOID_FAILURE_RATE ?? 0,
     lateAnswerMs: vars.SIMULATOR_LATE_ANSWER_MS ?? 5000,
   };
 }

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   console.log(
     `provider simulator listening on ${simulator.url} ` +
       `(latency ${options.latencyMs} ms, failure rate ${options.failureRate}, ` +
+      `void failure rate ${options.voidFailureRate}, ` +
       `late answers after ${options.lateAnswerMs} ms)`,
   );
   const stop = (signal: NodeJS.Signals): void => {

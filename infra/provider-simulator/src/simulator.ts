@@ -9,19 +9,32 @@ export interface SimulatorOptions {
   port?: number;
   /** Milliseconds added before every answer, to exercise clients' timeouts and concurrency. */
   latencyMs?: number;
-  /** Probability (0..1) that a purchase or payout attempt is answered 503 without being recorded. */
+  /** Probability (0..1) that a purchase, payout or collection attempt is answered 503 without being recorded. */
   failureRate?: number;
-  /** How long a "late success" (meter …5555, payout amount .55) waits before answering. */
+  /**
+   * Probability (0..1) that a void request is answered 503 and changes nothing. It is separate from
+   * failureRate so that a test of flaky attempts still sees its void land, and a test of a flaky void
+   * (which the caller must treat as "still unknown") names that scenario on its own.
+   */
+  voidFailureRate?: number;
+  /** How long a "late success" (meter …5555, payout or collection amount .55) waits before answering. */
   lateAnswerMs?: number;
   /** Source of the failure-rate draws, injectable so that a test can make them deterministic. */
   random?: () => number;
 }
 
-export const SIMULATOR_DEFAULTS = { port: 0, latencyMs: 0, failureRate: 0, lateAnswerMs: 5000 } as const;
+export const SIMULATOR_DEFAULTS = {
+  port: 0,
+  latencyMs: 0,
+  failureRate: 0,
+  voidFailureRate: 0,
+  lateAnswerMs: 5000,
+} as const;
 
 export interface SimulatorStats {
   purchases: ProviderStats;
   payouts: ProviderStats;
+  collections: ProviderStats;
 }
 
 export interface RunningSimulator {
@@ -39,6 +52,7 @@ const numericOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(SIMULATOR_DEFAULTS.port),
   latencyMs: z.number().min(0).default(SIMULATOR_DEFAULTS.latencyMs),
   failureRate: z.number().min(0).max(1).default(SIMULATOR_DEFAULTS.failureRate),
+  voidFailureRate: z.number().min(0).max(1).default(SIMULATOR_DEFAULTS.voidFailureRate),
   lateAnswerMs: z.number().min(0).default(SIMULATOR_DEFAULTS.lateAnswerMs),
 });
 
@@ -60,10 +74,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const resolved = resolveOptions(options);
   const purchases = new ProviderBook();
   const payouts = new ProviderBook();
+  const collections = new ProviderBook();
   const route = createRouter({
     purchases,
     payouts,
+    collections,
     drawFailure: () => resolved.random() < resolved.failureRate,
+    // Voids draw only when their failure rate is set, so that a test which injects a sequence of draws
+    // for its attempts does not see that sequence shifted by the voids its client sends.
+    drawVoidFailure: () => resolved.voidFailureRate > 0 && resolved.random() < resolved.voidFailureRate,
   });
   // Delayed answers are tracked so that close() can cancel them instead of leaving timers that keep the
   // test process alive for up to lateAnswerMs after the server is gone.
@@ -127,6 +146,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       });
       return closing;
     },
-    stats: () => ({ purchases: purchases.stats(), payouts: payouts.stats() }),
+    stats: () => ({
+      purchases: purchases.stats(),
+      payouts: payouts.stats(),
+      collections: collections.stats(),
+    }),
   };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { call, payoutBody, PAYOUTS, purchaseBody, PURCHASES, useSimulators } from '../test/support';
+import {
+  call,
+  collectionBody,
+  COLLECTIONS,
+  payoutBody,
+  PAYOUTS,
+  purchaseBody,
+  PURCHASES,
+  useSimulators,
+} from '../test/support';
 import { startSimulator } from './simulator';
 
 describe('provider simulator: server behaviour', () => {
@@ -73,11 +82,13 @@ describe('provider simulator: server behaviour', () => {
     const unavailable = { status: 503, body: { status: 'failed', code: 'SERVICE_UNAVAILABLE' } };
     expect(await call(simulator.url + PURCHASES, { body: purchase })).toMatchObject(unavailable);
     expect(await call(simulator.url + PAYOUTS, { body: payout })).toMatchObject(unavailable);
+    expect(await call(simulator.url + COLLECTIONS, { body: collectionBody() })).toMatchObject(unavailable);
     const query = await call(`${simulator.url}${PURCHASES}/${String(purchase.reference)}`);
     expect(query).toMatchObject({ status: 404, body: { status: 'unknown' } });
     expect(simulator.stats()).toMatchObject({
       purchases: { attempts: 1, recorded: 0, succeeded: 0 },
       payouts: { attempts: 1, recorded: 0, succeeded: 0 },
+      collections: { attempts: 1, recorded: 0, succeeded: 0 },
     });
   });
 
@@ -96,6 +107,7 @@ describe('provider simulator: server behaviour', () => {
   it('rejects nonsense options before listening', async () => {
     await expect(startSimulator({ failureRate: 50 })).rejects.toThrow(/failureRate/);
     await expect(startSimulator({ latencyMs: -1 })).rejects.toThrow(RangeError);
+    await expect(startSimulator({ voidFailureRate: 2 })).rejects.toThrow(/voidFailureRate/);
   });
 
   it('can be closed twice', async () => {

@@ -88,3 +88,26 @@ export function payoutBody(overrides: Record<string, unknown> = {}): Record<stri
 
 export const PURCHASES = '/v1/bills/electricity/purchases';
 export const PAYOUTS = '/v1/payouts';
+
+export function collectionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    reference: newReference(),
+    method: 'card',
+    sourceReference: 'card_4242-owner-7',
+    amount: '50.00',
+    currency: 'NGN',
+    ...overrides,
+  };
+}
+
+export const COLLECTIONS = '/v1/collections';
+
+/** The status query path of a reference at one provider, such as `${PAYOUTS}/ref-…`. */
+export function statusPath(provider: string, reference: unknown): string {
+  return `${provider}/${String(reference)}`;
+}
+
+/** The void path of a reference at one provider. */
+export function voidPath(provider: string, reference: unknown): string {
+  return `${provider}/${String(reference)}/void`;
+}
