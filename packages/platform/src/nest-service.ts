@@ -1,4 +1,12 @@
-import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
@@ -43,8 +51,28 @@ export interface ServiceRuntime {
 @Module({})
 class WorkerModule {}
 
-/** The Nest module of a worker service: health routes, and the runtime stopped when Nest shuts down. */
-export function workerModule(runtime: ServiceRuntime): DynamicModule {
+const WORKER_METRICS = Symbol('WORKER_METRICS');
+
+/** GET /metrics in the Prometheus text format, for a worker that has metrics of its own. */
+@Controller('metrics')
+class WorkerMetricsController {
+  constructor(@Inject(WORKER_METRICS) private readonly render: () => Promise<string>) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    return this.render();
+  }
+}
+
+/**
+ * The Nest module of a worker service: health routes (and /metrics when the worker renders metrics),
+ * and the runtime stopped when Nest shuts down.
+ */
+export function workerModule(
+  runtime: ServiceRuntime,
+  options: { metrics?: () => Promise<string> } = {},
+): DynamicModule {
   class RuntimeShutdown implements OnApplicationShutdown {
     async onApplicationShutdown(): Promise<void> {
       await runtime.stop();
@@ -52,7 +80,11 @@ export function workerModule(runtime: ServiceRuntime): DynamicModule {
   }
   return {
     module: WorkerModule,
-    controllers: [HealthController],
-    providers: [{ provide: READINESS_CHECKS, useValue: () => runtime.readiness() }, RuntimeShutdown],
+    controllers: options.metrics ? [HealthController, WorkerMetricsController] : [HealthController],
+    providers: [
+      { provide: READINESS_CHECKS, useValue: () => runtime.readiness() },
+      ...(options.metrics ? [{ provide: WORKER_METRICS, useValue: options.metrics }] : []),
+      RuntimeShutdown,
+    ],
   };
 }

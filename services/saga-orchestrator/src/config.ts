@@ -23,6 +23,15 @@ const schema = z.object({
   /** A ledger step unanswered this long has its command sent again (the ledger answers replays). */
   STEP_DEADLINE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   STEP_RESENDS_MAX: z.coerce.number().int().min(0).max(20).default(3),
+  /** After the provider attempts ran out: how often to ask it to void before a person is asked. */
+  VOID_ATTEMPTS_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** How often a capture the ledger refused after the provider paid is retried (with back-off). */
+  CAPTURE_RETRIES_MAX: z.coerce.number().int().min(0).max(100).default(10),
+  /** The provider that collects owners' top-ups (card, bank debit); its EXTERNAL accounts are opened at start. */
+  FUNDING_PROVIDER: z
+    .string()
+    .regex(/^[a-z0-9_-]{2,32}$/)
+    .default('cardpay'),
   TASK_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   TASK_BATCH_MAX: z.coerce.number().int().min(1).max(1000).default(50),
   BILL_PROVIDERS: z

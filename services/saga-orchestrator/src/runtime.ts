@@ -1,18 +1,25 @@
 import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { SagaConfig } from './config';
 import { migrations } from './migrations';
 import type { SagaDeps } from './saga/apply-decision';
 import { handleLedgerEvents, handleTransactionCommands } from './saga/handlers';
-import { openSettlementAccounts } from './settlement';
+import { SagaMetricsRegistry } from './metrics/saga-metrics';
+import { openProviderAccounts } from './settlement';
 import { sagaTaskRunner } from './tasks/task-runner';
 
 /** Advisory lock id of the orchestrator's outbox relay ("SAGA" in ASCII). */
 const RELAY_LOCK_KEY = 0x53414741;
 
 /** The orchestrator: consumers (client requests, ledger outcomes), the task runner and the outbox relay. */
-export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () => number = Date.now): Worker {
+export function createSagaWorker(
+  config: SagaConfig,
+  logger: Logger,
+  nowMs: () => number = Date.now,
+  metrics: SagaMetricsRegistry = new SagaMetricsRegistry(),
+): Worker {
   let deps: SagaDeps | null = null;
   // One clock per process: consumers and the task runner must not hand out the same HLC stamp twice.
   const sagaDeps = (): SagaDeps =>
@@ -29,7 +36,13 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
         providerAttemptsMax: config.PROVIDER_ATTEMPTS_MAX,
         providerBackoffMs: config.PROVIDER_BACKOFF_MS,
         providerBackoffMaxMs: config.PROVIDER_BACKOFF_MAX_MS,
+        voidAttemptsMax: config.VOID_ATTEMPTS_MAX,
+        captureRetriesMax: config.CAPTURE_RETRIES_MAX,
+        billProviders: config.BILL_PROVIDERS,
+        providerCurrencies: config.SETTLEMENT_CURRENCIES,
+        fundingProvider: config.FUNDING_PROVIDER,
       },
+      metrics,
     });
   const worker: Worker = new Worker({
     settings: {
@@ -38,6 +51,7 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
       databasePoolMax: config.DATABASE_POOL_MAX,
       kafkaBrokers: config.KAFKA_BROKERS,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      kafkaSecurity: kafkaSecurity(config),
     },
     logger,
     migrations,
@@ -60,9 +74,12 @@ export function createSagaWorker(config: SagaConfig, logger: Logger, nowMs: () =
     jobs: () => [
       {
         start: () =>
-          void openSettlementAccounts(sagaDeps(), config.BILL_PROVIDERS, config.SETTLEMENT_CURRENCIES).catch(
-            (err) => logger.error({ err }, 'opening settlement accounts failed'),
-          ),
+          void openProviderAccounts(
+            sagaDeps(),
+            config.BILL_PROVIDERS,
+            config.FUNDING_PROVIDER,
+            config.SETTLEMENT_CURRENCIES,
+          ).catch((err) => logger.error({ err }, 'opening settlement accounts failed')),
         stop: async () => {},
       },
       sagaTaskRunner(sagaDeps(), logger, {

@@ -116,6 +116,10 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
       },
     });
 
+    // The merchant's funds are not what limits the refunds here: the payment is.
+    const funds = createMessage(RequestTopUp, movement('200.00', bank, shop), h.meta());
+    await h.request(funds);
+    expect((await h.final(funds.data.transactionId)).type).toBe('TransactionCompleted');
     // Six concurrent refunds of 20.00 against the 70.00 left: at most three can succeed.
     const racing = Array.from({ length: 6 }, () => refund('20.00'));
     await Promise.all(racing.map((r) => h.request(r)));
@@ -306,6 +310,11 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
           providerAttemptsMax: 3,
           providerBackoffMs: 100,
           providerBackoffMaxMs: 1000,
+          voidAttemptsMax: 3,
+          captureRetriesMax: 2,
+          billProviders: ['ekedc'],
+          providerCurrencies: ['USD'],
+          fundingProvider: 'cardpay',
         },
       };
       const batch = [asConsumed(message)] as never[];

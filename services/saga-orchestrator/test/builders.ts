@@ -11,6 +11,11 @@ export const settings = {
   providerAttemptsMax: 3,
   providerBackoffMs: 100,
   providerBackoffMaxMs: 1000,
+  voidAttemptsMax: 3,
+  captureRetriesMax: 2,
+  billProviders: ['ekedc'],
+  providerCurrencies: ['USD'],
+  fundingProvider: 'cardpay',
 };
 
 /** A context whose ids are predictable: id-1, id-2, ... */
@@ -31,6 +36,7 @@ export function aRequest(overrides: Partial<MovementRequest> = {}): MovementRequ
     currency: 'USD',
     originalTransactionId: null,
     details: {},
+    funding: null,
     ...overrides,
   };
 }

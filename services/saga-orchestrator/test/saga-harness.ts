@@ -1,7 +1,7 @@
 import { createMessage, type TopicMessage } from '@billing/contracts/catalog';
 import type { Actor } from '@billing/contracts/envelope';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
-import { OpenAccount } from '@billing/contracts/messages/accounts';
+import { ChangeAccountStatus, OpenAccount } from '@billing/contracts/messages/accounts';
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
 import { topicName, type TopicId } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
@@ -15,7 +15,7 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '@billing/provider-simulator/simulator';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -50,6 +50,7 @@ export class SagaHarness {
     const suffix = `_${this.prefix.replace(/[^a-z0-9]/g, '_').slice(0, 30)}`;
     this.urls = await provision({
       kafkaBrokers: env.kafkaBrokers,
+      kafkaSecurity: env.kafkaSecurity,
       databaseServerUrl: env.databaseUrl,
       topicPrefix: this.prefix,
       databaseSuffix: suffix,
@@ -64,7 +65,13 @@ export class SagaHarness {
       [
         {
           name: 'account-ledger',
-          env: { ...common, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: this.urls['account-ledger']! },
+          env: {
+            ...common,
+            ...serviceKafkaEnv('account-ledger'),
+            PORT: '0',
+            LOG_LEVEL: 'warn',
+            DATABASE_URL: this.urls['account-ledger']!,
+          },
         },
       ],
       { color: false, baseEnv: { PATH: process.env.PATH ?? '' }, onLine: () => {} },
@@ -72,6 +79,7 @@ export class SagaHarness {
     this.saga = createSagaWorker(
       loadConfig({
         ...common,
+        ...serviceKafkaEnv('saga-orchestrator'),
         DATABASE_URL: this.urls['saga-orchestrator']!,
         PROVIDER_URL: this.simulator.url,
         BILL_PROVIDERS: 'ekedc',
@@ -117,11 +125,15 @@ export class SagaHarness {
     return { actor, hlc: this.hlc.now(), causedBy: null, nowMs: Date.now() };
   }
 
-  async openAccount(type: 'USER' | 'EXTERNAL' | 'SYSTEM', ownerId: string): Promise<string> {
+  async openAccount(
+    type: 'USER' | 'EXTERNAL' | 'SYSTEM',
+    ownerId: string,
+    currency = 'USD',
+  ): Promise<string> {
     const accountId = uuidv7();
     const command = createMessage(
       OpenAccount,
-      { accountId, ownerId, ownerType: 'user', type, currency: 'USD' },
+      { accountId, ownerId, ownerType: 'user', type, currency },
       this.meta(),
     );
     await this.producer.send({
@@ -139,6 +151,54 @@ export class SagaHarness {
     return accountId;
   }
 
+  /** Suspends, reactivates or closes an account, as an admin would, and waits for the ledger's answer. */
+  async changeStatus(accountId: string, status: 'active' | 'suspended' | 'closed'): Promise<void> {
+    const command = createMessage(ChangeAccountStatus, { accountId, status, reason: 'test' }, this.meta());
+    await this.producer.send({
+      topic: this.topic('accountCommands'),
+      messages: [{ key: accountId, value: JSON.stringify(command) }],
+    });
+    await waitFor(
+      `status ${status} of ${accountId}`,
+      () =>
+        this.probe
+          .parsed<{
+            type: string;
+            causationId?: string | null;
+            data: { accountId?: string; status?: string };
+          }>(this.topic('ledgerEvents'))
+          .find(
+            (e) =>
+              e.type === 'AccountStatusChanged' && e.data.accountId === accountId && e.data.status === status,
+          ),
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  /**
+   * Another orchestrator instance in the same consumer group, sharing the database: partitions (and so
+   * concurrent sagas) are spread over both, as with several replicas.
+   */
+  async startReplica(sagaEnv: Record<string, string>): Promise<Worker> {
+    const env = testEnv();
+    const replica = createSagaWorker(
+      loadConfig({
+        ...serviceKafkaEnv('saga-orchestrator'),
+        KAFKA_TOPIC_PREFIX: this.prefix,
+        KAFKA_SESSION_TIMEOUT_MS: '6000',
+        DATABASE_URL: this.urls['saga-orchestrator']!,
+        PROVIDER_URL: this.simulator.url,
+        BILL_PROVIDERS: 'ekedc',
+        SETTLEMENT_CURRENCIES: 'USD',
+        NODE_ID: 'saga-2',
+        ...sagaEnv,
+      }),
+      createLogger('saga-orchestrator', 'warn'),
+    );
+    await replica.start();
+    return replica;
+  }
+
   /** Sends a client request to the orchestrator, as the gateway would. */
   async request(message: TopicMessage<'transactionCommands'>): Promise<void> {
     await this.producer.send({
@@ -151,6 +211,15 @@ export class SagaHarness {
     return this.probe
       .parsed<TransactionEvent>(this.topic('transactionEvents'))
       .filter((e) => e.data.transactionId === transactionId);
+  }
+
+  /** The first event of this type for the transaction. */
+  event(transactionId: string, type: string, timeoutMs = 30_000): Promise<TransactionEvent> {
+    return waitFor(
+      `${type} of ${transactionId}`,
+      () => this.events(transactionId).find((e) => e.type === type),
+      { timeoutMs },
+    );
   }
 
   /** The transaction's final event (completed, failed or reversed). */

@@ -2,11 +2,12 @@ import { createMessage, type MessageMeta } from '@billing/contracts/catalog';
 import type { Envelope } from '@billing/contracts/envelope';
 import type { HybridLogicalClock } from '@billing/contracts/hlc';
 import { CaptureHold, PlaceHold, ReleaseHold } from '@billing/contracts/messages/holds';
-import { PostEntry, type TransactionType } from '@billing/contracts/messages/ledger';
+import { PostEntry } from '@billing/contracts/messages/ledger';
 import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
+  TransactionNeedsAttention,
   TransactionRequestRejected,
   TransactionReversed,
 } from '@billing/contracts/messages/transactions';
@@ -32,9 +33,21 @@ export interface SagaDeps {
   topicPrefix: string;
   logger: Logger;
   settings: WorkflowSettings;
+  /** Counts what an alert watches (sagas escalated to needs_attention). */
+  metrics?: SagaMetrics;
 }
 
-const EVENTS = { TransactionAccepted, TransactionCompleted, TransactionFailed, TransactionReversed } as const;
+export interface SagaMetrics {
+  needsAttention(code: string): void;
+}
+
+const EVENTS = {
+  TransactionAccepted,
+  TransactionCompleted,
+  TransactionFailed,
+  TransactionReversed,
+  TransactionNeedsAttention,
+} as const;
 
 /**
  * Runs one workflow step inside the caller's transaction: load and lock the saga, decide, save the new
@@ -45,16 +58,14 @@ export async function applyWorkflowStep(
   deps: SagaDeps,
   trx: Knex.Transaction,
   transactionId: string,
-  type: TransactionType | null,
   input: WorkflowInput,
   cause: Envelope | null,
   loaded?: SagaRecord,
 ): Promise<SagaState> {
   const record = loaded ?? (await loadSaga(trx, transactionId));
-  const sagaType = type ?? (record.state.status === 'absent' ? null : record.state.summary.type);
-  if (sagaType === null) return record.state;
+  if (record.state.status === 'absent' && input.kind !== 'requested') return record.state;
   const nowMs = deps.nowMs();
-  const decision = decide(sagaType, input, record.state, {
+  const decision = decide(input, record.state, {
     settings: deps.settings,
     newId: () => uuidv7(nowMs),
   });
@@ -110,6 +121,8 @@ async function perform(
         },
       ];
     case 'publish':
+      if (action.event === 'TransactionNeedsAttention')
+        deps.metrics?.needsAttention(action.summary.reason?.code ?? 'SAGA.NEEDS_ATTENTION');
       return [
         {
           topic: topicName('transactionEvents', deps.topicPrefix),

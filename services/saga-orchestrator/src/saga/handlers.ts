@@ -1,9 +1,9 @@
 import type { TopicMessage } from '@billing/contracts/catalog';
-import { settlementAccountId } from '@billing/contracts/uuid';
+import { fundingAccountId, settlementAccountId } from '@billing/contracts/uuid';
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import { claimInbox } from '@billing/platform/inbox';
-import type { MovementRequest, RefundReservation, WorkflowInput } from '../workflow/types';
+import type { MovementRequest, RefundReservation, WorkflowInput, WorkflowSettings } from '../workflow/types';
 import { applyWorkflowStep, type SagaDeps } from './apply-decision';
 import { findPayment, loadSaga, reserveRefund } from './saga.store';
 
@@ -20,28 +20,42 @@ export async function handleTransactionCommands(
       if (!(await claimInbox(trx, { messageId: command.messageId, type: command.type, ...item }))) continue;
       const at = new Date(deps.nowMs()).toISOString();
       const record = await loadSaga(trx, command.data.transactionId);
-      const request = await toRequest(trx, command);
-      let refund: RefundReservation | undefined;
-      // A refund reserves its amount only when it starts; a replay must not reserve a second time.
-      if (request.type === 'refund' && record.state.status === 'absent') refund = await reserve(trx, request);
-      const input: WorkflowInput = {
-        kind: 'requested',
-        request,
-        actor: command.actor,
-        at,
-        ...(refund ? { refund } : {}),
-      };
-      await applyWorkflowStep(deps, trx, request.transactionId, request.type, input, command, record);
+      const request = await toRequest(trx, command, deps.settings);
+      const input: WorkflowInput = { kind: 'requested', request, actor: command.actor, at };
+      await applyWorkflowStep(deps, trx, request.transactionId, input, command, record);
     }
   });
 }
 
 /** The request of any movement type in the one shape the workflows share. */
-async function toRequest(trx: Knex.Transaction, command: TransactionCommand): Promise<MovementRequest> {
-  const common = { originalTransactionId: null, details: {} };
+async function toRequest(
+  trx: Knex.Transaction,
+  command: TransactionCommand,
+  settings: WorkflowSettings,
+): Promise<MovementRequest> {
+  const common = { originalTransactionId: null, details: {}, funding: null };
   switch (command.type) {
-    case 'RequestTopUp':
-      return { type: 'topup', ...command.data, ...common };
+    case 'RequestTopUp': {
+      const { sourceAccountId, funding, ...rest } = command.data;
+      if (sourceAccountId !== null)
+        return { type: 'topup', ...rest, ...common, sourceAccountId, funding, sourceNamedByCaller: true };
+      // An owner's top-up comes from the funding provider's account, credited only once it collected.
+      return {
+        type: 'topup',
+        ...rest,
+        ...common,
+        sourceAccountId: fundingAccountId(settings.fundingProvider, rest.currency),
+        funding,
+        sourceNamedByCaller: false,
+        details: funding
+          ? {
+              fundingProvider: settings.fundingProvider,
+              fundingMethod: funding.method,
+              fundingSourceReference: funding.sourceReference,
+            }
+          : {},
+      };
+    }
     case 'RequestWithdrawal':
       return { type: 'withdrawal', ...command.data, ...common };
     case 'RequestTransfer':
@@ -50,15 +64,33 @@ async function toRequest(trx: Knex.Transaction, command: TransactionCommand): Pr
       return { type: 'payment', ...command.data, ...common };
     case 'RequestRefund': {
       // A refund gives money back the way it came: from the merchant to the customer of the payment.
-      const payment = await findPayment(trx, command.data.originalTransactionId);
       const { originalTransactionId, ...rest } = command.data;
+      const payment = await findPayment(trx, originalTransactionId, rest.currency);
+      if (!payment) {
+        // No completed payment in that currency: refused before anything is held. The summary names
+        // no accounts (the caller may own none of them), only the id it sent.
+        return {
+          type: 'refund',
+          ...rest,
+          sourceAccountId: originalTransactionId,
+          destinationAccountId: originalTransactionId,
+          originalTransactionId,
+          details: {},
+          funding: null,
+          refusal: {
+            code: 'REFUND.NOT_REFUNDABLE',
+            detail: 'only a completed payment in the same currency can be refunded',
+          },
+        };
+      }
       return {
         type: 'refund',
         ...rest,
-        sourceAccountId: payment?.destinationAccountId ?? originalTransactionId,
-        destinationAccountId: payment?.sourceAccountId ?? originalTransactionId,
+        sourceAccountId: payment.destinationAccountId,
+        destinationAccountId: payment.sourceAccountId,
         originalTransactionId,
         details: {},
+        funding: null,
       };
     }
     case 'RequestBillPayment': {
@@ -70,32 +102,13 @@ async function toRequest(trx: Knex.Transaction, command: TransactionCommand): Pr
         destinationAccountId: settlementAccountId(provider, command.data.currency),
         originalTransactionId: null,
         details: { billType, provider, meterNumber },
+        funding: null,
       };
     }
     default: {
       const unreachable: never = command;
       throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
     }
-  }
-}
-
-async function reserve(trx: Knex.Transaction, request: MovementRequest): Promise<RefundReservation> {
-  const result = await reserveRefund(trx, request.originalTransactionId!, request.amount, request.currency);
-  switch (result) {
-    case 'reserved':
-      return { reserved: true };
-    case 'exceeds':
-      return {
-        reserved: false,
-        code: 'REFUND.EXCEEDS_ORIGINAL',
-        detail: 'the refunds would exceed the original payment',
-      };
-    case 'not-refundable':
-      return {
-        reserved: false,
-        code: 'REFUND.NOT_REFUNDABLE',
-        detail: 'only a completed payment in the same currency can be refunded',
-      };
   }
 }
 
@@ -110,11 +123,17 @@ export async function handleLedgerEvents(
       const at = new Date(deps.nowMs()).toISOString();
       let input: WorkflowInput;
       switch (event.type) {
+        case 'HoldReleased':
+          // Released by the ledger's expiry sweep, not asked for: the saga must find out what happened.
+          input =
+            event.data.commandId === null
+              ? { kind: 'hold-expired', holdId: event.data.holdId, at }
+              : { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
+          break;
         case 'EntryPosted':
         case 'HoldPlaced':
         case 'HoldCaptured':
-        case 'HoldReleased':
-          if (event.data.commandId === null) continue; // released by the ledger's expiry sweep, not asked for
+          if (event.data.commandId === null) continue;
           input = { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
           break;
         case 'CommandRejected':
@@ -137,8 +156,49 @@ export async function handleLedgerEvents(
           throw new Error(`unhandled event ${JSON.stringify(unreachable)}`);
         }
       }
+      const transactionId = event.data.transactionId;
+      if (!transactionId) continue;
       if (!(await claimInbox(trx, { messageId: event.messageId, type: event.type, ...item }))) continue;
-      await applyWorkflowStep(deps, trx, event.data.transactionId!, null, input, event);
+      const record = await loadSaga(trx, transactionId);
+      const state = record.state;
+      if (input.kind === 'hold-expired' && (state.status === 'absent' || state.holdId !== input.holdId))
+        continue;
+      if (
+        input.kind === 'ledger-done' &&
+        input.event === 'HoldPlaced' &&
+        state.status === 'holding' &&
+        state.flow === 'refund' &&
+        state.pendingCommandId === input.commandId
+      ) {
+        // The ledger has authorized the refund and reserved its funds: now, and only now, count it
+        // against the payment.
+        input = { ...input, refund: await reserve(trx, state.summary.originalTransactionId!, state.summary) };
+      }
+      await applyWorkflowStep(deps, trx, transactionId, input, event, record);
     }
   });
+}
+
+async function reserve(
+  trx: Knex.Transaction,
+  originalTransactionId: string,
+  refund: { amount: string; currency: string },
+): Promise<RefundReservation> {
+  const result = await reserveRefund(trx, originalTransactionId, refund.amount, refund.currency);
+  switch (result) {
+    case 'reserved':
+      return { reserved: true };
+    case 'exceeds':
+      return {
+        reserved: false,
+        code: 'REFUND.EXCEEDS_ORIGINAL',
+        detail: 'the refunds would exceed the original payment',
+      };
+    case 'not-refundable':
+      return {
+        reserved: false,
+        code: 'REFUND.NOT_REFUNDABLE',
+        detail: 'only a completed payment in the same currency can be refunded',
+      };
+  }
 }

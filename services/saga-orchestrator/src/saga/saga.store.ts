@@ -25,11 +25,14 @@ export async function saveSaga(
 ): Promise<void> {
   if (next.status === 'absent') return;
   const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
+  // The status column is what operators and the alert metric see: a saga a person must look at says so,
+  // whatever step it is retrying underneath.
+  const status = !done && next.attention ? 'needs_attention' : next.status;
   if (previous.version === 0) {
     await trx('sagas').insert({
       transaction_id: transactionId,
       type: next.summary.type,
-      status: next.status,
+      status,
       state: JSON.stringify(next),
       request_hash: next.requestHash,
       amount: next.summary.amount,
@@ -43,7 +46,7 @@ export async function saveSaga(
   const updated = await trx('sagas')
     .where({ transaction_id: transactionId, version: previous.version })
     .update({
-      status: next.status,
+      status,
       state: JSON.stringify(next),
       version: previous.version + 1,
       updated_at: nowIso,
@@ -86,13 +89,15 @@ export async function releaseRefund(
     .update({ refunded: trx.raw('refunded - ?::numeric', [amount]) });
 }
 
-/** The payment a refund gives back, for the refund's parties. */
+/** The completed payment in this currency that a refund gives back, for the refund's parties. */
 export async function findPayment(
   trx: Knex.Transaction,
   transactionId: string,
+  currency: string,
 ): Promise<{ sourceAccountId: string; destinationAccountId: string } | null> {
   const row = await trx('sagas')
-    .where({ transaction_id: transactionId, type: 'payment' })
+    .where({ transaction_id: transactionId, type: 'payment', status: 'completed' })
+    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
     .first<{ state: SagaState } | undefined>('state');
   if (!row || row.state.status === 'absent') return null;
   return {

@@ -18,15 +18,15 @@ import type {
 } from '../workflow/types';
 
 /**
- * Top-up, transfer, payment and refund: one journal entry, posted atomically by the ledger. A refund
- * first reserves its amount against the original payment (done by the caller, reported in the input);
- * when the ledger refuses the entry the reservation is given back.
+ * An admin's top-up, a transfer and a payment: one journal entry, posted atomically by the ledger, which
+ * authorizes the actor against the accounts. (Refunds stored before they got a flow of their own ran
+ * here too, with their reservation made up front: a refusal still gives it back.)
  */
 export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: WorkflowContext): Decision {
   switch (input.kind) {
     case 'requested':
       if (state.status !== 'absent') return onRepeatedRequest(state, input.request);
-      return start(input.request, input.actor, input.at, input.refund, ctx);
+      return start(input.request, input.actor, input.at, ctx);
     case 'ledger-done':
       if (!awaits(state, input.commandId) || input.event !== 'EntryPosted')
         return ignore(state, `${input.event} not awaited`);
@@ -45,6 +45,9 @@ export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: W
     case 'provider-succeeded':
     case 'provider-refused':
     case 'provider-unavailable':
+    case 'void-answered':
+    case 'capture-retry':
+    case 'hold-expired':
       return ignore(state, `${input.kind} does not apply to a single-entry movement`);
     default: {
       const unreachable: never = input;
@@ -53,16 +56,11 @@ export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: W
   }
 }
 
-function start(
-  request: MovementRequest,
-  actor: Actor,
-  at: string,
-  refund: Extract<WorkflowInput, { kind: 'requested' }>['refund'],
-  ctx: WorkflowContext,
-): Decision {
+function start(request: MovementRequest, actor: Actor, at: string, ctx: WorkflowContext): Decision {
   const summary = summaryOf(request, at);
   const base: ActiveSaga = {
     status: 'posting',
+    flow: 'single-entry',
     summary,
     requestHash: request.requestHash,
     actor,
@@ -71,10 +69,6 @@ function start(
     providerAttempts: 0,
     releaseReason: null,
   };
-  if (request.type === 'refund' && refund && !refund.reserved) {
-    // Nothing was reserved, so there is nothing to give back: the refund fails at once.
-    return finish(base, 'failed', { code: refund.code, detail: refund.detail }, at);
-  }
   const sent = sendWithDeadline(
     base,
     {

@@ -70,61 +70,6 @@ describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
     });
   });
 
-  it('gives a refund reservation back when the ledger refuses the refund', () => {
-    const original = '00000000-0000-7000-8000-0000000000cc';
-    const ctx = aContext();
-    const { state } = decideSingleEntry(
-      {
-        kind: 'requested',
-        request: aRequest({ type: 'refund', originalTransactionId: original, amount: '10.00' }),
-        actor,
-        at: AT,
-        refund: { reserved: true },
-      },
-      absent,
-      ctx,
-    );
-    const saga = state as ActiveSaga;
-    const { actions } = decideSingleEntry(
-      {
-        kind: 'ledger-refused',
-        commandId: saga.pendingCommandId!,
-        code: 'ACCOUNT.INACTIVE',
-        detail: 'x',
-        at: AT,
-      },
-      saga,
-      ctx,
-    );
-    expect(actions).toContainEqual({
-      kind: 'release-refund',
-      originalTransactionId: original,
-      amount: '10.00',
-    });
-  });
-
-  it('fails a refund at once when nothing could be reserved, without sending anything to the ledger', () => {
-    const { decision } = started({ type: 'refund' });
-    const ctx = aContext();
-    const refused = decideSingleEntry(
-      {
-        kind: 'requested',
-        request: aRequest({ type: 'refund', originalTransactionId: '00000000-0000-7000-8000-0000000000cc' }),
-        actor,
-        at: AT,
-        refund: { reserved: false, code: 'REFUND.EXCEEDS_ORIGINAL', detail: 'too much' },
-      },
-      absent,
-      ctx,
-    );
-    expect(decision.actions.length).toBeGreaterThan(0);
-    expect(refused.state).toMatchObject({
-      status: 'failed',
-      summary: { reason: { code: 'REFUND.EXCEEDS_ORIGINAL' } },
-    });
-    expect(refused.actions.some((a) => a.kind === 'send')).toBe(false);
-  });
-
   it('ignores a repeated request with the same terms, refuses one with other terms, and leaves the state alone', () => {
     const { saga, ctx } = started();
     const same = decideSingleEntry({ kind: 'requested', request: aRequest(), actor, at: AT }, saga, ctx);

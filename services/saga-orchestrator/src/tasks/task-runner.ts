@@ -2,9 +2,9 @@ import type { Logger } from '@billing/platform/logger';
 import { delay } from '@billing/platform/wait';
 import type { BackgroundJob } from '@billing/platform/worker';
 import pg from 'pg';
-import { attemptProvider, type ProviderSettings } from '../providers/provider-client';
+import { attemptProvider, voidAtProvider, type ProviderSettings } from '../providers/provider-client';
 import { applyWorkflowStep, type SagaDeps } from '../saga/apply-decision';
-import type { SagaState } from '../workflow/types';
+import type { SagaState, WorkflowInput } from '../workflow/types';
 
 export interface TaskRunnerOptions {
   databaseUrl: string;
@@ -16,7 +16,7 @@ export interface TaskRunnerOptions {
 interface TaskRow {
   id: string;
   transaction_id: string;
-  kind: 'provider' | 'deadline';
+  kind: 'provider' | 'void' | 'deadline' | 'capture-retry';
   attempt: number;
   command_id: string | null;
 }
@@ -45,8 +45,11 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
     return result.rows;
   }
 
-  /** A step deadline: cheap, decided inside one transaction (the workflow ignores an answered step). */
-  async function runDeadline(task: TaskRow): Promise<void> {
+  /**
+   * A step deadline or a capture retry: cheap, decided inside one transaction (the workflow ignores
+   * one that is no longer due).
+   */
+  async function runInTransaction(task: TaskRow): Promise<void> {
     await deps.knex.transaction(async (trx) => {
       const marked = await trx('saga_tasks')
         .where({ id: task.id })
@@ -54,37 +57,44 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
         .update({ done_at: trx.fn.now() });
       if (marked === 0) return;
       const at = new Date(deps.nowMs()).toISOString();
-      await applyWorkflowStep(
-        deps,
-        trx,
-        task.transaction_id,
-        null,
-        { kind: 'step-deadline', commandId: task.command_id!, at },
-        null,
-      );
+      const input: WorkflowInput =
+        task.kind === 'deadline'
+          ? { kind: 'step-deadline', commandId: task.command_id!, at }
+          : { kind: 'capture-retry', attempt: task.attempt, at };
+      await applyWorkflowStep(deps, trx, task.transaction_id, input, null);
     });
   }
 
+  /** Is this provider or void task still the one the saga waits for? */
+  function stillDue(
+    state: SagaState | undefined,
+    task: TaskRow,
+  ): state is Exclude<SagaState, { status: 'absent' }> {
+    if (!state || state.status === 'absent') return false;
+    if (task.kind === 'provider')
+      return state.status === 'calling-provider' && state.providerAttempts === task.attempt;
+    return state.status === 'voiding' && (state.voidAttempts ?? 1) === task.attempt;
+  }
+
   async function run(task: TaskRow): Promise<void> {
-    if (task.kind === 'deadline') return runDeadline(task);
+    if (task.kind === 'deadline' || task.kind === 'capture-retry') return runInTransaction(task);
     const row = await deps
       .knex('sagas')
       .where({ transaction_id: task.transaction_id })
       .first<{ state: SagaState } | undefined>('state');
     const state = row?.state;
-    if (!state || state.status !== 'calling-provider' || state.providerAttempts !== task.attempt) {
+    if (!stillDue(state, task)) {
       await deps
         .knex('saga_tasks')
         .where({ id: task.id })
         .update({ done_at: deps.knex.fn.now(), last_error: 'no longer due' });
       return;
     }
-    const input = await attemptProvider(
-      state,
-      task.attempt,
-      options.provider,
-      new Date(deps.nowMs()).toISOString(),
-    );
+    const at = new Date(deps.nowMs()).toISOString();
+    const input =
+      task.kind === 'provider'
+        ? await attemptProvider(state, task.attempt, options.provider, at)
+        : await voidAtProvider(state, options.provider, at);
     await deps.knex.transaction(async (trx) => {
       const marked = await trx('saga_tasks')
         .where({ id: task.id })
@@ -92,7 +102,7 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
         .update({ done_at: trx.fn.now() });
       // Another runner finished this task after our lease ran out: its result already counts.
       if (marked === 0) return;
-      await applyWorkflowStep(deps, trx, task.transaction_id, null, input, null);
+      await applyWorkflowStep(deps, trx, task.transaction_id, input, null);
     });
   }
 

@@ -56,9 +56,35 @@ export function finish(
     updatedAt: at,
   };
   return {
-    state: { ...saga, status, summary, pendingCommandId: null, pendingCommand: null },
+    state: { ...saga, status, summary, pendingCommandId: null, pendingCommand: null, attention: null },
     actions: [...extra, { kind: 'publish', event: FINAL_EVENTS[status], summary }, { kind: 'complete' }],
   };
+}
+
+/**
+ * Marks a saga as needing a person: the reason is kept in its state and announced once with
+ * TransactionNeedsAttention (status needs_attention, not final), so the read side and the alert metric
+ * see it. Saying it again with the same code announces nothing new.
+ */
+export function escalate(
+  saga: ActiveSaga,
+  reason: FailureReason,
+  at: string,
+  extra: WorkflowAction[] = [],
+): { state: ActiveSaga; actions: WorkflowAction[] } {
+  const already = saga.attention?.code === reason.code;
+  const state: ActiveSaga = { ...saga, attention: reason };
+  if (already) return { state, actions: extra };
+  const summary: TransactionSummary = { ...saga.summary, status: 'needs_attention', reason, updatedAt: at };
+  return {
+    state: { ...state, summary: { ...saga.summary, updatedAt: at } },
+    actions: [...extra, { kind: 'publish', event: 'TransactionNeedsAttention', summary }],
+  };
+}
+
+/** Exponential back-off for the n-th retry (n >= 1), capped. */
+export function backoffMs(settings: WorkflowContext['settings'], attempt: number): number {
+  return Math.min(settings.providerBackoffMaxMs, settings.providerBackoffMs * 2 ** Math.max(0, attempt - 1));
 }
 
 /** A request for a transaction id already taken: a retry when the terms match, a conflict when not. */

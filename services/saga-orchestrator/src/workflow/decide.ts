@@ -1,26 +1,52 @@
 import type { TransactionType } from '@billing/contracts/messages/ledger';
 import { decideHoldFlow } from '../hold-flow/hold-flow.workflow';
+import { decideRefund } from '../refund/refund.workflow';
 import { decideSingleEntry } from '../single-entry/single-entry.workflow';
-import type { Decision, SagaState, WorkflowContext, WorkflowInput } from './types';
+import { finish, onRepeatedRequest, summaryOf } from './common';
+import { flowOf, screen } from './screen';
+import type { ActiveSaga, Decision, SagaFlow, SagaState, WorkflowContext, WorkflowInput } from './types';
 
-const WORKFLOWS: Record<
-  TransactionType,
-  (input: WorkflowInput, state: SagaState, ctx: WorkflowContext) => Decision
-> = {
-  topup: decideSingleEntry,
-  transfer: decideSingleEntry,
-  payment: decideSingleEntry,
-  refund: decideSingleEntry,
-  withdrawal: decideHoldFlow,
-  bill_payment: decideHoldFlow,
+type Workflow = (input: WorkflowInput, state: SagaState, ctx: WorkflowContext) => Decision;
+
+const WORKFLOWS: Record<SagaFlow, Workflow> = {
+  'single-entry': decideSingleEntry,
+  'hold-flow': decideHoldFlow,
+  refund: decideRefund,
 };
 
-/** Picks the workflow of a saga by its transaction type (from the request, or from the stored state). */
-export function decide(
-  type: TransactionType,
-  input: WorkflowInput,
-  state: SagaState,
-  ctx: WorkflowContext,
-): Decision {
-  return WORKFLOWS[type](input, state, ctx);
+/** Sagas stored before flows were named ran by their type alone; refunds then were one entry. */
+function storedFlow(state: ActiveSaga): SagaFlow {
+  if (state.flow) return state.flow;
+  const type: TransactionType = state.summary.type;
+  return type === 'withdrawal' || type === 'bill_payment' ? 'hold-flow' : 'single-entry';
+}
+
+/**
+ * Picks the workflow of a saga: for a new request by its shape (after the checks every request passes
+ * first), for a stored saga by the flow it started with.
+ */
+export function decide(input: WorkflowInput, state: SagaState, ctx: WorkflowContext): Decision {
+  if (input.kind === 'requested') {
+    if (state.status !== 'absent') return onRepeatedRequest(state, input.request);
+    const flow = flowOf(input.request);
+    const refused = screen(input.request, input.actor, ctx.settings);
+    if (refused) {
+      const saga: ActiveSaga = {
+        status: 'posting',
+        flow,
+        summary: summaryOf(input.request, input.at),
+        requestHash: input.request.requestHash,
+        actor: input.actor,
+        pendingCommandId: null,
+        holdId: null,
+        providerAttempts: 0,
+        releaseReason: null,
+      };
+      return finish(saga, 'failed', refused, input.at);
+    }
+    return WORKFLOWS[flow](input, state, ctx);
+  }
+  if (state.status === 'absent')
+    return { state, actions: [{ kind: 'ignore', reason: `${input.kind} for no saga` }] };
+  return WORKFLOWS[storedFlow(state)](input, state, ctx);
 }

@@ -6,7 +6,7 @@ import type {
   ReleaseHoldMessage,
 } from '@billing/contracts/messages/holds';
 import type { PostEntryMessage, TransactionType } from '@billing/contracts/messages/ledger';
-import type { TransactionSummary } from '@billing/contracts/messages/transactions';
+import type { FundingSource, TransactionSummary } from '@billing/contracts/messages/transactions';
 
 /** What a client asked for, the same shape for every kind of movement. */
 export interface MovementRequest {
@@ -20,7 +20,22 @@ export interface MovementRequest {
   currency: string;
   originalTransactionId: string | null;
   details: Record<string, string>;
+  /** An owner's top-up: where the funding provider collects from. Null for every other request. */
+  funding: FundingSource | null;
+  /**
+   * A request the orchestrator refuses before anything is held or called (an owner naming a top-up's
+   * source, an unknown provider or currency, a refund of no completed payment), with the reason.
+   */
+  refusal?: FailureReason | null;
+  /** False when the orchestrator chose the source (an owner's top-up from the funding provider). */
+  sourceNamedByCaller?: boolean;
 }
+
+/** How a saga moves its money: one entry, a hold around a provider call, or a hold around a reservation. */
+export type SagaFlow = 'single-entry' | 'hold-flow' | 'refund';
+
+/** Which external provider a hold flow calls. */
+export type ProviderKind = 'payout' | 'purchase' | 'collection';
 
 export type SagaStatus =
   | 'posting'
@@ -28,6 +43,10 @@ export type SagaStatus =
   | 'calling-provider'
   | 'capturing'
   | 'releasing'
+  /** Attempts ran out, or the hold vanished: the provider is asked to void before anything is released. */
+  | 'voiding'
+  /** Only a person (or a later retry) can settle it: see `attention`. Not final. */
+  | 'needs_attention'
   | 'completed'
   | 'failed'
   | 'reversed';
@@ -50,6 +69,20 @@ export interface ActiveSaga {
   providerAttempts: number;
   /** Why the saga is releasing its hold, carried into the final event. */
   releaseReason: FailureReason | null;
+  /** The flow this saga runs; absent on sagas stored before flows were named (then: by type). */
+  flow?: SagaFlow;
+  provider?: ProviderKind | null;
+  voidAttempts?: number;
+  /** How many captures were refused so far; each retry uses a step of its own (capture, capture-2, ...). */
+  captureAttempts?: number;
+  /** The hold was released without our asking (the expiry sweep): nothing is reserved any more. */
+  holdGone?: boolean;
+  /** The provider confirmed it paid or collected: from here on the hold is only ever captured. */
+  providerPaid?: boolean;
+  /** A refund whose amount is reserved against its payment: given back if the refund does not complete. */
+  refundReserved?: boolean;
+  /** Why a person should look at this saga; set when it entered needs_attention. */
+  attention?: FailureReason | null;
 }
 
 export type SagaState = { status: 'absent' } | ActiveSaga;
@@ -57,17 +90,26 @@ export type SagaState = { status: 'absent' } | ActiveSaga;
 export type RefundReservation = { reserved: true } | { reserved: false; code: ErrorCode; detail: string };
 
 export type WorkflowInput =
-  | { kind: 'requested'; request: MovementRequest; actor: Actor; at: string; refund?: RefundReservation }
+  | { kind: 'requested'; request: MovementRequest; actor: Actor; at: string }
   | {
       kind: 'ledger-done';
       event: 'EntryPosted' | 'HoldPlaced' | 'HoldCaptured' | 'HoldReleased';
       commandId: string;
       at: string;
+      /** A refund's reservation against its payment, made once its hold is placed (authorized). */
+      refund?: RefundReservation;
     }
+  /** The ledger's sweep released this saga's hold: nobody asked, and nothing is reserved any more. */
+  | { kind: 'hold-expired'; holdId: string; at: string }
   | { kind: 'ledger-refused'; commandId: string; code: ErrorCode; detail: string; at: string }
   | { kind: 'provider-succeeded'; details: Record<string, string>; at: string }
   | { kind: 'provider-refused'; code: ErrorCode; detail: string; at: string }
   | { kind: 'provider-unavailable'; detail: string; at: string }
+  /** The provider's answer to "void this reference": it will never complete, it already paid, or unknown. */
+  | { kind: 'void-answered'; outcome: 'voided'; at: string }
+  | { kind: 'void-answered'; outcome: 'paid'; details: Record<string, string>; at: string }
+  | { kind: 'void-answered'; outcome: 'unknown'; detail: string; at: string }
+  | { kind: 'capture-retry'; attempt: number; at: string }
   | { kind: 'step-deadline'; commandId: string; at: string };
 
 export type LedgerCommandData =
@@ -77,12 +119,16 @@ export type LedgerCommandData =
   | { type: 'ReleaseHold'; data: ReleaseHoldMessage['data'] };
 
 export type TransactionEventType =
-  'TransactionAccepted' | 'TransactionCompleted' | 'TransactionFailed' | 'TransactionReversed';
+  | 'TransactionAccepted'
+  | 'TransactionCompleted'
+  | 'TransactionFailed'
+  | 'TransactionReversed'
+  | 'TransactionNeedsAttention';
 
 export type WorkflowAction =
   | { kind: 'send'; key: string; command: LedgerCommandData; actor: Actor }
   | { kind: 'publish'; event: TransactionEventType; summary: TransactionSummary }
-  | { kind: 'schedule'; task: 'provider'; attempt: number; dueInMs: number }
+  | { kind: 'schedule'; task: 'provider' | 'void' | 'capture-retry'; attempt: number; dueInMs: number }
   | { kind: 'schedule'; task: 'deadline'; commandId: string; attempt: number; dueInMs: number }
   | { kind: 'release-refund'; originalTransactionId: string; amount: string }
   | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
@@ -103,6 +149,16 @@ export interface WorkflowSettings {
   providerAttemptsMax: number;
   providerBackoffMs: number;
   providerBackoffMaxMs: number;
+  /** How often a provider is asked to void (after its attempts ran out) before a person is asked. */
+  voidAttemptsMax: number;
+  /** How often a refused capture is retried (with back-off) while the saga needs attention. */
+  captureRetriesMax: number;
+  /** Bill providers the orchestrator has settlement accounts for; others are refused before any hold. */
+  billProviders: readonly string[];
+  /** Currencies the providers settle in (settlement and funding accounts exist for these). */
+  providerCurrencies: readonly string[];
+  /** The funding provider that collects owners' top-ups. */
+  fundingProvider: string;
 }
 
 export interface WorkflowContext {
