@@ -16,7 +16,7 @@ import {
 } from '../test/ledger-model';
 import { availableMinor, type Account } from './accounts/account';
 import { decideCaptureHold } from './holds/holds.decide';
-import { TYPE_RULES } from './post-entry/post-entry.decide';
+import { FUNDING_ROLE, MOVEMENT_RULES } from '@billing/contracts/policy';
 
 /**
  * Property-based tests of the ledger's pure decisions, driven through an in-memory model that stores
@@ -85,14 +85,17 @@ function setUp(spec: { twoCurrencies: boolean; users: UserSpec[] }): {
   };
   for (const currency of used) {
     const lower = currency.toLowerCase();
-    for (const [type, id, ownerId] of [
-      ['EXTERNAL', `ext-${lower}`, 'bank'],
-      ['SYSTEM', `sys-${lower}`, 'platform'],
+    // A bank's EXTERNAL account, which only admins may top up from, and the funding provider's, which
+    // owners' top-ups are collected through.
+    for (const [type, id, ownerId, metadata] of [
+      ['EXTERNAL', `ext-${lower}`, 'bank', {}],
+      ['EXTERNAL', `fund-${lower}`, 'funding-provider', { role: FUNDING_ROLE }],
+      ['SYSTEM', `sys-${lower}`, 'platform', {}],
     ] as const) {
       mustChange(
         apply(model, {
           kind: 'open',
-          command: { accountId: id, ownerId, ownerType: ownerId, type, currency, metadata: {}, actor: admin },
+          command: { accountId: id, ownerId, ownerType: ownerId, type, currency, metadata, actor: admin },
         }),
       );
       (type === 'EXTERNAL' ? universe.externals : universe.systems).push(id);
@@ -172,6 +175,9 @@ type Step =
       hold: number;
       account: number;
       anyAccount: boolean;
+      /** The account the capture must credit, when the hold names one. */
+      credit: number | null;
+      mismatch: boolean;
       type: TransactionType;
       amount: AmountSpec;
       expiry: 'ok' | 'past' | 'tooLong';
@@ -228,7 +234,7 @@ const actorArb: fc.Arbitrary<Actor> = fc.oneof(
 const limitArb = (min: bigint, max: bigint): fc.Arbitrary<LimitSpec | null> =>
   fc.option(fc.record({ minor: fc.bigInt(min, max), extraDecimal: rarely() }), { freq: 3 });
 
-const holdTypes: readonly TransactionType[] = ['payment', 'withdrawal', 'transfer', 'bill_payment'];
+const holdTypes: readonly TransactionType[] = ['payment', 'withdrawal', 'transfer', 'bill_payment', 'topup'];
 const allTypes: readonly TransactionType[] = [
   'topup',
   'withdrawal',
@@ -272,6 +278,8 @@ function stepArb(holdTypeChoices: readonly TransactionType[]): fc.Arbitrary<Step
         hold: fc.nat({ max: 11 }),
         account: idx,
         anyAccount: rarely(),
+        credit: fc.option(idx, { freq: 2 }),
+        mismatch: rarely(),
         type: fc.constantFrom(...holdTypeChoices),
         amount: amountArb,
         expiry: fc.oneof(
@@ -400,7 +408,7 @@ function toCommand(step: Step, model: LedgerModel, universe: Universe): ModelCom
       return (
         id !== hold.accountId &&
         a.currency === hold.currency &&
-        TYPE_RULES[hold.transactionType].credit.includes(a.type)
+        MOVEMENT_RULES[hold.transactionType].credit.includes(a.type)
       );
     });
     return ids.length > 0 ? ids : universe.all;
@@ -438,10 +446,16 @@ function toCommand(step: Step, model: LedgerModel, universe: Universe): ModelCom
       return twoLegs(step.type, currency, debit, credit, amount, step.actor, creditAmount);
     }
     case 'place': {
+      // A top-up holds on an EXTERNAL account (the funding provider's, for an owner); the rest on users.
       const accountId = step.anyAccount
         ? pick(universe.all, step.account)
-        : pick(universe.users, step.account).id;
+        : step.type === 'topup'
+          ? pick(universe.externals, step.account)
+          : pick(universe.users, step.account).id;
       const currency = currencyOf(accountId);
+      const target = { accountId, currency, transactionType: step.type };
+      const creditAccountId =
+        step.credit === null ? null : pick(step.mismatch ? universe.all : creditable(target), step.credit);
       const offset =
         step.expiry === 'ok'
           ? step.ttlMs
@@ -458,6 +472,7 @@ function toCommand(step: Step, model: LedgerModel, universe: Universe): ModelCom
           amount: formatAmount(step.amount, currency),
           currency,
           expiresAt: new Date(model.nowMs + offset).toISOString(),
+          creditAccountId,
           actor: step.actor,
         },
       };
@@ -474,10 +489,11 @@ function toCommand(step: Step, model: LedgerModel, universe: Universe): ModelCom
         kind: 'captureHold',
         command: {
           holdId: id,
-          creditAccountId: pick(
-            hold === undefined || step.mismatch ? universe.all : creditable(hold),
-            step.credit,
-          ),
+          // Mostly the account the hold was placed for; a mismatch names any other.
+          creditAccountId:
+            hold?.creditAccountId && !step.mismatch
+              ? hold.creditAccountId
+              : pick(hold === undefined || step.mismatch ? universe.all : creditable(hold), step.credit),
           amount,
           actor: step.actor,
         },
@@ -560,7 +576,7 @@ function checkState(model: LedgerModel): void {
       if (entry.source === 'post') {
         // PostEntry enforces the type rules itself (captures and reversals are checked elsewhere).
         ensure(
-          TYPE_RULES[entry.transactionType][p.side].includes(account.type),
+          MOVEMENT_RULES[entry.transactionType][p.side].includes(account.type),
           () => `${entry.id}: a ${entry.transactionType} ${p.side}s ${account.type} account ${account.id}`,
         );
       }
@@ -634,10 +650,29 @@ function checkState(model: LedgerModel): void {
 
 /** What must hold of one step, comparing the state before and after it. */
 function checkStep(before: LedgerModel, after: LedgerModel, result: StepResult): void {
+  // Once a capture was requested, a hold is captured or stays open: nothing releases it any more.
+  for (const [id, h] of before.holds) {
+    if (h.status !== 'open' || h.captureRequestedAt === null) continue;
+    const now = after.holds.get(id)!;
+    expect(['open', 'captured'], `hold ${id} with a capture requested`).toContain(now.status);
+    expect(now.captureRequestedAt).toBe(h.captureRequestedAt);
+  }
   if (result.outcome !== 'changed') {
     // A refusal (or a replay) changes nothing at all: the decide functions do not mutate their inputs.
+    // A refused capture only records, on its open hold, that the capture was requested.
+    const pinned = result.outcome === 'rejected' ? result.pinnedHold : undefined;
+    if (pinned !== undefined) {
+      const was = before.holds.get(pinned)!;
+      expect(was.status).toBe('open');
+      expect(after.holds.get(pinned)).toEqual({
+        ...was,
+        captureRequestedAt: was.captureRequestedAt ?? new Date(after.nowMs).toISOString(),
+      });
+    }
     expect(after.accounts).toEqual(before.accounts);
-    expect(after.holds).toEqual(before.holds);
+    expect(new Map([...after.holds].filter(([id]) => id !== pinned))).toEqual(
+      new Map([...before.holds].filter(([id]) => id !== pinned)),
+    );
     expect(after.entries).toEqual(before.entries);
     expect(after.streams).toEqual(before.streams);
     return;
@@ -744,6 +779,7 @@ function debitCommand(kind: DebitKind, amountMinor: bigint, n: number, model: Le
           amount,
           currency: 'USD',
           expiresAt: new Date(model.nowMs + HOUR_MS).toISOString(),
+          creditAccountId: null,
           actor: admin,
         },
       };
@@ -760,6 +796,7 @@ const holdRouteArb = fc.record({
   creditType: fc.constantFrom<Account['type']>('USER', 'EXTERNAL', 'SYSTEM'),
   amountMinor: fc.bigInt(1n, 10_000n),
   actor: fc.constantFrom<Actor>(admin, { kind: 'system', id: 'billing-platform' }),
+  namesCredit: fc.boolean(),
 });
 
 describe('ledger properties (fast-check)', () => {
@@ -856,11 +893,20 @@ describe('ledger properties (fast-check)', () => {
             destinationBefore.maxBalanceMinor !== null &&
             destinationBefore.balanceMinor + captureMinor > destinationBefore.maxBalanceMinor;
           if (captureMinor > holdMinor) {
-            expect(decision).toMatchObject({ kind: 'rejected', code: 'AMOUNT.INVALID' });
+            // Refused, but the hold stays reserved for the capture that was asked for.
+            expect(decision).toMatchObject({
+              kind: 'refused-capture',
+              rejection: { code: 'AMOUNT.INVALID' },
+              hold: { status: 'open' },
+            });
             return;
           }
           if (overLimit) {
-            expect(decision).toMatchObject({ kind: 'rejected', code: 'ACCOUNT.LIMIT_EXCEEDED' });
+            expect(decision).toMatchObject({
+              kind: 'refused-capture',
+              rejection: { code: 'ACCOUNT.LIMIT_EXCEEDED' },
+              hold: { status: 'open' },
+            });
             return;
           }
           // Funds were reserved: nothing else may refuse the capture.
@@ -928,6 +974,7 @@ describe('ledger properties (fast-check)', () => {
             amount: formatMinorUnits(r.amountMinor, 2),
             currency: 'USD',
             expiresAt: new Date(model.nowMs + HOUR_MS).toISOString(),
+            creditAccountId: r.namesCredit ? 'credit' : null,
             actor: r.actor,
           },
         });
@@ -939,7 +986,7 @@ describe('ledger properties (fast-check)', () => {
           for (const p of entry.postings) {
             const type = model.accounts.get(p.accountId)!.type;
             expect(
-              TYPE_RULES[entry.transactionType][p.side],
+              MOVEMENT_RULES[entry.transactionType][p.side],
               `a ${entry.transactionType} ${p.side}s ${type}`,
             ).toContain(type);
           }

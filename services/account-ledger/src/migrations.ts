@@ -210,4 +210,43 @@ export const migrations: Record<string, Migration> = {
       await knex.raw('drop index if exists postings_entry_idx');
     },
   },
+  '0004_money_safety': {
+    async up(knex: Knex) {
+      await knex.schema.alterTable('holds', (t) => {
+        // The account the capture must credit, checked when the hold was placed (null: none was named).
+        t.uuid('credit_account_id').references('id').inTable('accounts');
+        // Set by the first capture request: from then on neither a release nor the sweep frees the hold.
+        t.timestamp('capture_requested_at', { useTz: true });
+      });
+      // The sweep looks only at open holds nobody asked to capture.
+      await knex.raw('drop index if exists holds_open_expiry_idx');
+      await knex.raw(
+        `create index holds_open_expiry_idx on holds (expires_at) where status = 'open' and capture_requested_at is null`,
+      );
+      // Every refusal of a ledger command, by (transaction, step): a resent copy is answered with it and
+      // never applied, so a command refused once cannot succeed later under the same name.
+      await knex.schema.createTable('rejections', (t) => {
+        t.uuid('transaction_id').notNullable();
+        t.text('step').notNullable();
+        t.text('command_type').notNullable();
+        t.uuid('command_id').notNullable();
+        t.uuid('message_id').notNullable();
+        t.jsonb('data').notNullable();
+        t.timestamp('rejected_at', { useTz: true }).notNullable();
+        t.primary(['transaction_id', 'step']);
+      });
+      await knex.raw(
+        'create trigger rejections_immutable before update or delete on rejections for each row execute function refuse_change()',
+      );
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('rejections');
+      await knex.raw('drop index if exists holds_open_expiry_idx');
+      await knex.raw(`create index holds_open_expiry_idx on holds (expires_at) where status = 'open'`);
+      await knex.schema.alterTable('holds', (t) => {
+        t.dropColumn('capture_requested_at');
+        t.dropColumn('credit_account_id');
+      });
+    },
+  },
 };

@@ -1,5 +1,6 @@
 import { SEEDED_CURRENCIES } from '@billing/contracts/money';
 import type { Actor } from '@billing/contracts/envelope';
+import { FUNDING_ROLE } from '@billing/contracts/policy';
 import type { Account, CurrencyCatalog } from '../src/accounts/account';
 
 export const currencies: CurrencyCatalog = new Map(SEEDED_CURRENCIES.map((c) => [c.code, c]));
@@ -37,6 +38,16 @@ export function anExternalAccount(overrides: Partial<Account> = {}): Account {
     ownerType: 'bank',
     type: 'EXTERNAL',
     minBalanceMinor: null,
+    ...overrides,
+  });
+}
+
+/** The funding provider's EXTERNAL account: the only one an owner's top-up may debit. */
+export function aFundingAccount(overrides: Partial<Account> = {}): Account {
+  return anExternalAccount({
+    ownerId: 'funding-provider',
+    ownerType: 'provider',
+    metadata: { role: FUNDING_ROLE },
     ...overrides,
   });
 }

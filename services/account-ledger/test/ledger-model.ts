@@ -81,7 +81,8 @@ export type StepResult =
   | { outcome: 'changed'; touched: ReadonlySet<string>; entryId: string | null }
   /** An accepted command that changes nothing (a replay, an unchanged status, the clock). */
   | { outcome: 'unchanged' }
-  | { outcome: 'rejected'; code: ErrorCode; detail: string };
+  /** A refusal changes nothing, except that a refused capture marks its hold as capture-requested. */
+  | { outcome: 'rejected'; code: ErrorCode; detail: string; pinnedHold?: string };
 
 export function emptyModel(currencies: CurrencyCatalog, nowMs: number): LedgerModel {
   return {
@@ -126,8 +127,9 @@ function recordEntry(
   return { outcome: 'changed', touched: new Set(accounts.map((a) => a.id)), entryId: id };
 }
 
-function rejected(decision: { code: ErrorCode; detail: string }): StepResult {
-  return { outcome: 'rejected', code: decision.code, detail: decision.detail };
+function rejected(decision: { code: ErrorCode; detail: string }, pinnedHold?: string): StepResult {
+  const result = { outcome: 'rejected' as const, code: decision.code, detail: decision.detail };
+  return pinnedHold === undefined ? result : { ...result, pinnedHold };
 }
 
 function changed(...accounts: Account[]): StepResult {
@@ -180,7 +182,7 @@ export function apply(model: LedgerModel, command: ModelCommand): StepResult {
       const c = command.command;
       const decision = decidePlaceHold(
         c,
-        model.accounts.get(c.accountId),
+        model.accounts,
         model.holds.get(c.holdId),
         model.currencies,
         model.nowMs,
@@ -198,6 +200,11 @@ export function apply(model: LedgerModel, command: ModelCommand): StepResult {
       if (hold?.status === 'captured') return { outcome: 'unchanged' };
       const decision = decideCaptureHold(c, hold, model.accounts, model.currencies, model.nowMs);
       if (decision.kind === 'rejected') return rejected(decision);
+      if (decision.kind === 'refused-capture') {
+        // Refused, but the request is recorded on the hold (applyCaptureHold: markCaptureRequested).
+        model.holds.set(decision.hold.id, decision.hold);
+        return rejected(decision.rejection, decision.hold.id);
+      }
       const result = recordEntry(
         model,
         {
@@ -215,13 +222,7 @@ export function apply(model: LedgerModel, command: ModelCommand): StepResult {
     }
     case 'releaseHold': {
       const hold = model.holds.get(command.holdId);
-      const decision = decideReleaseHold(
-        hold,
-        hold && model.accounts.get(hold.accountId),
-        command.actor,
-        command.holdId,
-        'released',
-      );
+      const decision = decideReleaseHold(hold, model.accounts, command.actor, command.holdId, 'released');
       if (decision.kind === 'rejected') return rejected(decision);
       if (decision.kind === 'already-released') return { outcome: 'unchanged' };
       model.holds.set(decision.hold.id, decision.hold);
@@ -230,17 +231,15 @@ export function apply(model: LedgerModel, command: ModelCommand): StepResult {
     }
     case 'expireHolds': {
       const due = [...model.holds.values()]
-        .filter((h) => h.status === 'open' && Date.parse(h.expiresAt) <= model.nowMs)
+        // As lockExpiredHolds: a hold whose capture was requested is never due.
+        .filter(
+          (h) =>
+            h.status === 'open' && h.captureRequestedAt === null && Date.parse(h.expiresAt) <= model.nowMs,
+        )
         .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       const touched: Account[] = [];
       for (const hold of due) {
-        const decision = decideReleaseHold(
-          hold,
-          model.accounts.get(hold.accountId),
-          SYSTEM_ACTOR,
-          hold.id,
-          'expired',
-        );
+        const decision = decideReleaseHold(hold, model.accounts, SYSTEM_ACTOR, hold.id, 'expired');
         if (decision.kind !== 'released') continue;
         model.holds.set(decision.hold.id, decision.hold);
         storeAccount(model, decision.account);

@@ -2,7 +2,7 @@ import type { Actor } from '@billing/contracts/envelope';
 import type { AccountStatus } from '@billing/contracts/messages/accounts';
 import type { CurrencyDefinition } from '@billing/contracts/money';
 import type { Account } from '../accounts/account';
-import { reject, type Rejection } from '../post-entry/post-entry.decide';
+import { reject, type Rejection } from '../shared/rejection';
 import { parseSignedMinor } from './limits';
 
 export type StatusDecision =

@@ -25,7 +25,7 @@ import {
   decideSetLimits,
 } from '../account-admin/account-admin.decide';
 import { decideOpenAccount } from '../open-account/open-account.decide';
-import type { Rejection } from '../post-entry/post-entry.decide';
+import type { Rejection } from '../shared/rejection';
 import { appendEvent, metaFrom, type LedgerDeps } from '../shared/ledger-deps';
 
 type AccountCommand = TopicMessage<'accountCommands'>;

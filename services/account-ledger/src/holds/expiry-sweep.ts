@@ -47,13 +47,8 @@ export function holdExpirySweep(
       const batch = new LedgerBatch(trx, deps, currencies, accounts, new Map(holds.map((h) => [h.id, h])));
       const meta = { actor: SYSTEM_ACTOR, hlc: deps.hlc.now(), causedBy: null, nowMs };
       for (const hold of holds) {
-        const decision = decideReleaseHold(
-          hold,
-          batch.accounts.get(hold.accountId),
-          SYSTEM_ACTOR,
-          hold.id,
-          'expired',
-        );
+        // A hold whose capture was requested is never selected; the decision refuses it as well.
+        const decision = decideReleaseHold(hold, batch.accounts, SYSTEM_ACTOR, hold.id, 'expired');
         if (decision.kind !== 'released') continue;
         await recordRelease(batch, decision.hold, decision.account, null, meta);
       }

@@ -13,7 +13,7 @@ import type { LedgerBatch, Meta } from '../ledger-commands/ledger-batch';
 import { appendEvent, metaFrom } from '../shared/ledger-deps';
 import type { Hold } from './hold';
 import { decideCaptureHold, decidePlaceHold, decideReleaseHold } from './holds.decide';
-import { closeHold, insertHold, type StoredHold } from './holds.store';
+import { closeHold, insertHold, markCaptureRequested, type StoredHold } from './holds.store';
 
 /** Hold events live on the hold's own stream (1 = placed, 2 = closed) and, when they change it, the account's. */
 const HOLD_PLACED_VERSION = 1;
@@ -32,10 +32,11 @@ function holdFields(hold: Hold, account: Account, scale: number) {
 
 export async function applyPlaceHold(batch: LedgerBatch, command: PlaceHoldMessage): Promise<void> {
   const meta = metaFrom(batch.deps, command);
+  if (await batch.answeredBefore(command, command.data.accountId, meta)) return;
   const existing = batch.holds.get(command.data.holdId) as StoredHold | undefined;
   const decision = decidePlaceHold(
     { ...command.data, actor: command.actor },
-    batch.accounts.get(command.data.accountId),
+    batch.accounts,
     existing,
     batch.currencies,
     batch.nowMs(),
@@ -79,6 +80,7 @@ export async function applyCaptureHold(batch: LedgerBatch, command: CaptureHoldM
   const meta = metaFrom(batch.deps, command);
   const hold = batch.holds.get(command.data.holdId) as StoredHold | undefined;
   const key = hold?.accountId ?? command.data.transactionId;
+  if (await batch.answeredBefore(command, key, meta)) return;
   if (hold?.status === 'captured' && hold.closedEventId) {
     // Captures are idempotent: the same capture again is answered with the original outcome.
     return batch.publish(key, await batch.replayEvent(hold.closedEventId, HoldCaptured, meta));
@@ -91,6 +93,12 @@ export async function applyCaptureHold(batch: LedgerBatch, command: CaptureHoldM
     batch.nowMs(),
   );
   if (decision.kind === 'rejected') return batch.reject(command, key, meta, decision);
+  if (decision.kind === 'refused-capture') {
+    // The refusal is the answer, but the request stands: the hold can no longer be released.
+    batch.holds.set(decision.hold.id, { ...hold!, captureRequestedAt: decision.hold.captureRequestedAt });
+    await markCaptureRequested(batch.trx, decision.hold);
+    return batch.reject(command, key, meta, decision.rejection);
+  }
   const scale = batch.scaleOf(hold!.currency);
   for (const account of decision.accounts) batch.update(account);
   const entry = await batch.recordEntry(
@@ -134,13 +142,8 @@ export async function applyReleaseHold(batch: LedgerBatch, command: ReleaseHoldM
   const meta = metaFrom(batch.deps, command);
   const hold = batch.holds.get(command.data.holdId) as StoredHold | undefined;
   const key = hold?.accountId ?? command.data.transactionId;
-  const decision = decideReleaseHold(
-    hold,
-    hold && batch.accounts.get(hold.accountId),
-    command.actor,
-    command.data.holdId,
-    'released',
-  );
+  if (await batch.answeredBefore(command, key, meta)) return;
+  const decision = decideReleaseHold(hold, batch.accounts, command.actor, command.data.holdId, 'released');
   switch (decision.kind) {
     case 'rejected':
       return batch.reject(command, key, meta, decision);

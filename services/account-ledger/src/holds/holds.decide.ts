@@ -2,8 +2,11 @@ import type { Actor } from '@billing/contracts/envelope';
 import { HOLD_TTL_MAX_MS } from '@billing/contracts/messages/holds';
 import type { TransactionType } from '@billing/contracts/messages/ledger';
 import { toMinorUnits } from '@billing/contracts/money';
+import { mayActOn, MOVEMENT_RULES } from '@billing/contracts/policy';
 import type { Account, CurrencyCatalog } from '../accounts/account';
-import { checkLimits, reject, TYPE_RULES, type Rejection } from '../post-entry/post-entry.decide';
+import { checkLimits } from '../post-entry/post-entry.decide';
+import { asSeenBy, checkParticipant } from '../shared/movement-checks';
+import { reject, type Rejection } from '../shared/rejection';
 import type { Hold } from './hold';
 
 export interface PlaceHoldCommand {
@@ -14,6 +17,8 @@ export interface PlaceHoldCommand {
   amount: string;
   currency: string;
   expiresAt: string;
+  /** The account the capture will credit; required for a top-up, whose owner side is the credit. */
+  creditAccountId: string | null;
   actor: Actor;
 }
 
@@ -22,61 +27,55 @@ export type PlaceHoldDecision =
   | { kind: 'already-placed'; hold: Hold; account: Account }
   | Rejection;
 
-/** Checks that apply to any account money is taken from: it exists, is active, holds the currency. */
-function usableAccount(account: Account | undefined, id: string, currency: string): Rejection | null {
-  if (!account) return reject('ACCOUNT.NOT_FOUND', `account ${id} does not exist`, id);
-  if (account.currency !== currency) {
-    return reject('CURRENCY.MISMATCH', `account ${id} holds ${account.currency}, not ${currency}`, id);
-  }
-  if (account.status !== 'active')
-    return reject('ACCOUNT.INACTIVE', `account ${id} is ${account.status}`, id);
-  return null;
-}
-
-function ownedBy(actor: Actor, account: Account): boolean {
-  return actor.kind !== 'owner' || account.ownerId === actor.id;
-}
-
 /**
  * Places a hold: the available balance must cover it (minimum balance respected), the expiry must lie
- * in the future and within the maximum hold lifetime. Placing the same hold id again re-announces it.
+ * in the future and within the maximum hold lifetime. A hold is placed before anything outside the
+ * ledger happens (a provider paying out, a payer being charged), so everything its capture will need is
+ * judged now: the held account as the debit and the named credit account as the credit, with the same
+ * checks the capture makes. Placing the same hold id again re-announces it.
  */
 export function decidePlaceHold(
   command: PlaceHoldCommand,
-  account: Account | undefined,
+  accounts: ReadonlyMap<string, Account>,
   existing: Hold | undefined,
   currencies: CurrencyCatalog,
   nowMs: number,
 ): PlaceHoldDecision {
   if (existing) {
-    if (existing.accountId !== command.accountId || existing.transactionId !== command.transactionId) {
+    if (
+      existing.accountId !== command.accountId ||
+      existing.transactionId !== command.transactionId ||
+      existing.creditAccountId !== command.creditAccountId
+    ) {
       return reject(
         'HOLD.CLOSED',
         `hold ${command.holdId} exists for another account or transaction`,
         command.accountId,
       );
     }
-    return { kind: 'already-placed', hold: existing, account: account! };
+    return { kind: 'already-placed', hold: existing, account: accounts.get(command.accountId)! };
   }
+  const decision = place(command, accounts, currencies, nowMs);
+  return decision.kind === 'rejected'
+    ? asSeenBy(command.actor, command.transactionType, accounts, decision)
+    : decision;
+}
+
+function place(
+  command: PlaceHoldCommand,
+  accounts: ReadonlyMap<string, Account>,
+  currencies: CurrencyCatalog,
+  nowMs: number,
+): PlaceHoldDecision {
   const currency = currencies.get(command.currency);
   if (!currency) return reject('CURRENCY.UNKNOWN', `currency ${command.currency} is not known`);
-  const unusable = usableAccount(account, command.accountId, command.currency);
-  if (unusable) return unusable;
-  if (!ownedBy(command.actor, account!)) {
-    return reject(
-      'AUTH.FORBIDDEN',
-      `actor ${command.actor.id} may not hold funds on ${command.accountId}`,
-      command.accountId,
-    );
-  }
-  // The hold is the debit side of the capture to come: the type rules apply to it now, not only later.
-  if (!TYPE_RULES[command.transactionType].debit.includes(account!.type)) {
-    return reject(
-      'ACCOUNT.TYPE_NOT_ALLOWED',
-      `a ${command.transactionType} may not debit a ${account!.type} account`,
-      command.accountId,
-    );
-  }
+  const movement = { actor: command.actor, type: command.transactionType, currency: command.currency };
+  const account = accounts.get(command.accountId);
+  // The hold is the debit side of the capture to come: the type and ownership rules apply to it now.
+  const heldRefused = checkParticipant(movement, 'debit', command.accountId, account);
+  if (heldRefused) return heldRefused;
+  const creditRefused = checkCreditAtPlacement(command, accounts);
+  if (creditRefused) return creditRefused;
   const amount = toMinorUnits(command.amount, currency.scale);
   if (!amount.ok) return reject(amount.code, amount.detail, command.accountId);
   const expiresMs = Date.parse(command.expiresAt);
@@ -96,6 +95,13 @@ export function decidePlaceHold(
   };
   const limits = checkLimits(new Map([[next.id, account!]]), [next], currency.scale);
   if (limits) return limits;
+  if (command.creditAccountId !== null) {
+    // A credit account already at its maximum would refuse the capture after the provider acted.
+    const credit = accounts.get(command.creditAccountId)!;
+    const credited = { ...credit, balanceMinor: credit.balanceMinor + amount.minor };
+    const creditLimits = checkLimits(new Map([[credit.id, credit]]), [credited], currency.scale);
+    if (creditLimits) return creditLimits;
+  }
   return {
     kind: 'placed',
     account: next,
@@ -110,15 +116,59 @@ export function decidePlaceHold(
       expiresAt: new Date(expiresMs).toISOString(),
       capturedMinor: 0n,
       entryId: null,
+      creditAccountId: command.creditAccountId,
+      captureRequestedAt: null,
     },
   };
 }
 
-/** An open hold that has passed its expiry is treated as expired even before the sweep reaches it. */
-function closedReason(hold: Hold, nowMs: number): Rejection | null {
-  if (hold.status === 'open' && Date.parse(hold.expiresAt) <= nowMs) {
-    return reject('HOLD.EXPIRED', `hold ${hold.id} expired at ${hold.expiresAt}`, hold.accountId);
+/**
+ * The credit account, judged as its capture will judge it. A top-up must name it: its owner side is the
+ * credit, so without it nothing would say whose money the hold on the funding account becomes.
+ */
+function checkCreditAtPlacement(
+  command: PlaceHoldCommand,
+  accounts: ReadonlyMap<string, Account>,
+): Rejection | null {
+  if (command.creditAccountId === null) {
+    return MOVEMENT_RULES[command.transactionType].ownerMustOwn === 'credit'
+      ? reject(
+          'ENTRY.INVALID',
+          `a ${command.transactionType} hold must name the account its capture credits`,
+          command.accountId,
+        )
+      : null;
   }
+  if (command.creditAccountId === command.accountId) {
+    return reject('ENTRY.INVALID', 'a capture cannot credit the held account', command.accountId);
+  }
+  return checkParticipant(
+    { actor: command.actor, type: command.transactionType, currency: command.currency },
+    'credit',
+    command.creditAccountId,
+    accounts.get(command.creditAccountId),
+  );
+}
+
+/**
+ * May this actor capture or release this hold? By the rule of its transaction type: the owner must own
+ * the held account, or for a top-up (a hold on the funding provider's account) the account it credits.
+ */
+function authorizeOnHold(actor: Actor, hold: Hold, accounts: ReadonlyMap<string, Account>): Rejection | null {
+  if (actor.kind !== 'owner') return null;
+  const side = MOVEMENT_RULES[hold.transactionType].ownerMustOwn;
+  const accountId = side === 'debit' ? hold.accountId : hold.creditAccountId;
+  const account = accountId === null ? undefined : accounts.get(accountId);
+  if (account && mayActOn(actor, hold.transactionType, side, account.ownerId)) return null;
+  return reject(
+    'AUTH.FORBIDDEN',
+    `actor ${actor.id} may not settle hold ${hold.id}`,
+    accountId ?? hold.accountId,
+  );
+}
+
+/** Only open holds can be captured; one past its expiry that the sweep has not reached still is. */
+function closedReason(hold: Hold): Rejection | null {
   if (hold.status === 'expired') return reject('HOLD.EXPIRED', `hold ${hold.id} expired`, hold.accountId);
   if (hold.status !== 'open')
     return reject('HOLD.CLOSED', `hold ${hold.id} is already ${hold.status}`, hold.accountId);
@@ -142,12 +192,18 @@ export interface CapturePosting {
 
 export type CaptureHoldDecision =
   | { kind: 'captured'; hold: Hold; accounts: Account[]; postings: CapturePosting[]; releasedMinor: bigint }
+  /**
+   * A capture the actor may ask for, refused for now (a suspended account, a limit): the hold stays
+   * open but is marked as capture-requested, so it is never released; the saga retries the capture.
+   */
+  | { kind: 'refused-capture'; hold: Hold; rejection: Rejection }
   | Rejection;
 
 /**
  * Captures all or part of an open hold: one entry debits the held account and credits the destination,
  * the hold closes and whatever was not captured becomes available again. The funds were reserved, so
- * only the destination's maximum balance can still refuse it.
+ * only the destination's maximum balance (or a frozen account) can still refuse it. A capture is asked
+ * for after the provider acted, so from the first request on the hold belongs to whoever was paid.
  */
 export function decideCaptureHold(
   command: CaptureHoldCommand,
@@ -157,8 +213,36 @@ export function decideCaptureHold(
   nowMs: number,
 ): CaptureHoldDecision {
   if (!hold) return reject('HOLD.NOT_FOUND', `hold ${command.holdId} does not exist`);
-  const closed = closedReason(hold, nowMs);
+  const closed = closedReason(hold);
   if (closed) return closed;
+  // Someone who may not settle the hold must not be able to pin it either.
+  const denied = authorizeOnHold(command.actor, hold, accounts);
+  if (denied) return asSeenBy(command.actor, hold.transactionType, accounts, denied);
+  const requested = { ...hold, captureRequestedAt: hold.captureRequestedAt ?? new Date(nowMs).toISOString() };
+  const decision = capture(command, requested, accounts, currencies);
+  if (decision.kind !== 'rejected') return decision;
+  return {
+    kind: 'refused-capture',
+    hold: requested,
+    rejection: asSeenBy(command.actor, hold.transactionType, accounts, decision),
+  };
+}
+
+function capture(
+  command: CaptureHoldCommand,
+  hold: Hold,
+  accounts: ReadonlyMap<string, Account>,
+  currencies: CurrencyCatalog,
+): Extract<CaptureHoldDecision, { kind: 'captured' }> | Rejection {
+  if (hold.creditAccountId !== null && command.creditAccountId !== hold.creditAccountId) {
+    return reject(
+      'ENTRY.INVALID',
+      `hold ${hold.id} was placed to credit ${hold.creditAccountId}, not ${command.creditAccountId}`,
+      hold.accountId,
+    );
+  }
+  if (command.creditAccountId === hold.accountId)
+    return reject('ENTRY.INVALID', 'a capture cannot credit the held account');
   const scale = currencies.get(hold.currency)!.scale;
   let captureMinor = hold.amountMinor;
   if (command.amount !== null) {
@@ -169,25 +253,14 @@ export function decideCaptureHold(
     }
     captureMinor = parsed.minor;
   }
+  const movement = { actor: command.actor, type: hold.transactionType, currency: hold.currency };
   const held = accounts.get(hold.accountId)!;
   // A suspended account is frozen: reserved funds stay reserved but do not leave it.
-  if (held.status !== 'active')
-    return reject('ACCOUNT.INACTIVE', `account ${held.id} is ${held.status}`, held.id);
-  if (!ownedBy(command.actor, held)) {
-    return reject('AUTH.FORBIDDEN', `actor ${command.actor.id} may not capture holds on ${held.id}`, held.id);
-  }
-  if (command.creditAccountId === held.id)
-    return reject('ENTRY.INVALID', 'a capture cannot credit the held account');
+  const heldRefused = checkParticipant(movement, 'debit', held.id, held);
+  if (heldRefused) return heldRefused;
   const credit = accounts.get(command.creditAccountId);
-  const unusable = usableAccount(credit, command.creditAccountId, hold.currency);
-  if (unusable) return unusable;
-  if (!TYPE_RULES[hold.transactionType].credit.includes(credit!.type)) {
-    return reject(
-      'ACCOUNT.TYPE_NOT_ALLOWED',
-      `a ${hold.transactionType} may not credit a ${credit!.type} account`,
-      credit!.id,
-    );
-  }
+  const creditRefused = checkParticipant(movement, 'credit', command.creditAccountId, credit);
+  if (creditRefused) return creditRefused;
   const debited: Account = {
     ...held,
     balanceMinor: held.balanceMinor - captureMinor,
@@ -231,24 +304,32 @@ export type ReleaseHoldDecision =
   | Rejection;
 
 /**
- * Releases an open hold (a refused payout, a failed bill payment). Releasing a released hold answers
- * again; releasing a captured one is refused, since the money has moved.
+ * Releases an open hold (a refused payout, a failed bill payment), by command or by the expiry sweep.
+ * Releasing a released hold answers again; releasing a captured one is refused, since the money has
+ * moved, and so is releasing one whose capture was asked for: the provider has paid, the money is owed.
  */
 export function decideReleaseHold(
   hold: Hold | undefined,
-  account: Account | undefined,
+  accounts: ReadonlyMap<string, Account>,
   actor: Actor,
   holdId: string,
   reason: 'released' | 'expired',
 ): ReleaseHoldDecision {
+  const account = hold && accounts.get(hold.accountId);
   if (!hold || !account) return reject('HOLD.NOT_FOUND', `hold ${holdId} does not exist`);
   if (hold.status === 'released' || (hold.status === 'expired' && reason === 'expired')) {
     return { kind: 'already-released', hold, account };
   }
+  const denied = authorizeOnHold(actor, hold, accounts);
+  if (denied) return asSeenBy(actor, hold.transactionType, accounts, denied);
   if (hold.status !== 'open')
     return reject('HOLD.CLOSED', `hold ${hold.id} is already ${hold.status}`, hold.accountId);
-  if (!ownedBy(actor, account)) {
-    return reject('AUTH.FORBIDDEN', `actor ${actor.id} may not release holds on ${account.id}`, account.id);
+  if (hold.captureRequestedAt !== null) {
+    return reject(
+      'HOLD.CLOSED',
+      `hold ${hold.id} cannot be released: a capture was requested at ${hold.captureRequestedAt}`,
+      hold.accountId,
+    );
   }
   return {
     kind: 'released',

@@ -17,6 +17,8 @@ interface HoldRow {
   entry_id: string | null;
   placed_event_id: string;
   closed_event_id: string | null;
+  credit_account_id: string | null;
+  capture_requested_at: Date | null;
 }
 
 export interface StoredHold extends Hold {
@@ -39,6 +41,8 @@ function toHold(row: HoldRow, currencies: CurrencyCatalog): StoredHold {
     entryId: row.entry_id,
     placedEventId: row.placed_event_id,
     closedEventId: row.closed_event_id,
+    creditAccountId: row.credit_account_id,
+    captureRequestedAt: row.capture_requested_at?.toISOString() ?? null,
   };
 }
 
@@ -54,7 +58,10 @@ export async function lockHolds(
   return new Map(rows.map((r) => [r.id, toHold(r, currencies)]));
 }
 
-/** Open holds past their expiry, locked; those another transaction holds are skipped for the next sweep. */
+/**
+ * Open holds past their expiry, locked; those another transaction holds are skipped for the next sweep.
+ * A hold whose capture was requested is never due: the provider has paid, the money is not ours to free.
+ */
 export async function lockExpiredHolds(
   trx: Knex.Transaction,
   nowIso: string,
@@ -64,6 +71,7 @@ export async function lockExpiredHolds(
   const rows: HoldRow[] = await trx('holds')
     .where('status', 'open')
     .andWhere('expires_at', '<=', nowIso)
+    .whereNull('capture_requested_at')
     .orderBy('id')
     .limit(limit)
     .forUpdate()
@@ -89,6 +97,7 @@ export async function insertHold(
     captured: formatMinorUnits(hold.capturedMinor, scale),
     status: hold.status,
     expires_at: hold.expiresAt,
+    credit_account_id: hold.creditAccountId,
     placed_event_id: placedEventId,
     created_at: nowIso,
   });
@@ -109,5 +118,14 @@ export async function closeHold(
       entry_id: hold.entryId,
       closed_event_id: closedEventId,
       closed_at: nowIso,
+      capture_requested_at: hold.captureRequestedAt,
     });
+}
+
+/** Records the first request to capture an open hold; a later request keeps the first time. */
+export async function markCaptureRequested(trx: Knex.Transaction, hold: Hold): Promise<void> {
+  await trx('holds')
+    .where({ id: hold.id, status: 'open' })
+    .whereNull('capture_requested_at')
+    .update({ capture_requested_at: hold.captureRequestedAt });
 }

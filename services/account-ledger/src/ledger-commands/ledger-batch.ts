@@ -9,8 +9,10 @@ import type { Knex } from '@billing/platform/db';
 import type { OutboxMessage } from '@billing/platform/outbox';
 import type { Account, CurrencyCatalog } from '../accounts/account';
 import type { Hold } from '../holds/hold';
-import type { Rejection } from '../post-entry/post-entry.decide';
+import type { Rejection } from '../shared/rejection';
 import { appendEvent, type LedgerDeps } from '../shared/ledger-deps';
+import { findEntryByStep } from './entries.store';
+import { rejectionKey, rejectionStep, type StoredRejection } from './rejections.store';
 
 export type LedgerCommand = TopicMessage<'ledgerCommands'>;
 export type Meta = MessageMeta;
@@ -40,6 +42,8 @@ export interface EntryPosting {
 export class LedgerBatch {
   readonly outgoing: OutboxMessage[] = [];
   readonly touched = new Set<string>();
+  /** Refusals made by this batch, written together at its end. */
+  readonly newRejections: StoredRejection[] = [];
   readonly eventsTopic: string;
 
   constructor(
@@ -48,6 +52,8 @@ export class LedgerBatch {
     readonly currencies: CurrencyCatalog,
     readonly accounts: Map<string, Account>,
     readonly holds: Map<string, Hold>,
+    /** Stored refusals of the (transaction, step)s the batch names, and those it adds. */
+    readonly rejections: Map<string, StoredRejection> = new Map(),
   ) {
     this.eventsTopic = topicName('ledgerEvents', deps.topicPrefix);
   }
@@ -70,23 +76,54 @@ export class LedgerBatch {
     this.outgoing.push({ topic: this.eventsTopic, key, envelope });
   }
 
+  /** Refuses a command: publishes its CommandRejected and remembers it under (transaction, step). */
   reject(command: LedgerCommand, key: string, meta: Meta, decision: Rejection): void {
-    this.publish(
-      key,
-      createMessage(
-        CommandRejected,
-        {
-          commandId: command.data.commandId,
-          commandType: command.type,
-          transactionId: command.data.transactionId,
-          accountId: decision.accountId,
-          code: decision.code,
-          detail: decision.detail,
-          context: decision.context,
-        },
-        meta,
-      ),
+    const event = createMessage(
+      CommandRejected,
+      {
+        commandId: command.data.commandId,
+        commandType: command.type,
+        transactionId: command.data.transactionId,
+        accountId: decision.accountId,
+        code: decision.code,
+        detail: decision.detail,
+        context: decision.context,
+      },
+      meta,
     );
+    this.publish(key, event);
+    const stored: StoredRejection = {
+      transactionId: command.data.transactionId,
+      step: rejectionStep(command),
+      commandType: command.type,
+      commandId: command.data.commandId,
+      messageId: event.messageId,
+      data: event.data,
+      rejectedAt: event.occurredAt,
+    };
+    this.rejections.set(rejectionKey(stored.transactionId, stored.step), stored);
+    this.newRejections.push(stored);
+  }
+
+  /**
+   * Was this command answered before? A (transaction, step) already posted is a replay (an orchestrator
+   * re-sending after a crash or a step deadline, under a new message id the inbox does not know): it is
+   * answered with the original EntryPosted. One refused before stays refused: it is answered with the
+   * stored CommandRejected, never applied, even if it would succeed now (a transfer that failed must not
+   * post later). Both answers are new messages whose content is the original's.
+   */
+  async answeredBefore(command: LedgerCommand, key: string, meta: Meta): Promise<boolean> {
+    if (command.type === 'PostEntry' || command.type === 'ReverseEntry') {
+      const entry = await findEntryByStep(this.trx, command.data.transactionId, command.data.step);
+      if (entry) {
+        this.publish(key, await this.replayEvent(entry.event_message_id, EntryPosted, meta));
+        return true;
+      }
+    }
+    const stored = this.rejections.get(rejectionKey(command.data.transactionId, rejectionStep(command)));
+    if (!stored) return false;
+    this.publish(key, createMessage(CommandRejected, CommandRejected.data.parse(stored.data), meta));
+    return true;
   }
 
   /**

@@ -8,12 +8,14 @@ import { applyPostEntry, applyReverseEntry } from '../post-entry/post-entry.appl
 import type { LedgerDeps } from '../shared/ledger-deps';
 import { loadEntries } from './entries.store';
 import { LedgerBatch, type LedgerCommand } from './ledger-batch';
+import { insertRejections, loadRejections } from './rejections.store';
 
 /**
  * Applies a batch of ledger commands in ONE transaction. Everything the batch touches is locked once,
  * holds before accounts and each in id order (the expiry sweep locks in the same order, so they queue
- * instead of deadlocking); each command is decided against what its predecessors left; a refusal is an
- * outcome event, not an abort, so it never undoes its neighbours. Events, postings, snapshots and outbox
+ * instead of deadlocking); the refusals stored for the batch's (transaction, step)s are read after the
+ * locks; each command is decided against what its predecessors left; a refusal is an outcome event, not
+ * an abort, so it never undoes its neighbours, and it is remembered. Events, postings, snapshots and outbox
  * rows commit together, and only then are the offsets committed.
  */
 export async function handleLedgerCommands(
@@ -37,20 +39,25 @@ export async function handleLedgerCommands(
       switch (c.type) {
         case 'PostEntry':
           return c.data.postings.map((p) => p.accountId);
+        // A hold's credit account is judged when the hold is placed, and its owner may be the one who
+        // settles the hold (a top-up), so every hold command locks it with the held account.
         case 'PlaceHold':
-          return [c.data.accountId];
-        case 'CaptureHold':
-          return [holds.get(c.data.holdId)?.accountId, c.data.creditAccountId].filter(
-            (id): id is string => id !== undefined,
-          );
-        case 'ReleaseHold':
-          return [holds.get(c.data.holdId)?.accountId].filter((id): id is string => id !== undefined);
+          return present(c.data.accountId, c.data.creditAccountId);
+        case 'CaptureHold': {
+          const hold = holds.get(c.data.holdId);
+          return present(hold?.accountId, hold?.creditAccountId, c.data.creditAccountId);
+        }
+        case 'ReleaseHold': {
+          const hold = holds.get(c.data.holdId);
+          return present(hold?.accountId, hold?.creditAccountId);
+        }
         case 'ReverseEntry':
           return originals.get(c.data.entryId)?.postings.map((p) => p.accountId) ?? [];
       }
     });
     const accounts = await lockAccounts(trx, accountIds, currencies);
-    const work = new LedgerBatch(trx, deps, currencies, accounts, holds);
+    const rejections = await loadRejections(trx, fresh);
+    const work = new LedgerBatch(trx, deps, currencies, accounts, holds, rejections);
     for (const command of fresh) {
       switch (command.type) {
         case 'PostEntry':
@@ -79,8 +86,13 @@ export async function handleLedgerCommands(
       const account = work.accounts.get(id)!;
       await saveAccount(trx, account, work.scaleOf(account.currency), nowIso);
     }
+    await insertRejections(trx, work.newRejections);
     await appendToOutbox(trx, work.outgoing);
   });
+}
+
+function present(...ids: (string | null | undefined)[]): string[] {
+  return ids.filter((id): id is string => typeof id === 'string');
 }
 
 function holdIdOf(command: LedgerCommand): string[] {

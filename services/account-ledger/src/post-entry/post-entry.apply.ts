@@ -1,36 +1,14 @@
-import {
-  EntryPosted,
-  type PostEntryMessage,
-  type ReverseEntryMessage,
-} from '@billing/contracts/messages/ledger';
-import { findEntryByStep } from '../ledger-commands/entries.store';
-import type { LedgerBatch, Meta } from '../ledger-commands/ledger-batch';
+import type { PostEntryMessage, ReverseEntryMessage } from '@billing/contracts/messages/ledger';
+import type { LedgerBatch } from '../ledger-commands/ledger-batch';
 import type { OriginalEntry } from '../reverse-entry/reverse-entry.decide';
 import { decideReverseEntry } from '../reverse-entry/reverse-entry.decide';
 import { metaFrom } from '../shared/ledger-deps';
 import { decidePostEntry } from './post-entry.decide';
 
-/**
- * A (transaction, step) already posted is a replay, e.g. an orchestrator re-sending after a crash: the
- * answer is the original EntryPosted, under a fresh message id, and nothing is posted again.
- */
-async function answeredBefore(
-  batch: LedgerBatch,
-  transactionId: string,
-  step: string,
-  key: string,
-  meta: Meta,
-): Promise<boolean> {
-  const entry = await findEntryByStep(batch.trx, transactionId, step);
-  if (!entry) return false;
-  batch.publish(key, await batch.replayEvent(entry.event_message_id, EntryPosted, meta));
-  return true;
-}
-
 export async function applyPostEntry(batch: LedgerBatch, command: PostEntryMessage): Promise<void> {
   const meta = metaFrom(batch.deps, command);
   const key = command.data.postings.find((p) => p.side === 'debit')?.accountId ?? command.data.transactionId;
-  if (await answeredBefore(batch, command.data.transactionId, command.data.step, key, meta)) return;
+  if (await batch.answeredBefore(command, key, meta)) return;
   const decision = decidePostEntry(
     { ...command.data, actor: command.actor },
     batch.accounts,
@@ -49,7 +27,7 @@ export async function applyReverseEntry(
   const meta = metaFrom(batch.deps, command);
   const original = originals.get(command.data.entryId);
   const key = original?.postings.find((p) => p.side === 'credit')?.accountId ?? command.data.transactionId;
-  if (await answeredBefore(batch, command.data.transactionId, command.data.step, key, meta)) return;
+  if (await batch.answeredBefore(command, key, meta)) return;
   const scale = original ? batch.scaleOf(original.currency) : 0;
   const decision = decideReverseEntry(original, command.data.entryId, batch.accounts, command.actor, scale);
   if (decision.kind === 'rejected') return batch.reject(command, key, meta, decision);

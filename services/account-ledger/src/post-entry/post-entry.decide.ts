@@ -1,8 +1,9 @@
 import type { Actor } from '@billing/contracts/envelope';
-import type { ErrorCode } from '@billing/contracts/errors';
 import type { Posting, TransactionType } from '@billing/contracts/messages/ledger';
 import { formatMinorUnits, toMinorUnits } from '@billing/contracts/money';
 import { availableMinor, type Account, type CurrencyCatalog } from '../accounts/account';
+import { asSeenBy, checkParticipant } from '../shared/movement-checks';
+import { reject, type Rejection } from '../shared/rejection';
 
 export interface PostEntryCommand {
   transactionType: TransactionType;
@@ -20,45 +21,24 @@ export interface AppliedPosting {
 }
 
 export type PostEntryDecision =
-  | { kind: 'posted'; postings: AppliedPosting[]; accounts: Account[] }
-  | {
-      kind: 'rejected';
-      code: ErrorCode;
-      detail: string;
-      accountId: string | null;
-      context: Record<string, string>;
-    };
-
-export type Rejection = Extract<PostEntryDecision, { kind: 'rejected' }>;
-
-export function reject(
-  code: ErrorCode,
-  detail: string,
-  accountId: string | null = null,
-  context: Record<string, string> = {},
-): Rejection {
-  return { kind: 'rejected', code, detail, accountId, context };
-}
-
-/**
- * Which account types each kind of transaction may debit and credit. The ledger enforces this itself so
- * that a faulty or compromised orchestrator cannot, say, mint money into a USER account from another
- * USER account under the name of a top-up.
- */
-export const TYPE_RULES: Record<TransactionType, { debit: readonly string[]; credit: readonly string[] }> = {
-  topup: { debit: ['EXTERNAL'], credit: ['USER'] },
-  withdrawal: { debit: ['USER'], credit: ['EXTERNAL'] },
-  transfer: { debit: ['USER'], credit: ['USER'] },
-  payment: { debit: ['USER'], credit: ['USER', 'SYSTEM'] },
-  refund: { debit: ['USER', 'SYSTEM'], credit: ['USER'] },
-  bill_payment: { debit: ['USER'], credit: ['EXTERNAL', 'SYSTEM'] },
-};
+  { kind: 'posted'; postings: AppliedPosting[]; accounts: Account[] } | Rejection;
 
 /**
  * Decides one journal entry against the current state of the accounts it touches. Pure: it returns the
  * postings with balances after and the updated accounts, or the one reason it refuses.
  */
 export function decidePostEntry(
+  command: PostEntryCommand,
+  accounts: ReadonlyMap<string, Account>,
+  currencies: CurrencyCatalog,
+): PostEntryDecision {
+  const decision = decide(command, accounts, currencies);
+  return decision.kind === 'rejected'
+    ? asSeenBy(command.actor, command.transactionType, accounts, decision)
+    : decision;
+}
+
+function decide(
   command: PostEntryCommand,
   accounts: ReadonlyMap<string, Account>,
   currencies: CurrencyCatalog,
@@ -82,32 +62,13 @@ export function decidePostEntry(
   }
 
   const working = new Map<string, Account>();
+  const movement = { actor: command.actor, type: command.transactionType, currency: command.currency };
   for (const p of command.postings) {
-    const account = working.get(p.accountId) ?? accounts.get(p.accountId);
-    if (!account) return reject('ACCOUNT.NOT_FOUND', `account ${p.accountId} does not exist`, p.accountId);
-    if (account.currency !== command.currency) {
-      return reject(
-        'CURRENCY.MISMATCH',
-        `account ${account.id} holds ${account.currency}, the entry is in ${command.currency}`,
-        account.id,
-      );
-    }
-    if (account.status !== 'active') {
-      return reject('ACCOUNT.INACTIVE', `account ${account.id} is ${account.status}`, account.id);
-    }
-    const allowed = TYPE_RULES[command.transactionType][p.side];
-    if (!allowed.includes(account.type)) {
-      return reject(
-        'ACCOUNT.TYPE_NOT_ALLOWED',
-        `a ${command.transactionType} may not ${p.side} a ${account.type} account`,
-        account.id,
-      );
-    }
-    working.set(account.id, account);
+    const account = accounts.get(p.accountId);
+    const refused = checkParticipant(movement, p.side, p.accountId, account);
+    if (refused) return refused;
+    working.set(p.accountId, account!);
   }
-
-  const denied = authorize(command, working);
-  if (denied) return denied;
 
   const applied: AppliedPosting[] = [];
   command.postings.forEach((p, i) => {
@@ -138,7 +99,7 @@ export function checkLimits(
   before: ReadonlyMap<string, Account>,
   after: Iterable<Account>,
   scale: number,
-): Extract<PostEntryDecision, { kind: 'rejected' }> | null {
+): Rejection | null {
   for (const account of after) {
     const previous = before.get(account.id)!;
     const delta = account.balanceMinor - previous.balanceMinor;
@@ -166,31 +127,6 @@ export function checkLimits(
         {
           maxBalance: formatMinorUnits(account.maxBalanceMinor, scale),
         },
-      );
-    }
-  }
-  return null;
-}
-
-/**
- * Admins and the system may post anything the type rules allow. An owner may debit only its own
- * accounts, with one exception: a top-up debits the EXTERNAL funding account, and then the owner must
- * own every credited account instead (money can be brought in only to one's own account).
- */
-function authorize(
-  command: PostEntryCommand,
-  accounts: ReadonlyMap<string, Account>,
-): PostEntryDecision | null {
-  const { actor } = command;
-  if (actor.kind !== 'owner') return null;
-  for (const p of command.postings) {
-    const account = accounts.get(p.accountId)!;
-    const mustOwn = command.transactionType === 'topup' ? p.side === 'credit' : p.side === 'debit';
-    if (mustOwn && account.ownerId !== actor.id) {
-      return reject(
-        'AUTH.FORBIDDEN',
-        `actor ${actor.id} may not ${p.side} account ${account.id}`,
-        account.id,
       );
     }
   }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { aUserAccount, admin, anExternalAccount, byId, currencies, owner } from '../../test/builders';
+import type { Actor } from '@billing/contracts/envelope';
+import {
+  aFundingAccount,
+  aUserAccount,
+  admin,
+  anExternalAccount,
+  byId,
+  currencies,
+  owner,
+} from '../../test/builders';
 import { decidePostEntry, type PostEntryCommand } from './post-entry.decide';
 
 function topUp(
@@ -17,6 +26,29 @@ function topUp(
       { accountId: to, side: 'credit', amount },
     ],
     ...overrides,
+  };
+}
+
+function transfer(from: string, to: string, amount: string, actor: Actor): PostEntryCommand {
+  return {
+    transactionType: 'transfer',
+    currency: 'USD',
+    actor,
+    postings: [
+      { accountId: from, side: 'debit', amount },
+      { accountId: to, side: 'credit', amount },
+    ],
+  };
+}
+
+/** The one refusal an owner gets about an account it does not own, whatever is wrong with it. */
+function unavailableFor(accountId: string, type: string) {
+  return {
+    kind: 'rejected',
+    code: 'ACCOUNT.UNAVAILABLE',
+    detail: `account ${accountId} cannot take part in this ${type}`,
+    accountId,
+    context: {},
   };
 }
 
@@ -145,38 +177,29 @@ describe('decidePostEntry', () => {
     });
   });
 
-  it("refuses an owner debiting another owner's account", () => {
+  it("refuses an owner debiting another owner's account, without saying whose or why", () => {
     const from = aUserAccount({ ownerId: 'bob', balanceMinor: 10000n });
     const to = aUserAccount({ ownerId: 'alice' });
-    const command: PostEntryCommand = {
-      transactionType: 'transfer',
-      currency: 'USD',
-      actor: owner('alice'),
-      postings: [
-        { accountId: from.id, side: 'debit', amount: '1.00' },
-        { accountId: to.id, side: 'credit', amount: '1.00' },
-      ],
-    };
-    expect(decidePostEntry(command, byId(from, to), currencies)).toMatchObject({
-      kind: 'rejected',
-      code: 'AUTH.FORBIDDEN',
-    });
+    expect(
+      decidePostEntry(transfer(from.id, to.id, '1.00', owner('alice')), byId(from, to), currencies),
+    ).toEqual(unavailableFor(from.id, 'transfer'));
   });
 
-  it("refuses an owner topping up someone else's account, and allows its own", () => {
-    const ext = anExternalAccount();
+  it("refuses an owner topping up someone else's account, and allows its own from the funding account", () => {
+    const funding = aFundingAccount();
     const bobs = aUserAccount({ ownerId: 'bob' });
     const alices = aUserAccount({ ownerId: 'alice' });
     expect(
-      decidePostEntry(topUp(ext.id, bobs.id, '1.00', { actor: owner('alice') }), byId(ext, bobs), currencies),
-    ).toMatchObject({
-      kind: 'rejected',
-      code: 'AUTH.FORBIDDEN',
-    });
+      decidePostEntry(
+        topUp(funding.id, bobs.id, '1.00', { actor: owner('alice') }),
+        byId(funding, bobs),
+        currencies,
+      ),
+    ).toEqual(unavailableFor(bobs.id, 'topup'));
     expect(
       decidePostEntry(
-        topUp(ext.id, alices.id, '1.00', { actor: owner('alice') }),
-        byId(ext, alices),
+        topUp(funding.id, alices.id, '1.00', { actor: owner('alice') }),
+        byId(funding, alices),
         currencies,
       ).kind,
     ).toBe('posted');
@@ -209,6 +232,91 @@ describe('decidePostEntry, postings on one account', () => {
     expect(decidePostEntry(command, byId(user), currencies)).toMatchObject({
       kind: 'rejected',
       code: 'ENTRY.INVALID',
+    });
+  });
+});
+
+describe('decidePostEntry, top-ups by owners', () => {
+  it("refuses an owner's top-up from an EXTERNAL account that is not the funding provider's", () => {
+    const bank = anExternalAccount();
+    const alices = aUserAccount({ ownerId: 'alice' });
+    expect(
+      decidePostEntry(
+        topUp(bank.id, alices.id, '1.00', { actor: owner('alice') }),
+        byId(bank, alices),
+        currencies,
+      ),
+    ).toEqual(unavailableFor(bank.id, 'topup'));
+  });
+
+  it("keeps AUTH.FORBIDDEN for an owner's top-up from a non-funding EXTERNAL account it owns itself", () => {
+    const own = anExternalAccount({ ownerId: 'alice' });
+    const alices = aUserAccount({ ownerId: 'alice' });
+    expect(
+      decidePostEntry(
+        topUp(own.id, alices.id, '1.00', { actor: owner('alice') }),
+        byId(own, alices),
+        currencies,
+      ),
+    ).toMatchObject({ code: 'AUTH.FORBIDDEN' });
+  });
+
+  it('lets an admin or the platform top up from any EXTERNAL account', () => {
+    const bank = anExternalAccount();
+    const bobs = aUserAccount({ ownerId: 'bob' });
+    for (const actor of [admin, { kind: 'system', id: 'billing-platform' } as Actor]) {
+      expect(
+        decidePostEntry(topUp(bank.id, bobs.id, '1.00', { actor }), byId(bank, bobs), currencies).kind,
+      ).toBe('posted');
+    }
+  });
+});
+
+describe('decidePostEntry, owners cannot probe accounts they do not own', () => {
+  const alices = aUserAccount({ ownerId: 'alice', balanceMinor: 10000n });
+  const missing = '00000000-0000-7000-8000-999999999999';
+  const euros = aUserAccount({ ownerId: 'bob', currency: 'EUR' });
+  const suspended = aUserAccount({ ownerId: 'bob', status: 'suspended' });
+  const system = anExternalAccount({ type: 'SYSTEM', ownerId: 'platform' });
+  const full = aUserAccount({ ownerId: 'bob', maxBalanceMinor: 50n });
+  const accounts = byId(alices, euros, suspended, system, full);
+
+  it('given a transfer to a missing, other-currency, suspended, wrong-type or full account, then all five refusals are identical but for the id', () => {
+    for (const to of [missing, euros.id, suspended.id, system.id, full.id]) {
+      expect(decidePostEntry(transfer(alices.id, to, '1.00', owner('alice')), accounts, currencies)).toEqual(
+        unavailableFor(to, 'transfer'),
+      );
+    }
+  });
+
+  it('tells an admin the specific reason', () => {
+    const codes = [missing, euros.id, suspended.id, system.id, full.id].map((to) => {
+      const decision = decidePostEntry(transfer(alices.id, to, '1.00', admin), accounts, currencies);
+      return decision.kind === 'rejected' ? decision.code : decision.kind;
+    });
+    expect(codes).toEqual([
+      'ACCOUNT.NOT_FOUND',
+      'CURRENCY.MISMATCH',
+      'ACCOUNT.INACTIVE',
+      'ACCOUNT.TYPE_NOT_ALLOWED',
+      'ACCOUNT.LIMIT_EXCEEDED',
+    ]);
+  });
+
+  it("keeps specific codes for the owner's own accounts", () => {
+    const alicesEuros = aUserAccount({ ownerId: 'alice', currency: 'EUR' });
+    const bobs = aUserAccount({ ownerId: 'bob' });
+    const own = byId(alices, alicesEuros, bobs);
+    expect(
+      decidePostEntry(transfer(alices.id, bobs.id, '100.01', owner('alice')), own, currencies),
+    ).toMatchObject({
+      code: 'ACCOUNT.INSUFFICIENT_FUNDS',
+      context: { available: '100.00', requested: '100.01' },
+    });
+    expect(
+      decidePostEntry(transfer(alicesEuros.id, bobs.id, '1.00', owner('alice')), own, currencies),
+    ).toMatchObject({
+      code: 'CURRENCY.MISMATCH',
     });
   });
 });

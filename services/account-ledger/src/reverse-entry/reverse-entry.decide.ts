@@ -1,7 +1,8 @@
 import type { Actor } from '@billing/contracts/envelope';
 import type { TransactionType } from '@billing/contracts/messages/ledger';
 import type { Account } from '../accounts/account';
-import { checkLimits, reject, type PostEntryDecision } from '../post-entry/post-entry.decide';
+import { checkLimits, type PostEntryDecision } from '../post-entry/post-entry.decide';
+import { reject } from '../shared/rejection';
 
 export interface OriginalPosting {
   accountId: string;
