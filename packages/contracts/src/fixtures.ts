@@ -443,4 +443,10 @@ export const queryFixtures: Record<QueryRequest['type'], QueryRequest> = {
   GetTrialBalance: { type: 'GetTrialBalance', actor: FIXTURE_ADMIN },
   ListStuckTransactions: { type: 'ListStuckTransactions', actor: FIXTURE_ADMIN, limit: 50, cursor: null },
   ListCurrencies: { type: 'ListCurrencies', actor: FIXTURE_OWNER },
+  ListTransactionsNeedingAttention: {
+    type: 'ListTransactionsNeedingAttention',
+    actor: FIXTURE_ADMIN,
+    limit: 50,
+    cursor: null,
+  },
 };

@@ -107,6 +107,7 @@ export const TOPICS = {
       'GetTrialBalance',
       'ListStuckTransactions',
       'ListCurrencies',
+      'ListTransactionsNeedingAttention',
     ],
     config: RETAIN_HOUR,
   },

@@ -73,6 +73,13 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
     cursor: CursorSchema.nullable(),
   }),
   z.strictObject({ type: z.literal('ListCurrencies'), actor: ActorSchema }),
+  /** Transactions in needs_attention (their saga could not finish on its own), oldest first. Admins. */
+  z.strictObject({
+    type: z.literal('ListTransactionsNeedingAttention'),
+    actor: ActorSchema,
+    limit: Limit,
+    cursor: CursorSchema.nullable(),
+  }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 export type QueryType = QueryRequest['type'];
@@ -213,6 +220,7 @@ export const QueryReplySchemas = {
   GetTrialBalance: reply(TrialBalanceSchema),
   ListStuckTransactions: reply(page(StuckTransactionSchema).extend({ stuckAfterMs: z.number().int() })),
   ListCurrencies: reply(CurrencyListSchema),
+  ListTransactionsNeedingAttention: reply(page(TransactionViewSchema)),
 } as const satisfies Record<QueryType, z.ZodType>;
 
 export type QueryReply<T extends QueryType> = z.infer<(typeof QueryReplySchemas)[T]>;
