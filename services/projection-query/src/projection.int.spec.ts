@@ -12,6 +12,8 @@ import {
   aTopUpEntry,
   anEntryPosted,
   aStatusChange,
+  aSummary,
+  aTransactionEvent,
 } from '../test/builders';
 import { startProjection, type ProjectionHarness } from '../test/harness';
 import { applyLedgerEvents } from './accounts/ledger-events.handler';
@@ -247,6 +249,36 @@ describe('projection-query against real Kafka and PostgreSQL', () => {
     );
     await h.caughtUp();
     expect(await accountRow(user)).toMatchObject({ balance: '1.00', version: 3, status: 'suspended' });
+  });
+
+  it('shows a transaction that needs attention with its reason until a later final event supersedes it', async () => {
+    const { bank, user } = await openPair();
+    const summary = aSummary({ type: 'withdrawal', sourceAccountId: user, destinationAccountId: bank });
+    const accepted = aTransactionEvent('pending', summary);
+    const attention = aTransactionEvent('needs_attention', summary);
+    await h.publish('transactionEvents', summary.transactionId, accepted, attention);
+    await h.caughtUp();
+    const ask = () =>
+      h.ask<Record<string, unknown>>({
+        type: 'GetTransaction',
+        actor: { kind: 'admin', id: 'a' },
+        transactionId: summary.transactionId,
+      });
+    expect((await ask()).data).toMatchObject({
+      status: 'needs_attention',
+      reason: { code: 'SAGA.CAPTURE_FAILED' },
+      finishedAt: null,
+    });
+
+    const completed = aTransactionEvent('completed', summary);
+    // The completion, then the needs_attention event again (an outbox relay resending its batch).
+    await h.publish('transactionEvents', summary.transactionId, completed, attention);
+    await h.caughtUp();
+    expect((await ask()).data).toMatchObject({
+      status: 'completed',
+      reason: null,
+      finishedAt: expect.any(String),
+    });
   });
 
   it('reports consumer lag and the age of the last applied event in /metrics and /health/ready', async () => {

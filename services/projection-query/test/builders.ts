@@ -11,6 +11,7 @@ import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
+  TransactionNeedsAttention,
   type TransactionSummary,
 } from '@billing/contracts/messages/transactions';
 import { uuidv7 } from '@billing/contracts/uuid';
@@ -249,10 +250,22 @@ export function aSummary(o: Partial<TransactionSummary> = {}): TransactionSummar
   };
 }
 
-export function aTransactionEvent(status: 'pending' | 'completed' | 'failed', summary: TransactionSummary) {
+export function aTransactionEvent(
+  status: 'pending' | 'completed' | 'failed' | 'needs_attention',
+  summary: TransactionSummary,
+) {
   const data = { ...summary, status };
   if (status === 'pending') return createMessage(TransactionAccepted, data, meta());
   if (status === 'completed') return createMessage(TransactionCompleted, data, meta());
+  if (status === 'needs_attention')
+    return createMessage(
+      TransactionNeedsAttention,
+      {
+        ...data,
+        reason: { code: 'SAGA.CAPTURE_FAILED', detail: 'the provider paid; the capture was refused' },
+      },
+      meta(),
+    );
   return createMessage(
     TransactionFailed,
     { ...data, reason: { code: 'ACCOUNT.NOT_FOUND', detail: 'gone' } },

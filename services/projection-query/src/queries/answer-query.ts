@@ -8,6 +8,7 @@ import {
   getTransaction,
   listAccountTransactions,
   listStuckTransactions,
+  listTransactionsNeedingAttention,
 } from '../transactions/transaction.queries';
 import type { QueryContext, QueryFailure } from './query-context';
 
@@ -76,6 +77,8 @@ async function answer(ctx: QueryContext, query: QueryRequest): Promise<unknown> 
       return listStuckTransactions(ctx, query);
     case 'ListCurrencies':
       return listCurrencies(ctx);
+    case 'ListTransactionsNeedingAttention':
+      return listTransactionsNeedingAttention(ctx, query);
     default: {
       const unreachable: never = query;
       throw new Error(`unknown query ${JSON.stringify(unreachable)}`);

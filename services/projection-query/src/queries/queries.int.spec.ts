@@ -311,6 +311,124 @@ describe('queries over Kafka request-reply', () => {
     ).toMatchObject({ code: 'AUTH.FORBIDDEN' });
   });
 
+  it('lists transactions that need attention, oldest first, with their reason, for admins only', async () => {
+    const older = aSummary({ type: 'withdrawal', createdAt: at(3 * 60_000), updatedAt: at(3 * 60_000) });
+    const newer = aSummary({ type: 'bill_payment', createdAt: at(60_000), updatedAt: at(60_000) });
+    const settled = aSummary({ createdAt: at(2 * 60_000), updatedAt: at(2 * 60_000) });
+    for (const s of [older, newer, settled])
+      await h.publish(
+        'transactionEvents',
+        s.transactionId,
+        aTransactionEvent('pending', s),
+        aTransactionEvent('needs_attention', s),
+      );
+    // A later final event takes a transaction off the list.
+    await h.publish('transactionEvents', settled.transactionId, aTransactionEvent('completed', settled));
+    await h.caughtUp();
+    const ask = (cursor: string | null) =>
+      h.ask<{
+        items: { transactionId: string; status: string; reason: unknown }[];
+        nextCursor: string | null;
+      }>({
+        type: 'ListTransactionsNeedingAttention',
+        actor: admin,
+        limit: 1,
+        cursor,
+      });
+    const first = await ask(null);
+    expect(first.data!.items).toEqual([
+      expect.objectContaining({
+        transactionId: older.transactionId,
+        status: 'needs_attention',
+        reason: { code: 'SAGA.CAPTURE_FAILED', detail: expect.any(String) },
+      }),
+    ]);
+    const second = await ask(first.data!.nextCursor);
+    expect(second.data).toEqual({
+      items: [expect.objectContaining({ transactionId: newer.transactionId })],
+      nextCursor: null,
+    });
+    // Not stuck: that list is for transactions still pending past their deadline.
+    const stuck = await h.ask<Page>({
+      type: 'ListStuckTransactions',
+      actor: admin,
+      limit: 200,
+      cursor: null,
+    });
+    expect(stuck.data!.items.map((t) => t.transactionId)).not.toContain(older.transactionId);
+    expect(
+      await h.ask({ type: 'ListTransactionsNeedingAttention', actor: alice, limit: 10, cursor: null }),
+    ).toMatchObject({ ok: false, code: 'AUTH.FORBIDDEN' });
+  });
+
+  it("answers another owner's account exactly as a missing one, on every account query", async () => {
+    const missing = uuidv7();
+    const queries = (accountId: string) => [
+      { type: 'GetAccount', actor: bob, accountId },
+      { type: 'GetAccountBalance', actor: bob, accountId },
+      {
+        type: 'ListAccountTransactions',
+        actor: bob,
+        accountId,
+        transactionType: null,
+        status: null,
+        from: null,
+        to: null,
+        limit: 5,
+        cursor: null,
+      },
+      { type: 'GetStatement', actor: bob, accountId, from: null, to: null },
+    ];
+    const answers = async (accountId: string) =>
+      Promise.all(
+        queries(accountId).map(async (q) => {
+          const reply = await h.ask(q);
+          return { ...reply, detail: reply.detail?.replace(accountId, '<id>') };
+        }),
+      );
+    const others = await answers(aliceMain);
+    expect(others.every((r) => r.ok === false && r.code === 'ACCOUNT.NOT_FOUND')).toBe(true);
+    expect(await answers(missing)).toEqual(others);
+  });
+
+  it('shows a refund only to the owners of its parties, and one refused before its payment was known to no owner', async () => {
+    // Refused before the payment was known: it names no accounts, only the payment id it was sent.
+    const unknownPayment = uuidv7();
+    const early = aSummary({
+      type: 'refund',
+      amount: '1.00',
+      sourceAccountId: unknownPayment,
+      destinationAccountId: unknownPayment,
+      originalTransactionId: unknownPayment,
+    });
+    // Mallory asked to refund alice's payment to bob; the orchestrator refused, naming its parties.
+    const strangers = aSummary({
+      type: 'refund',
+      amount: '2.00',
+      sourceAccountId: bobMain,
+      destinationAccountId: aliceMain,
+      originalTransactionId: payment.transactionId,
+    });
+    for (const s of [early, strangers])
+      await h.publish('transactionEvents', s.transactionId, aTransactionEvent('failed', s));
+    await h.caughtUp();
+    const mallory = { kind: 'owner' as const, id: 'mallory' };
+    const get = (actor: typeof alice | typeof admin, transactionId: string) =>
+      h.ask<Record<string, unknown>>({ type: 'GetTransaction', actor, transactionId });
+    for (const owner of [alice, bob, mallory]) {
+      const reply = await get(owner, early.transactionId);
+      expect(reply).toEqual({
+        ok: false,
+        code: 'TRANSACTION.NOT_FOUND',
+        detail: `transaction ${early.transactionId} not found`,
+      });
+    }
+    expect((await get(admin, early.transactionId)).data).toMatchObject({ status: 'failed' });
+    expect(await get(mallory, strangers.transactionId)).toMatchObject({ code: 'TRANSACTION.NOT_FOUND' });
+    expect(await get(mallory, uuidv7())).toMatchObject({ code: 'TRANSACTION.NOT_FOUND' });
+    expect((await get(alice, strangers.transactionId)).data).toMatchObject({ sourceAccountId: bobMain });
+  });
+
   it('lists the currencies the ledger knows', async () => {
     const reply = await h.ask<{ currencies: { code: string; scale: number }[] }>({
       type: 'ListCurrencies',

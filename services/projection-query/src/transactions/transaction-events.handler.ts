@@ -65,6 +65,7 @@ export async function applyTransactionEvents(
         case 'TransactionCompleted':
         case 'TransactionFailed':
         case 'TransactionReversed':
+        case 'TransactionNeedsAttention':
           summaries.push({ summary: message.data, hlc: message.hlc });
           break;
         case 'TransactionRequestRejected':

@@ -17,8 +17,20 @@ export interface TransactionState {
   lastHlc: string;
   createdAt: string;
   updatedAt: string;
+  /** When it reached its final status; null while pending or needing attention. */
   finishedAt: string | null;
 }
+
+/**
+ * Completed, failed and reversed are final. Pending and needs_attention are not: a transaction that
+ * needs attention (even one that was reversed before a provider's late success) is finished again only
+ * by a later final event, which supersedes it like any newer event.
+ */
+export const FINAL_STATUSES: ReadonlySet<TransactionSummary['status']> = new Set([
+  'completed',
+  'failed',
+  'reversed',
+]);
 
 /** Millisecond precision, as JavaScript dates have: keyset cursors round-trip it exactly. */
 function instant(iso: string): string {
@@ -38,7 +50,7 @@ export function evolveTransaction(
 ): TransactionState | null {
   // HLC stamps are fixed-width, so string order is time order.
   if (current !== null && current.lastHlc >= hlc) return null;
-  const finished = summary.status !== 'pending';
+  const finished = FINAL_STATUSES.has(summary.status);
   return {
     transactionId: summary.transactionId,
     type: summary.type,

@@ -76,7 +76,8 @@ async function refundsOf(ctx: QueryContext, s: TransactionState) {
   const scale = await scaleOf(ctx, s.currency, s.amount);
   const sumOf = (status: string) => toMinor(sums.find((x) => x.status === status)?.sum ?? '0', scale);
   const refunded = sumOf('completed');
-  const left = toMinor(s.amount, scale) - refunded - sumOf('pending');
+  // A refund that needs attention may still move money: it stays reserved like a pending one.
+  const left = toMinor(s.amount, scale) - refunded - sumOf('pending') - sumOf('needs_attention');
   return {
     refunds: listed,
     refundedAmount: formatMinorUnits(refunded, scale),
@@ -177,4 +178,33 @@ export async function listStuckTransactions(
     nextCursor: page.nextCursor,
     stuckAfterMs: ctx.stuckAfterMs,
   };
+}
+
+/**
+ * Transactions whose saga could not finish on its own and waits for a person (or a later retry): status
+ * needs_attention, oldest first, with the reason. Admins only. A later final event takes a transaction
+ * off this list.
+ */
+export async function listTransactionsNeedingAttention(
+  ctx: QueryContext,
+  q: Extract<QueryRequest, { type: 'ListTransactionsNeedingAttention' }>,
+) {
+  if (!privileged(q.actor)) return forbidden('only an admin may list transactions that need attention');
+  const after = q.cursor === null ? null : decodeCursor(q.cursor);
+  if (q.cursor !== null && after === null) return invalid('cursor is not one this service wrote');
+  const rows = await ctx
+    .trx(tableOf(ctx.schema, 'transactions'))
+    .where({ status: 'needs_attention' })
+    .modify((qb) => {
+      if (after)
+        qb.andWhereRaw('(created_at, transaction_id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
+    })
+    .orderBy([{ column: 'created_at' }, { column: 'transaction_id' }])
+    .limit(q.limit + 1)
+    .select<TransactionRow[]>('*');
+  const page = pageOf(rows.map(transactionStateOfRow), q.limit, (s) => ({
+    at: s.createdAt,
+    id: s.transactionId,
+  }));
+  return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
 }
