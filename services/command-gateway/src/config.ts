@@ -23,7 +23,19 @@ const schema = z
     ...kafkaEnv,
     ...logEnv,
     ...httpEnv(3000),
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    /** Unset is not development: nothing is relaxed because a variable was forgotten. */
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'])
+      .optional()
+      .transform((v) => v ?? null),
+    /**
+     * Development mode, asked for explicitly (`npm start` does): without API_KEYS the gateway then
+     * accepts the well-known development admin key. NODE_ENV=development, set explicitly, means the same.
+     */
+    GATEWAY_DEV_MODE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     /**
      * API keys as a JSON array: [{"key": "...", "role": "admin"}, {"sha256": "<hex>", "role": "owner",
      * "ownerId": "user_123"}]. Plain keys are hashed at start-up and the plain text is dropped.
@@ -82,6 +94,9 @@ const schema = z
     SSE_CLIENT_BUFFER_MAX_BYTES: z.coerce.number().int().min(1024).max(16777216).default(1048576),
   })
   .superRefine((c, ctx) => {
+    if (c.GATEWAY_DEV_MODE && c.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['GATEWAY_DEV_MODE'], message: 'must not be true in production' });
+    }
     // A JWKS fetched over plain HTTP could be swapped in transit, and with it every key that signs tokens.
     if (c.NODE_ENV === 'production' && c.JWT_JWKS_URL !== null && !c.JWT_JWKS_URL.startsWith('https:')) {
       ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'must use https in production' });
@@ -89,6 +104,11 @@ const schema = z
   });
 
 export type GatewayConfig = z.output<typeof schema>;
+
+/** Development mode only when asked for: GATEWAY_DEV_MODE=true, or NODE_ENV=development set explicitly. */
+export function developmentMode(config: Pick<GatewayConfig, 'GATEWAY_DEV_MODE' | 'NODE_ENV'>): boolean {
+  return config.GATEWAY_DEV_MODE || config.NODE_ENV === 'development';
+}
 
 /** The only place the gateway reads the environment. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Actor } from '@billing/contracts/envelope';
 import { z } from 'zod';
 
-/** The development key, accepted only when no key is configured outside production. */
+/** The development key, accepted only in explicit development mode when no key is configured. */
 export const DEV_ADMIN_KEY = 'dev-admin-key';
 
 const KeyEntrySchema = z.union([
@@ -28,11 +28,23 @@ export interface KeyRing {
   usesDevelopmentKey: boolean;
 }
 
+export interface KeyRingOptions {
+  /** Development mode was asked for explicitly (GATEWAY_DEV_MODE=true or NODE_ENV=development). */
+  developmentMode: boolean;
+  /** Bearer JWTs are configured: callers have a credential even without API keys. */
+  tokensConfigured: boolean;
+}
+
+export const NO_CREDENTIALS_MESSAGE =
+  'no credentials configured: set API_KEYS (or JWT_HS256_SECRET / JWT_JWKS_URL); for local development ' +
+  `only, GATEWAY_DEV_MODE=true accepts the admin key "${DEV_ADMIN_KEY}"`;
+
 /**
  * Builds the key ring from configuration. Keys are kept only as SHA-256 hashes and compared in constant
- * time. Without configured keys, development gets the well-known admin key and production refuses to run.
+ * time. Without configured keys, explicit development mode gets the well-known admin key; otherwise a
+ * gateway with no credential at all refuses to start, whatever NODE_ENV says (or does not say).
  */
-export function createKeyRing(apiKeysJson: string, nodeEnv: string): KeyRing {
+export function createKeyRing(apiKeysJson: string, options: KeyRingOptions): KeyRing {
   let raw: unknown;
   try {
     raw = JSON.parse(apiKeysJson);
@@ -50,10 +62,11 @@ export function createKeyRing(apiKeysJson: string, nodeEnv: string): KeyRing {
         : { kind: 'owner', id: entry.ownerId },
   }));
   let usesDevelopmentKey = false;
-  if (keys.length === 0) {
-    if (nodeEnv === 'production') throw new Error('API_KEYS must configure at least one key in production');
+  if (keys.length === 0 && options.developmentMode) {
     keys.push({ hash: sha256(DEV_ADMIN_KEY), actor: { kind: 'admin', id: 'dev-admin' } });
     usesDevelopmentKey = true;
+  } else if (keys.length === 0 && !options.tokensConfigured) {
+    throw new Error(NO_CREDENTIALS_MESSAGE);
   }
   return {
     usesDevelopmentKey,

@@ -1,8 +1,8 @@
 import type { Logger } from '@billing/platform/logger';
-import { createKeyRing, type KeyRing } from '../auth/api-keys';
+import { createKeyRing, DEV_ADMIN_KEY, type KeyRing } from '../auth/api-keys';
 import { Authenticator } from '../auth/authenticator';
 import { createJwtVerifier } from '../auth/jwt';
-import type { GatewayConfig } from '../config';
+import { developmentMode, type GatewayConfig } from '../config';
 import { TokenBuckets } from './token-buckets';
 
 /** Nest injection token for the gateway's authentication and rate limiting. */
@@ -16,10 +16,13 @@ export interface GatewaySecurity {
 
 /** Builds authentication (API keys and, when configured, JWTs) and the per-caller rate limiter. */
 export async function createGatewaySecurity(config: GatewayConfig, logger: Logger): Promise<GatewaySecurity> {
-  const keyRing = createKeyRing(config.API_KEYS, config.NODE_ENV);
+  const keyRing = createKeyRing(config.API_KEYS, {
+    developmentMode: developmentMode(config),
+    tokensConfigured: config.JWT_HS256_SECRET !== null || config.JWT_JWKS_URL !== null,
+  });
   if (keyRing.usesDevelopmentKey) {
     logger.warn(
-      'no API_KEYS configured: accepting the development admin key; never run like this in production',
+      `development mode without API_KEYS: accepting the admin key "${DEV_ADMIN_KEY}"; never run like this in production`,
     );
   }
   const tokens = await createJwtVerifier({
