@@ -25,6 +25,7 @@ export function accountsOf(event: FollowedEvent): string[] {
     case 'TransactionCompleted':
     case 'TransactionFailed':
     case 'TransactionReversed':
+    case 'TransactionNeedsAttention':
       return [event.data.sourceAccountId, event.data.destinationAccountId];
     case 'CurrencyAdded':
     case 'TransactionRequestRejected':
@@ -53,6 +54,7 @@ export function transactionOf(event: FollowedEvent): string | null {
     case 'TransactionCompleted':
     case 'TransactionFailed':
     case 'TransactionReversed':
+    case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
       return event.data.transactionId;
     default: {

@@ -18,6 +18,14 @@ describe('which events a stream gets', () => {
     expect(matches(fixtures.EntryPosted, following('0192f0a0-0000-7000-8000-0000000000ff'))).toBe(false);
   });
 
+  it('passes a needs_attention event on to the streams of its transaction and of its accounts', () => {
+    const event = fixtures.TransactionNeedsAttention;
+    expect(matches(event, following(null, event.data.transactionId))).toBe(true);
+    expect(matches(event, following(event.data.sourceAccountId))).toBe(true);
+    expect(matches(event, following(event.data.destinationAccountId))).toBe(true);
+    expect(toPayload(event, following(event.data.sourceAccountId), 'owner').data).toEqual(event.data);
+  });
+
   it('sends a transaction stream every event of that transaction, and no account events', () => {
     const tx = following(null, FIXTURE_IDS.transaction);
     for (const event of [fixtures.EntryPosted, fixtures.TransactionCompleted, fixtures.CommandRejected]) {

@@ -82,6 +82,7 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionCompleted':
     case 'TransactionFailed':
     case 'TransactionReversed':
+    case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
       return [event.data.transactionId];
     default: {

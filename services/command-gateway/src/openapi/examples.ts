@@ -1,6 +1,6 @@
 import { FIXTURE_IDS } from '@billing/contracts/fixtures';
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
-import { settlementAccountId } from '@billing/contracts/uuid';
+import { fundingAccountId, settlementAccountId } from '@billing/contracts/uuid';
 import type { z } from 'zod';
 import type { RESPONSE_BODIES } from './schemas';
 
@@ -94,6 +94,28 @@ export const topUpCompleted = summary('topup', 'completed', {
   amount: '100.00',
 });
 
+/** An owner's top-up, collected through the funding provider and credited from its EXTERNAL account. */
+export const collectedTopUpCompleted = summary('topup', 'completed', {
+  sourceAccountId: fundingAccountId('acme-funding', 'USD'),
+  destinationAccountId: IDS.userAccount,
+  amount: '100.00',
+  details: {
+    fundingMethod: 'card',
+    fundingSourceReference: 'tok_visa_4242',
+    collectionId: 'COL-0123456789AB',
+  },
+});
+
+/** The saga could not finish on its own: the provider paid out, and the capture was refused. */
+export const withdrawalNeedsAttention = summary('withdrawal', 'needs_attention', {
+  destinationAccountId: IDS.externalAccount,
+  reason: {
+    code: 'SAGA.CAPTURE_FAILED',
+    detail: 'the provider paid; the capture was refused: ACCOUNT.INACTIVE',
+  },
+  details: { payoutId: 'PAY-0123456789AB' },
+});
+
 export const transferCompleted = summary('transfer', 'completed');
 export const paymentCompleted = summary('payment', 'completed', { transactionId: IDS.payment });
 export const withdrawalReversed = summary('withdrawal', 'reversed', {
@@ -139,6 +161,11 @@ export const stuckPage: Output<'StuckTransactionPage'> = {
   items: [{ ...summary('withdrawal', 'pending'), deadlineAt: '2026-01-01T00:05:00.000Z' }],
   nextCursor: null,
   stuckAfterMs: 300000,
+};
+
+export const attentionPage: Output<'AttentionTransactionPage'> = {
+  items: [withdrawalNeedsAttention],
+  nextCursor: null,
 };
 
 export const statement: Output<'Statement'> = {

@@ -1,6 +1,6 @@
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
-import { z } from 'zod';
 import { CursorParam, LimitParam } from '../read/read-query';
+import { TransactionsQuery } from '../read/transactions-read.controller';
 import * as ex from './examples';
 import {
   AUTH_ERRORS,
@@ -74,9 +74,13 @@ interface MovementSpec {
 
 const MOVEMENT_DESCRIPTION =
   ' Answers 202 with the transaction id and its Location at once, or with Prefer: wait=N the final state ' +
-  '(completed, failed with a reason, or reversed) if it is reached within N seconds. A retry with the same ' +
-  'key answers the same transaction; a refusal by the ledger or saga is a 200/202 transaction that ends ' +
-  '`failed`, not a problem.';
+  '(200: completed, failed with a reason, or reversed) if it is reached within N seconds. A transaction ' +
+  'whose saga could not finish on its own is answered 202 with its view in status `needs_attention` and ' +
+  'the reason: it is not final (a later completed, failed or reversed supersedes it), but it is the last ' +
+  'word for a while. A retry with the same key answers the same transaction (amounts compare by value: ' +
+  '"1.5" is "1.50"); a refusal by the ledger or saga is a 200/202 transaction that ends `failed`, not a ' +
+  'problem. An owner is told only about its own accounts: a refused refund of a payment it is no party of ' +
+  'names the payment in place of both accounts.';
 
 function movement(spec: MovementSpec): RouteDoc {
   return {
@@ -93,7 +97,13 @@ function movement(spec: MovementSpec): RouteDoc {
         'Location',
         'Preference-Applied',
       ]),
-      success(202, 'PendingTransaction', 'Accepted; poll the Location.', ex.pendingTransaction, ['Location']),
+      success(
+        202,
+        'AcceptedTransaction',
+        'Accepted and not final: pending (poll the Location), or needs_attention with its reason.',
+        ex.pendingTransaction,
+        ['Location', 'Preference-Applied'],
+      ),
     ],
     errors: [
       TOO_MANY_DECIMALS,
@@ -117,22 +127,52 @@ const twoParty = (source: string, destination: string, amount: string) =>
     currency: 'USD',
   });
 
-export const StuckTransactionsQuery = z.strictObject({
-  status: z.literal('stuck').describe('Only stuck transactions can be listed across accounts.'),
+export const StuckTransactionsQuery = TransactionsQuery.extend({
+  status: TransactionsQuery.shape.status.describe(
+    'stuck: pending past their deadline; needs_attention: sagas that could not finish on their own.',
+  ),
   limit: LimitParam.describe('Items per page, 1-200 (default 50).'),
   cursor: CursorParam.describe('The nextCursor of the previous page.'),
 });
+
+const OWNER_NAMES_SOURCE: ErrorDoc = {
+  status: 403,
+  code: 'AUTH.FORBIDDEN',
+  detail:
+    'an owner may not name the account a top-up comes from: send funding {method, sourceReference} ' +
+    'instead, and the funding provider collects the amount',
+};
+
+const destinationNotFound: ErrorDoc = {
+  status: 404,
+  code: 'ACCOUNT.NOT_FOUND',
+  detail: `account ${ex.IDS.userAccount} does not exist`,
+};
 
 export const TRANSACTION_ROUTES: RouteDoc[] = [
   movement({
     path: '/api/v1/transactions/topup',
     operationId: 'topUp',
     summary: 'Top up an account',
-    description: 'Money comes in: EXTERNAL -> USER. An owner key may top up only its own account.',
-    body: twoParty(ex.IDS.externalAccount, ex.IDS.userAccount, '100.00'),
-    final: ex.topUpCompleted,
+    description:
+      'Money comes in: EXTERNAL -> USER. An owner tops up only its own account and never names where the ' +
+      'money comes from: it sends `funding` ({method: card | bank_debit, sourceReference: the payer ' +
+      "instrument's token at the funding provider}), the funding provider collects the amount, and it is " +
+      "credited from the provider's EXTERNAL account only once the provider confirmed the collection " +
+      '(an owner sending sourceAccountId is 403). An admin names the EXTERNAL `sourceAccountId` and the ' +
+      'entry is posted at once, or sends `funding` instead for a collection. Exactly one of the two.',
+    body: body('TopUpRequest', {
+      idempotencyKey: ex.IDEMPOTENCY_KEY,
+      destinationAccountId: ex.IDS.userAccount,
+      amount: '100.00',
+      currency: 'USD',
+      funding: { method: 'card', sourceReference: 'tok_visa_4242' },
+    }),
+    final: ex.collectedTopUpCompleted,
     partyErrors: [
-      { ...sourceNotFound, status: 404 },
+      invalidField('funding', 'required: send funding {method, sourceReference}'),
+      OWNER_NAMES_SOURCE,
+      destinationNotFound,
       wrongType('topup', 'take money from', 'USER'),
       currencyMismatch,
     ],
@@ -230,12 +270,24 @@ export const TRANSACTION_ROUTES: RouteDoc[] = [
     path: '/api/v1/transactions',
     operationId: 'listStuckTransactions',
     tag: 'Transactions',
-    summary: 'List stuck transactions',
-    description: 'Admins only: transactions still pending past their deadline, oldest first.',
+    summary: 'List stuck transactions, or those that need attention',
+    description:
+      'Admins only. status=stuck: transactions still pending past their deadline, oldest first, each with ' +
+      '`deadlineAt` (answered as a StuckTransactionPage). status=needs_attention: transactions whose saga ' +
+      'could not finish on its own (a capture refused after the provider paid, a silent provider, a late ' +
+      'provider success after a release), oldest first, each with its reason (answered as an ' +
+      'AttentionTransactionPage); a later final event takes a transaction off that list.',
     query: { schema: StuckTransactionsQuery, example: { status: 'stuck', limit: '50' } },
-    success: [success(200, 'StuckTransactionPage', 'One page of stuck transactions.', ex.stuckPage)],
+    success: [
+      success(
+        200,
+        'TransactionQueuePage',
+        'One page: a StuckTransactionPage for status=stuck, an AttentionTransactionPage for needs_attention.',
+        ex.stuckPage,
+      ),
+    ],
     errors: [
-      invalidField('status', 'only status=stuck is supported'),
+      invalidField('status', 'only status=stuck or status=needs_attention is supported'),
       UNKNOWN_QUERY_PARAMETER,
       ...AUTH_ERRORS,
       { status: 403, code: 'AUTH.FORBIDDEN', detail: 'only an admin may list stuck transactions' },

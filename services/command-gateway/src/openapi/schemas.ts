@@ -16,6 +16,7 @@ import {
   BillPaymentBodySchema,
   PaymentBodySchema,
   RefundBodySchema,
+  TopUpBodySchema,
   TwoPartyBodySchema,
 } from '../transactions/movements';
 import type { JsonSchema } from './openapi-types';
@@ -71,6 +72,13 @@ export const PendingTransactionSchema = z.strictObject({
   status: z.literal('pending'),
 });
 
+/**
+ * 202 of a money movement: just the id and `pending`, or the transaction as known so far when it is
+ * not final yet: still pending on a retry, or `needs_attention` (its saga could not finish on its own
+ * and a person or a later retry settles it; the `reason` says what).
+ */
+export const AcceptedTransactionSchema = z.union([PendingTransactionSchema, TransactionSummarySchema]);
+
 export const AccountStatusChangeSchema = z.strictObject({
   accountId: UuidSchema,
   status: AccountStatusSchema,
@@ -98,6 +106,7 @@ export const LivenessSchema = z.strictObject({ status: z.literal('ok') });
 export const REQUEST_BODIES = {
   OpenAccountRequest: OpenAccountBodySchema,
   ChangeAccountStatusRequest: ChangeStatusBodySchema,
+  TopUpRequest: TopUpBodySchema,
   TwoPartyMovementRequest: TwoPartyBodySchema,
   PaymentRequest: PaymentBodySchema,
   RefundRequest: RefundBodySchema,
@@ -117,7 +126,13 @@ export const RESPONSE_BODIES = {
   TransactionPage: dataOf(QueryReplySchemas.ListAccountTransactions),
   TransactionDetails: TransactionDetailsSchema,
   PendingTransaction: PendingTransactionSchema,
+  AcceptedTransaction: AcceptedTransactionSchema,
   StuckTransactionPage: dataOf(QueryReplySchemas.ListStuckTransactions),
+  AttentionTransactionPage: dataOf(QueryReplySchemas.ListTransactionsNeedingAttention),
+  TransactionQueuePage: z.union([
+    dataOf(QueryReplySchemas.ListStuckTransactions),
+    dataOf(QueryReplySchemas.ListTransactionsNeedingAttention),
+  ]),
   Statement: StatementSchema,
   TrialBalance: dataOf(QueryReplySchemas.GetTrialBalance),
   CurrencyList: dataOf(QueryReplySchemas.ListCurrencies),

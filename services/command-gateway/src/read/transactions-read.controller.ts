@@ -5,9 +5,14 @@ import { CurrentActor } from '../auth/auth.guard';
 import { GatewayMessaging } from '../kafka/messaging';
 import { CursorParam, LimitParam, parseQueryString, unwrap } from './read-query';
 
-/** Only stuck transactions can be listed across accounts; an account's own are under /accounts/:id. */
-const TransactionsQuery = z.strictObject({
-  status: z.literal('stuck', { error: 'only status=stuck is supported' }),
+/**
+ * Across accounts only the transactions someone must look at can be listed: stuck ones (pending past
+ * their deadline) and those that need attention. An account's own are under /accounts/:id.
+ */
+export const TransactionsQuery = z.strictObject({
+  status: z.enum(['stuck', 'needs_attention'], {
+    error: 'only status=stuck or status=needs_attention is supported',
+  }),
   limit: LimitParam,
   cursor: CursorParam,
 });
@@ -16,12 +21,16 @@ const TransactionsQuery = z.strictObject({
 export class TransactionsReadController {
   constructor(private readonly messaging: GatewayMessaging) {}
 
-  /** `GET /api/v1/transactions?status=stuck`: pending past their deadline, oldest first. Admins only. */
+  /**
+   * `GET /api/v1/transactions?status=stuck`: pending past their deadline, oldest first;
+   * `?status=needs_attention`: sagas that could not finish on their own, oldest first. Admins only.
+   */
   @Get()
   async list(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
     const q = parseQueryString(TransactionsQuery, raw);
-    return unwrap(
-      await this.messaging.query({ type: 'ListStuckTransactions', actor, limit: q.limit, cursor: q.cursor }),
-    );
+    const page = { actor, limit: q.limit, cursor: q.cursor };
+    return q.status === 'stuck'
+      ? unwrap(await this.messaging.query({ type: 'ListStuckTransactions', ...page }))
+      : unwrap(await this.messaging.query({ type: 'ListTransactionsNeedingAttention', ...page }));
   }
 }

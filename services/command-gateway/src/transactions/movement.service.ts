@@ -1,14 +1,18 @@
 import { SYSTEM_ACTOR, type Actor, type Envelope } from '@billing/contracts/envelope';
-import type { TransactionView } from '@billing/contracts/messages/queries';
+import type { AccountView, TransactionView } from '@billing/contracts/messages/queries';
+import { MOVEMENT_RULES } from '@billing/contracts/policy';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { preferredWaitMs } from '../http/prefer';
 import { ProblemError } from '../http/problem';
 import { GatewayMessaging } from '../kafka/messaging';
 import type { FollowedEvent } from '../kafka/outcomes';
-import { PARTY_RULES, requestHash, termsOf, transactionIdFor, type MovementTerms } from './movements';
+import { EDGE_CHECKS, requestHash, sameTerms, transactionIdFor, type MovementTerms } from './movements';
 
 type Pending = { transactionId: string; status: 'pending' };
+
+/** Not final: the client hears 202 with the view (and polls its Location), as for a pending one. */
+const NOT_FINAL: ReadonlySet<TransactionView['status']> = new Set(['pending', 'needs_attention']);
 
 export interface Submission {
   actor: Actor;
@@ -37,18 +41,16 @@ export class MovementService {
 
     const existing = await this.findTransaction(transactionId);
     if (existing) {
-      if (requestHash(termsOf(existing)) !== hash) {
+      if (!sameTerms(existing, s.terms)) {
         throw new ProblemError(
           409,
           'IDEMPOTENCY.KEY_REUSED',
           'this idempotency key was used for a different request',
         );
       }
-      return this.answer(
-        s.reply,
-        existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing,
-        waitMs,
-      );
+      const known =
+        existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing;
+      return this.answer(s.reply, await this.forCaller(s.actor, known), waitMs);
     }
     await this.checkParties(s.actor, s.terms);
 
@@ -65,7 +67,11 @@ export class MovementService {
         'this idempotency key was used for a different request',
       );
     }
-    return this.answer(s.reply, final ?? { transactionId, status: 'pending' }, waitMs);
+    return this.answer(
+      s.reply,
+      final === null ? { transactionId, status: 'pending' } : await this.forCaller(s.actor, final),
+      waitMs,
+    );
   }
 
   private answer(
@@ -74,8 +80,28 @@ export class MovementService {
     waitMs: number,
   ): TransactionView | Pending {
     if (waitMs > 0) void reply.header('preference-applied', `wait=${waitMs / 1000}`);
-    void reply.status(view.status === 'pending' ? 202 : 200);
+    void reply.status(NOT_FINAL.has(view.status) ? 202 : 200);
     return view;
+  }
+
+  /**
+   * A refund's parties are the payment's: an owner who requested a refund of a payment it is no party
+   * of (and was refused) must not learn whose accounts those are. Its answer names no accounts, only the
+   * payment it sent, as the orchestrator's own refusal of an unknown payment does. Every other movement
+   * names only accounts its caller named or owns.
+   */
+  private async forCaller(actor: Actor, view: TransactionView): Promise<TransactionView> {
+    if (actor.kind !== 'owner' || view.type !== 'refund' || view.originalTransactionId === null) return view;
+    const payment = view.originalTransactionId;
+    if (view.sourceAccountId === payment && view.destinationAccountId === payment) return view;
+    const owned = await Promise.all(
+      [view.sourceAccountId, view.destinationAccountId].map(async (accountId) =>
+        accountId === payment
+          ? false
+          : (await this.messaging.query({ type: 'GetAccount', actor, accountId })).ok,
+      ),
+    );
+    return owned.some(Boolean) ? view : { ...view, sourceAccountId: payment, destinationAccountId: payment };
   }
 
   /**
@@ -108,65 +134,68 @@ export class MovementService {
   }
 
   /**
-   * Refuses at the edge what the read side already knows to be wrong: a source or destination of the
-   * wrong type, someone else's account, a currency mismatch. An account the read side has not seen yet
-   * is left to the ledger, which checks all of it again.
+   * Refuses at the edge what the read side already knows to be wrong, reading as the caller. An owner's
+   * pre-check reads only the account it must own (MOVEMENT_RULES' side), as itself: one that is missing
+   * and one of somebody else are the same 404, and the type and currency checked are its own account's.
+   * The other party's account is never looked at for an owner, so a refusal cannot tell it anything
+   * about another owner's account; the ledger judges it and answers ACCOUNT.UNAVAILABLE for any reason.
+   * Admins get every check on both parties. An account the read side has not seen yet is left to the
+   * ledger, which checks all of it again.
    */
   private async checkParties(actor: Actor, terms: MovementTerms): Promise<void> {
-    const rule = PARTY_RULES[terms.type];
-    if (!rule || !terms.sourceAccountId || !terms.destinationAccountId) return;
-    const [source, destination] = await Promise.all([
-      this.messaging.query({
-        type: 'GetAccount',
-        actor: rule.sourceOwned ? actor : SYSTEM_ACTOR,
-        accountId: terms.sourceAccountId,
-      }),
-      rule.destination === null
-        ? null
-        : this.messaging.query({
-            type: 'GetAccount',
-            actor: rule.destinationOwned ? actor : SYSTEM_ACTOR,
-            accountId: terms.destinationAccountId,
-          }),
-    ]);
-    const mustOwn = actor.kind === 'owner';
-    if (mustOwn && rule.sourceOwned && !source.ok)
-      throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${terms.sourceAccountId} does not exist`);
-    if (mustOwn && rule.destinationOwned && destination && !destination.ok) {
-      throw new ProblemError(
-        404,
-        'ACCOUNT.NOT_FOUND',
-        `account ${terms.destinationAccountId} does not exist`,
-      );
-    }
-    if (source.ok && !rule.source.includes(source.data.type)) {
-      throw new ProblemError(
-        422,
-        'ACCOUNT.TYPE_NOT_ALLOWED',
-        `a ${terms.type} may not take money from a ${source.data.type} account`,
-      );
-    }
-    if (destination?.ok && rule.destination && !rule.destination.includes(destination.data.type)) {
-      throw new ProblemError(
-        422,
-        'ACCOUNT.TYPE_NOT_ALLOWED',
-        `a ${terms.type} may not pay into a ${destination.data.type} account`,
-      );
-    }
-    for (const account of [source, destination]) {
-      if (account?.ok && account.data.currency !== terms.currency) {
-        throw new ProblemError(
-          422,
-          'CURRENCY.MISMATCH',
-          `account ${account.data.id} holds ${account.data.currency}, not ${terms.currency}`,
-        );
+    const rule = MOVEMENT_RULES[terms.type];
+    const checks = EDGE_CHECKS[terms.type];
+    const owner = actor.kind === 'owner';
+    const parties = [
+      { side: 'debit' as const, id: checks.source ? terms.sourceAccountId : null, allowed: rule.debit },
+      {
+        side: 'credit' as const,
+        id: checks.destination ? terms.destinationAccountId : null,
+        allowed: rule.credit,
+      },
+    ].filter(
+      (p): p is typeof p & { id: string } => p.id !== null && (!owner || p.side === rule.ownerMustOwn),
+    );
+    const accounts = await Promise.all(
+      parties.map((p) =>
+        this.messaging.query({ type: 'GetAccount', actor: owner ? actor : SYSTEM_ACTOR, accountId: p.id }),
+      ),
+    );
+    parties.forEach((party, i) => {
+      const found = accounts[i]!;
+      if (!found.ok) {
+        if (owner) throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${party.id} does not exist`);
+        return;
       }
-    }
+      checkAccount(terms, party, found.data);
+    });
+  }
+}
+
+function checkAccount(
+  terms: MovementTerms,
+  party: { side: 'debit' | 'credit'; allowed: readonly string[] },
+  account: AccountView,
+): void {
+  if (!party.allowed.includes(account.type)) {
+    const verb = party.side === 'debit' ? 'take money from' : 'pay into';
+    throw new ProblemError(
+      422,
+      'ACCOUNT.TYPE_NOT_ALLOWED',
+      `a ${terms.type} may not ${verb} a ${account.type} account`,
+    );
+  }
+  if (account.currency !== terms.currency) {
+    throw new ProblemError(
+      422,
+      'CURRENCY.MISMATCH',
+      `account ${account.id} holds ${account.currency}, not ${terms.currency}`,
+    );
   }
 }
 
 /**
- * Recognises a transaction's final state, or the orchestrator's refusal of the request with this hash
+ * Recognises a transaction's final state (or its needs_attention state), or the orchestrator's refusal of the request with this hash
  * (the key was taken by a request with other terms that the read side had not shown yet).
  */
 function finalOutcome(hash: string | null) {
@@ -175,6 +204,8 @@ function finalOutcome(hash: string | null) {
       case 'TransactionCompleted':
       case 'TransactionFailed':
       case 'TransactionReversed':
+      case 'TransactionNeedsAttention':
+        // needs_attention is not final, but the last word a waiting client gets for a while.
         return event.data;
       case 'TransactionRequestRejected':
         return event.data.requestHash === hash ? 'key-reused' : undefined;

@@ -1,15 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '@billing/contracts/envelope';
-import type { AccountType } from '@billing/contracts/messages/accounts';
 import type { TransactionType } from '@billing/contracts/messages/ledger';
 import type { TransactionView } from '@billing/contracts/messages/queries';
 import {
   BillTypeSchema,
+  FundingSourceSchema,
   IdempotencyKeySchema,
+  type FundingSource,
   MeterNumberSchema,
   ProviderNameSchema,
 } from '@billing/contracts/messages/transactions';
-import { AmountSchema, CurrencyCodeSchema, findSeededCurrency, toMinorUnits } from '@billing/contracts/money';
+import {
+  AmountSchema,
+  CurrencyCodeSchema,
+  findSeededCurrency,
+  formatMinorUnits,
+  toMinorUnits,
+} from '@billing/contracts/money';
 import { IDEMPOTENCY_NAMESPACE, UuidSchema, settlementAccountId, uuidv5 } from '@billing/contracts/uuid';
 import { z } from 'zod';
 import { ProblemError } from '../http/problem';
@@ -41,6 +48,46 @@ const twoParty = z.strictObject({
 export const TwoPartyBodySchema = twoParty
   .superRefine(amountFitsCurrency)
   .superRefine(distinct('sourceAccountId', 'destinationAccountId'));
+
+/**
+ * A top-up names either the EXTERNAL account the money comes from (admins only: the entry is posted at
+ * once) or `funding`, the card or bank debit the funding provider collects from (then the amount is
+ * credited from the provider's EXTERNAL account once it confirmed the collection). Exactly one of them.
+ * Who may send which is the controller's check, before this schema, so an owner naming a source hears
+ * 403 whatever else its body holds.
+ */
+export const TopUpBodySchema = z
+  .strictObject({
+    idempotencyKey: IdempotencyKeySchema.optional(),
+    sourceAccountId: UuidSchema.optional().describe(
+      'Admins only: the EXTERNAL account the money comes from. Leave it out and send funding instead.',
+    ),
+    destinationAccountId: UuidSchema,
+    amount: AmountSchema,
+    currency,
+    funding: FundingSourceSchema.optional().describe(
+      'How the funding provider collects the money (card or bank debit, and the payer instrument token).',
+    ),
+  })
+  .superRefine(amountFitsCurrency)
+  .superRefine((b, ctx) => {
+    if ((b.sourceAccountId === undefined) === (b.funding === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [b.sourceAccountId === undefined ? 'funding' : 'sourceAccountId'],
+        message:
+          b.sourceAccountId === undefined
+            ? 'required: send funding {method, sourceReference}'
+            : 'send either sourceAccountId or funding, not both',
+      });
+    }
+    if (b.sourceAccountId !== undefined && b.sourceAccountId === b.destinationAccountId)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['destinationAccountId'],
+        message: 'must differ from sourceAccountId',
+      });
+  });
 
 export const PaymentBodySchema = z
   .strictObject({
@@ -84,6 +131,7 @@ export const BillPaymentBodySchema = z
 /**
  * What a movement asks for, reduced to the fields that make two requests "the same". The request hash
  * and the idempotency comparison with an existing transaction both use it, so they cannot disagree.
+ * `funding` is set for a top-up collected through the funding provider (then `sourceAccountId` is null).
  */
 export interface MovementTerms {
   type: TransactionType;
@@ -93,36 +141,82 @@ export interface MovementTerms {
   currency: string;
   originalTransactionId: string | null;
   details: Record<string, string>;
+  funding: FundingSource | null;
 }
 
 const DETAIL_TERMS = ['provider', 'meterNumber', 'billType'] as const;
 
+/**
+ * Where a collected top-up's view keeps its funding: the orchestrator copies the request's funding into
+ * the transaction's details under these keys (and only for a collection), so a replay can be compared.
+ */
+export const FUNDING_DETAILS = {
+  method: 'fundingMethod',
+  sourceReference: 'fundingSourceReference',
+} as const;
+
+/**
+ * One spelling per amount: "1.5", "1.50" and "01.50" of USD are the same request. Known currencies are
+ * written at their scale; any other decimal loses its trailing fractional zeros.
+ */
+export function canonicalAmount(amount: string, currency: string): string {
+  const known = findSeededCurrency(currency);
+  if (known) {
+    const parsed = toMinorUnits(amount, known.scale);
+    if (parsed.ok) return formatMinorUnits(parsed.minor, known.scale);
+  }
+  const [whole = '0', fraction = ''] = amount.split('.');
+  const trimmedWhole = whole.replace(/^0+(?=\d)/, '');
+  const trimmedFraction = fraction.replace(/0+$/, '');
+  return trimmedFraction === '' ? trimmedWhole : `${trimmedWhole}.${trimmedFraction}`;
+}
+
 export function requestHash(terms: MovementTerms): string {
   const details = DETAIL_TERMS.map((k) => terms.details[k] ?? null);
-  const canonical = JSON.stringify([
+  const fields: unknown[] = [
     terms.type,
     terms.sourceAccountId,
     terms.destinationAccountId,
-    terms.amount,
+    canonicalAmount(terms.amount, terms.currency),
     terms.currency,
     terms.originalTransactionId,
     details,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  ];
+  // Appended only when present, so that every request without funding keeps the hash it always had
+  // (a retry across an upgrade is still the same request to the orchestrator).
+  if (terms.funding !== null) fields.push([terms.funding.method, terms.funding.sourceReference]);
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
 }
 
-/** The terms a stored transaction was created with, as far as its view tells. */
-export function termsOf(view: TransactionView): MovementTerms {
+/**
+ * The terms a stored transaction was created with, as far as its view tells. A collected top-up's view
+ * names the funding provider's account as its source, which the request never named, so its terms are
+ * the funding recorded in its details instead. Where the view does not record a funding field (an older
+ * orchestrator kept only the method), the requested value stands in for it: that field cannot differ
+ * from what the view does not know, and the orchestrator compares the full request hash again.
+ */
+export function termsOf(view: TransactionView, requested: MovementTerms): MovementTerms {
   const refund = view.type === 'refund';
+  const details = view.details ?? {};
+  const method = details[FUNDING_DETAILS.method];
+  const collected = view.type === 'topup' && method !== undefined;
+  const reference =
+    details[FUNDING_DETAILS.sourceReference] ?? requested.funding?.sourceReference ?? 'unrecorded';
   return {
     type: view.type,
-    sourceAccountId: refund ? null : view.sourceAccountId,
+    sourceAccountId: refund || collected ? null : view.sourceAccountId,
     destinationAccountId: refund ? null : view.destinationAccountId,
     amount: view.amount,
     currency: view.currency,
     originalTransactionId: view.originalTransactionId ?? null,
-    details: view.details ?? {},
+    details,
+    funding: collected ? { method: method as FundingSource['method'], sourceReference: reference } : null,
   };
+}
+
+/** Whether a stored transaction is what this request asks for: same terms, amounts compared canonically. */
+export function sameTerms(view: TransactionView, requested: MovementTerms): boolean {
+  return requestHash(termsOf(view, requested)) === requestHash(requested);
 }
 
 export function billTerms(body: z.output<typeof BillPaymentBodySchema>): MovementTerms {
@@ -134,6 +228,7 @@ export function billTerms(body: z.output<typeof BillPaymentBodySchema>): Movemen
     currency: body.currency,
     originalTransactionId: null,
     details: { provider: body.provider, meterNumber: body.meterNumber, billType: body.billType },
+    funding: null,
   };
 }
 
@@ -164,32 +259,32 @@ export function idempotencyKeyOf(
   return key;
 }
 
-/** The transaction id derives from (caller, key): a retry names the same transaction without a lookup. */
+/**
+ * The transaction id derives from (caller, key): a retry names the same transaction without a lookup.
+ * The name must be unambiguous: owner ids and keys may contain ':', so "owner:a:b:c" could be owner "a"
+ * with key "b:c" or owner "a:b" with key "c". Ids without ':' keep the name they always had (the kind
+ * never contains one, so kind, id and key split back uniquely, and retries across an upgrade still name
+ * the same transaction); any other id is named by the JSON array, which starts with '[' and so never
+ * equals a name of the first form.
+ */
 export function transactionIdFor(actor: Actor, key: string): string {
-  return uuidv5(`${actor.kind}:${actor.id}:${key}`, IDEMPOTENCY_NAMESPACE);
+  const name = actor.id.includes(':')
+    ? JSON.stringify([actor.kind, actor.id, key])
+    : `${actor.kind}:${actor.id}:${key}`;
+  return uuidv5(name, IDEMPOTENCY_NAMESPACE);
 }
 
 /**
- * Which accounts a movement may take money from and give it to, checked at the edge against the read
- * side so that nothing is emitted for a request that is plainly wrong; the ledger checks again.
- * `sourceVisibleToCaller`: the caller must be able to see (own) the source account.
+ * Which parties the edge checks against the read side; which types they may be and which side an owner
+ * must own come from the contracts' MOVEMENT_RULES, the table the orchestrator and the ledger apply too.
+ * A refund's parties are the payment's, known to the orchestrator, which checks them; a bill payment's
+ * settlement account is the orchestrator's to open, so the read side may not have it yet.
  */
-export interface PartyRule {
-  source: readonly AccountType[];
-  destination: readonly AccountType[] | null;
-  /** The caller must own the source (money leaves only one's own account) ... */
-  sourceOwned: boolean;
-  /** ... or, for a top-up, the destination (money comes in only to one's own account). */
-  destinationOwned: boolean;
-}
-
-export const PARTY_RULES: Record<TransactionType, PartyRule | null> = {
-  topup: { source: ['EXTERNAL'], destination: ['USER'], sourceOwned: false, destinationOwned: true },
-  withdrawal: { source: ['USER'], destination: ['EXTERNAL'], sourceOwned: true, destinationOwned: false },
-  transfer: { source: ['USER'], destination: ['USER'], sourceOwned: true, destinationOwned: false },
-  payment: { source: ['USER'], destination: ['USER', 'SYSTEM'], sourceOwned: true, destinationOwned: false },
-  // The settlement account is the orchestrator's to open; the read side may not have it yet.
-  bill_payment: { source: ['USER'], destination: null, sourceOwned: true, destinationOwned: false },
-  // A refund's parties are the payment's, known to the orchestrator, which checks them.
-  refund: null,
+export const EDGE_CHECKS: Record<TransactionType, { source: boolean; destination: boolean }> = {
+  topup: { source: true, destination: true },
+  withdrawal: { source: true, destination: true },
+  transfer: { source: true, destination: true },
+  payment: { source: true, destination: true },
+  bill_payment: { source: true, destination: false },
+  refund: { source: false, destination: false },
 };

@@ -1,5 +1,6 @@
 import { createMessage } from '@billing/contracts/catalog';
 import type { Actor } from '@billing/contracts/envelope';
+import { MOVEMENT_RULES } from '@billing/contracts/policy';
 import {
   RequestPayment,
   RequestRefund,
@@ -18,17 +19,23 @@ import {
   idempotencyKeyOf,
   PaymentBodySchema,
   RefundBodySchema,
+  TopUpBodySchema,
   TwoPartyBodySchema,
   type MovementTerms,
 } from './movements';
 
 type Headers_ = Record<string, string | undefined>;
 
-const TWO_PARTY = { topup: RequestTopUp, withdrawal: RequestWithdrawal, transfer: RequestTransfer } as const;
+const TWO_PARTY = { withdrawal: RequestWithdrawal, transfer: RequestTransfer } as const;
+
+function namesSource(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'sourceAccountId' in body;
+}
 
 /**
  * Money movements. Each answers 202 with the transaction id and Location, or, with `Prefer: wait=N`, the
- * final state (completed, failed or reversed) when it is reached within N seconds.
+ * final state (200: completed, failed or reversed) when it is reached within N seconds, or 202 with the
+ * view when the transaction needs attention (not final; a person or a later retry settles it).
  */
 @Controller('api/v1/transactions')
 export class TransactionsController {
@@ -37,7 +44,12 @@ export class TransactionsController {
     private readonly movements: MovementService,
   ) {}
 
-  /** EXTERNAL -> USER. */
+  /**
+   * EXTERNAL -> USER. An admin names the EXTERNAL source and the entry is posted at once; an owner never
+   * does: it sends `funding`, and the money is collected through the funding provider and credited from
+   * the provider's EXTERNAL account once the provider confirmed it. An admin sending funding instead of
+   * a source asks for such a collection too.
+   */
   @Post('topup')
   topUp(
     @Body() body: unknown,
@@ -45,7 +57,50 @@ export class TransactionsController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.twoParty('topup', body, h, actor, reply);
+    if (actor.kind === 'owner' && !MOVEMENT_RULES.topup.ownerNamesSource && namesSource(body)) {
+      throw new ProblemError(
+        403,
+        'AUTH.FORBIDDEN',
+        'an owner may not name the account a top-up comes from: send funding {method, sourceReference} ' +
+          'instead, and the funding provider collects the amount',
+      );
+    }
+    const input = parseBody(TopUpBodySchema, body);
+    const key = idempotencyKeyOf(h['idempotency-key'], input);
+    const sourceAccountId = input.sourceAccountId ?? null;
+    const funding = sourceAccountId === null ? (input.funding ?? null) : null;
+    const { destinationAccountId, amount, currency } = input;
+    return this.movements.submit({
+      actor,
+      reply,
+      key,
+      preferHeader: h.prefer,
+      terms: {
+        type: 'topup',
+        sourceAccountId,
+        destinationAccountId,
+        amount,
+        currency,
+        originalTransactionId: null,
+        details: {},
+        funding,
+      },
+      command: (transactionId, requestHash) =>
+        createMessage(
+          RequestTopUp,
+          {
+            transactionId,
+            idempotencyKey: key,
+            requestHash,
+            sourceAccountId,
+            destinationAccountId,
+            amount,
+            currency,
+            funding,
+          },
+          this.messaging.meta(actor),
+        ),
+    });
   }
 
   /** USER -> EXTERNAL: held, paid out by the payout provider, captured on confirmation or released. */
@@ -88,6 +143,7 @@ export class TransactionsController {
       currency: input.currency,
       originalTransactionId: null,
       details: {},
+      funding: null,
     };
     return this.movements.submit({
       actor,
@@ -135,6 +191,7 @@ export class TransactionsController {
         currency: input.currency,
         originalTransactionId: input.originalPaymentId,
         details: {},
+        funding: null,
       },
       command: (transactionId, requestHash) =>
         createMessage(
@@ -186,6 +243,7 @@ export class TransactionsController {
         currency,
         originalTransactionId: null,
         details: {},
+        funding: null,
       },
       command: (transactionId, requestHash) =>
         createMessage(
