@@ -175,6 +175,17 @@ const closedAccountsSettled: LedgerCheck = {
     having a.balance <> 0 or count(h.id) > 0`,
 };
 
+const refusalsNeverPosted: LedgerCheck = {
+  name: 'refusals-never-posted',
+  // A (transaction, step) the ledger refused is answered with that refusal from then on and never
+  // applied, so it can have no entry; one that has was posted after it had been refused.
+  sql: `
+    select format('transaction %s step %s was refused (%s) and yet has entry %s',
+             r.transaction_id, r.step, r.data->>'code', e.id) as message
+      from rejections r
+      join journal_entries e on e.transaction_id = r.transaction_id and e.step = r.step`,
+};
+
 /** In the order the report lists them: entries first, then balances, holds, limits and the event store. */
 export const LEDGER_CHECKS: readonly LedgerCheck[] = [
   entriesBalance,
@@ -188,4 +199,5 @@ export const LEDGER_CHECKS: readonly LedgerCheck[] = [
   postingsHaveEvents,
   reversalsMirrorOriginals,
   closedAccountsSettled,
+  refusalsNeverPosted,
 ];

@@ -253,6 +253,26 @@ describe('verifyLedger finds each kind of corruption', () => {
       await expectOnlyFailure(trx, 'closed-accounts-settled', `account ${closed}`, '1 open hold(s)');
     }));
 
+  it('an entry for a (transaction, step) the ledger had refused', () =>
+    inRollback(async (trx) => {
+      const { entryId } = await seedLedger(trx);
+      const entry = await trx('journal_entries').where({ id: entryId }).first('transaction_id', 'step');
+      await trx('rejections').insert({
+        transaction_id: entry.transaction_id,
+        step: entry.step,
+        command_type: 'PostEntry',
+        command_id: entryId,
+        message_id: entryId,
+        data: JSON.stringify({ code: 'ACCOUNT.INSUFFICIENT_FUNDS' }),
+        rejected_at: new Date().toISOString(),
+      });
+      await expectOnlyFailure(
+        trx,
+        'refusals-never-posted',
+        `transaction ${entry.transaction_id} step ${entry.step} was refused (ACCOUNT.INSUFFICIENT_FUNDS) and yet has entry ${entryId}`,
+      );
+    }));
+
   it(`lists at most ${VIOLATIONS_SHOWN} violations of a check and counts the rest`, () =>
     inRollback(async (trx) => {
       const users: string[] = [];
