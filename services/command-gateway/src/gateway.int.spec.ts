@@ -124,6 +124,34 @@ describe('command-gateway against a real broker, with the test playing the ledge
     ).toBe(false);
   });
 
+  it('refuses an owner naming the source of a top-up with 403 before asking anyone, and emits nothing', async () => {
+    // No read side runs here: the refusal comes from the request alone.
+    const res = await post('/api/v1/transactions/topup', {
+      idempotencyKey: 'owner-topup-0001',
+      sourceAccountId: '0192f0a0-0000-7000-8000-000000000001',
+      destinationAccountId: '0192f0a0-0000-7000-8000-000000000002',
+      amount: '10.00',
+      currency: 'USD',
+    });
+    expect(res.status).toBe(403);
+    const problem = (await res.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('AUTH.FORBIDDEN');
+    expect(problem.detail).toMatch(/may not name the account a top-up comes from: send funding/);
+  });
+
+  it('refuses an owner top-up without funding with 400 naming the field', async () => {
+    const res = await post('/api/v1/transactions/topup', {
+      idempotencyKey: 'owner-topup-0002',
+      destinationAccountId: '0192f0a0-0000-7000-8000-000000000002',
+      amount: '10.00',
+      currency: 'USD',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { field: string }[] }).errors).toEqual([
+      expect.objectContaining({ field: 'funding' }),
+    ]);
+  });
+
   it('refuses an unknown key with 401', async () => {
     const res = await post('/api/v1/accounts', {}, 'not-a-configured-key');
     expect(res.status).toBe(401);

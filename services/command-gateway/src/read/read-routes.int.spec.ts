@@ -37,6 +37,10 @@ function answer(q: QueryRequest): unknown {
       return privileged
         ? { ok: true, data: { items: [], nextCursor: null, stuckAfterMs: 300000 } }
         : { ok: false, code: 'AUTH.FORBIDDEN', detail: 'admins only' };
+    case 'ListTransactionsNeedingAttention':
+      return privileged
+        ? { ok: true, data: { items: [], nextCursor: null } }
+        : { ok: false, code: 'AUTH.FORBIDDEN', detail: 'admins only' };
     case 'GetStatement':
       return { ok: false, code: 'ACCOUNT.NOT_FOUND', detail: 'account not found' };
     case 'ListAccountTransactions':
@@ -136,16 +140,29 @@ describe('read routes of the gateway', () => {
     expect(res.body.errors).toContainEqual(expect.objectContaining({ field: 'ownerId' }));
   });
 
-  it.each([['/api/v1/reports/trial-balance'], ['/api/v1/transactions?status=stuck']])(
-    'refuses an owner %s with 403 problem+json, and serves an admin',
-    async (path) => {
-      const owner = await get(path, OWNER_KEY);
-      expect(owner.status).toBe(403);
-      expect(owner.type).toContain('application/problem+json');
-      expect(owner.body.code).toBe('AUTH.FORBIDDEN');
-      expect((await get(path)).status).toBe(200);
-    },
-  );
+  it.each([
+    ['/api/v1/reports/trial-balance'],
+    ['/api/v1/transactions?status=stuck'],
+    ['/api/v1/transactions?status=needs_attention'],
+  ])('refuses an owner %s with 403 problem+json, and serves an admin', async (path) => {
+    const owner = await get(path, OWNER_KEY);
+    expect(owner.status).toBe(403);
+    expect(owner.type).toContain('application/problem+json');
+    expect(owner.body.code).toBe('AUTH.FORBIDDEN');
+    expect((await get(path)).status).toBe(200);
+  });
+
+  it('lists the transactions that need attention, asking the read side for them as the admin', async () => {
+    const res = await get('/api/v1/transactions?status=needs_attention&limit=20');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [], nextCursor: null });
+    expect(asked.at(-1)).toEqual({
+      type: 'ListTransactionsNeedingAttention',
+      actor: { kind: 'admin', id: expect.stringMatching(/^key-/) },
+      limit: 20,
+      cursor: null,
+    });
+  });
 
   it('answers an account the read side does not show as 404', async () => {
     const res = await get(`/api/v1/accounts/${UNKNOWN}/statement`, OWNER_KEY);

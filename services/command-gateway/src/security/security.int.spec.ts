@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestIssuer } from '../auth/test-issuer.spec';
 import { loadConfig } from '../config';
 import { captureLogs, startFakeReadSide } from '../gateway-harness.spec';
+import { DEV_ADMIN_KEY } from '../auth/api-keys';
 import { createGateway } from '../server';
+import { createGatewaySecurity } from './gateway-security';
 
 /**
  * Authentication, rate limiting, deadlines, CORS, security headers and log hygiene of the running
@@ -249,5 +251,37 @@ describe('logs', () => {
     expect(text).toContain('"actor":"owner:log-check"');
     for (const secret of [KEYS.owner, token, 'a-wrong-key-00000001', issuer.hs256Secret])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe('start-up without credentials', () => {
+  const withoutKeys = (extra: Record<string, string> = {}) =>
+    // Credentials are checked before the gateway connects to anything.
+    loadConfig({ KAFKA_TOPIC_PREFIX: prefix, ...extra });
+
+  it.each([
+    ['NODE_ENV unset', {}],
+    ['NODE_ENV=production', { NODE_ENV: 'production' }],
+    ['NODE_ENV=test', { NODE_ENV: 'test' }],
+  ])('refuses to start with %s, saying what to configure', async (_, extra) => {
+    await expect(
+      createGateway(withoutKeys(extra), createLogger('command-gateway', 'silent')),
+    ).rejects.toThrow(/no credentials configured: set API_KEYS .* GATEWAY_DEV_MODE=true/);
+  });
+
+  it.each([
+    ['GATEWAY_DEV_MODE=true', { GATEWAY_DEV_MODE: 'true' }],
+    ['an explicit NODE_ENV=development', { NODE_ENV: 'development' }],
+  ])('accepts the development admin key with %s, and warns about it', async (_, extra) => {
+    const logger = createLogger('command-gateway', 'warn');
+    const logged = captureLogs(logger);
+    const security = await createGatewaySecurity(withoutKeys(extra), logger);
+    const auth = await security.authenticator.authenticate({ 'x-api-key': DEV_ADMIN_KEY });
+    expect(auth).toMatchObject({ ok: true, actor: { kind: 'admin' } });
+    expect(logged()).toContain('development mode without API_KEYS');
+  });
+
+  it('does not accept the development key where keys are configured', async () => {
+    expect((await get('/api/v1/accounts', { 'x-api-key': DEV_ADMIN_KEY })).status).toBe(401);
   });
 });
