@@ -26,6 +26,8 @@ async function main(): Promise<void> {
         KAFKA_TOPIC_PREFIX: topicPrefix,
         PROVIDER_URL: simulator.url,
         ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
+        // A local run is development, said explicitly: without API_KEYS the gateway accepts dev-admin-key.
+        ...(s.name === 'command-gateway' ? { GATEWAY_DEV_MODE: process.env.GATEWAY_DEV_MODE ?? 'true' } : {}),
       },
     })),
     { color: process.stdout.isTTY === true, baseEnv: process.env },
@@ -35,8 +37,6 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${signal}: stopping the services\n`);
       void supervisor.stop();
     });
-        // A local run is development, said explicitly: without API_KEYS the gateway accepts dev-admin-key.
-        ...(s.name === 'command-gateway' ? { GATEWAY_DEV_MODE: process.env.GATEWAY_DEV_MODE ?? 'true' } : {}),
   }
   await supervisor.exited;
   await simulator.close();
