@@ -995,4 +995,61 @@ describe('ledger properties (fast-check)', () => {
       { numRuns: NUM_RUNS },
     );
   });
+
+  // The provider has paid once a capture was asked for: whatever happens next (releases, sweeps long
+  // after the expiry, the account frozen and thawed), the hold ends captured or stays reserved.
+  it('a hold whose capture was requested is never released, by a command or by the sweep', () => {
+    const afterArb = fc.array(fc.constantFrom('release', 'sweep', 'suspend', 'activate', 'capture'), {
+      maxLength: 12,
+    });
+    fc.assert(
+      fc.property(
+        fc.bigInt(1n, 10_000n),
+        afterArb,
+        fc.integer({ min: 0, max: 9 * HOUR_MS }),
+        (amountMinor, after, tickMs) => {
+          const model = fundedModel(10_000n, 0n);
+          const placed = apply(model, debitCommand('hold', amountMinor, 1, model));
+          expect(placed.outcome).toBe('changed');
+          const status = (s: AccountStatus): ModelCommand => ({
+            kind: 'changeStatus',
+            accountId: PAYER,
+            status: s,
+            actor: admin,
+          });
+          const capture: ModelCommand = {
+            kind: 'captureHold',
+            command: { holdId: 'h1', creditAccountId: 'sys-usd', amount: null, actor: admin },
+          };
+          apply(model, status('suspended'));
+          expect(apply(model, capture)).toMatchObject({
+            outcome: 'rejected',
+            code: 'ACCOUNT.INACTIVE',
+            pinnedHold: 'h1',
+          });
+          apply(model, { kind: 'advanceClock', ms: tickMs });
+          for (const step of after) {
+            const before = snapshot(model);
+            const command: ModelCommand =
+              step === 'release'
+                ? { kind: 'releaseHold', holdId: 'h1', actor: admin }
+                : step === 'sweep'
+                  ? { kind: 'expireHolds' }
+                  : step === 'capture'
+                    ? capture
+                    : status(step === 'suspend' ? 'suspended' : 'active');
+            const result = apply(model, command);
+            checkStep(before, model, result);
+            checkState(model);
+            expect(['open', 'captured']).toContain(model.holds.get('h1')!.status);
+          }
+          const hold = model.holds.get('h1')!;
+          const payer = model.accounts.get(PAYER)!;
+          expect(payer.heldMinor).toBe(hold.status === 'open' ? amountMinor : 0n);
+          expect(payer.balanceMinor).toBe(hold.status === 'open' ? 10_000n : 10_000n - amountMinor);
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
 });
