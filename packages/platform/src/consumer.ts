@@ -3,8 +3,11 @@ import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
+import { isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
 import { backoffMs, delay } from './wait';
+
+export { isTransient } from './errors';
 
 export interface ConsumedMessage<T extends MessageTopicId> {
   message: TopicMessage<T>;
@@ -82,7 +85,13 @@ export class BatchConsumer<T extends MessageTopicId> {
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        await this.processBatch(batch.topic, batch.partition, batch.messages);
+        const done = await this.processUntilDone(batch.topic, batch.partition, batch.messages, {
+          heartbeat,
+          goOn: () => isRunning() && !isStale(),
+        });
+        // Stopped or rebalanced while waiting out a transient failure: nothing is resolved or committed,
+        // so whoever owns the partition next starts from these messages again.
+        if (!done) return;
         // Offsets are committed only after the handler's database transaction has committed. Resolving
         // moves the fetch position on; committing makes the progress survive a restart or a rebalance.
         resolveOffset(batch.lastOffset());
@@ -97,6 +106,41 @@ export class BatchConsumer<T extends MessageTopicId> {
     this.joined = false;
     await this.consumer.disconnect();
   }
+
+  /**
+   * Processes the batch, waiting out transient failures (the database restarting, a lost connection, a
+   * statement timeout) in place: the partition stays where it is, nothing is committed, nothing is
+   * dead-lettered, and the group keeps the member alive through heartbeats. Returns false when the
+   * consumer stopped or lost the partition meanwhile.
+   */
+  private async processUntilDone(
+    topic: string,
+    partition: number,
+    raw: KafkaMessage[],
+    control: { heartbeat: () => Promise<void>; goOn: () => boolean },
+  ): Promise<boolean> {
+    // Stay well inside the session timeout between heartbeats.
+    const backoffMaxMs = Math.max(200, Math.min(10_000, Math.floor(this.options.sessionTimeoutMs / 3)));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.processBatch(topic, partition, raw);
+        return true;
+      } catch (err) {
+        if (!isTransient(err)) throw err;
+        this.transientFailures++;
+        this.log.warn(
+          { err, partition, attempt, firstOffset: raw[0]?.offset },
+          'transient failure; retrying the batch without committing',
+        );
+        await delay(backoffMs(attempt, 200, backoffMaxMs));
+        await control.heartbeat().catch(() => undefined);
+        if (!control.goOn()) return false;
+      }
+    }
+  }
+
+  /** How often a batch met a transient failure since start (for metrics and tests). */
+  transientFailures = 0;
 
   private async processBatch(topic: string, partition: number, raw: KafkaMessage[]): Promise<void> {
     const parsed: ConsumedMessage<T>[] = [];
@@ -124,6 +168,8 @@ export class BatchConsumer<T extends MessageTopicId> {
     try {
       await this.options.handler(parsed, { topic, partition });
     } catch (err) {
+      // A transient failure says nothing about the messages: the whole batch is waited out.
+      if (isTransient(err)) throw err;
       this.log.warn({ err, partition, size: parsed.length }, 'batch failed; retrying message by message');
       await this.processOneByOne(topic, partition, parsed, raw);
     }
@@ -131,8 +177,9 @@ export class BatchConsumer<T extends MessageTopicId> {
 
   /**
    * Isolates a poison message: each message is retried alone with back-off; one that still fails with a
-   * non-transient error goes to the dead-letter topic so that the partition moves on. A transient error
-   * (the database is down) is rethrown so that nothing is committed and the batch comes back later.
+   * non-transient error goes to the dead-letter topic with the reason, so that the partition moves on. A
+   * transient error (the database is down) is rethrown: the whole batch is waited out and tried again,
+   * and what was applied meanwhile is recognised by the inbox.
    */
   private async processOneByOne(
     topic: string,
@@ -187,24 +234,4 @@ export class BatchConsumer<T extends MessageTopicId> {
       },
     };
   }
-}
-
-const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  '57P01',
-  '57P03',
-  '08006',
-  '08001',
-  '40001',
-  '40P01',
-]);
-
-/** Errors worth waiting out rather than dead-lettering: lost connections, serialisation failures, deadlocks. */
-export function isTransient(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  const message = err instanceof Error ? err.message : '';
-  return /Timeout acquiring a connection|Connection terminated/i.test(message);
 }

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { isRecordRefusal } from './errors';
 import { sendAll, toOutgoing } from './kafka';
 import { backoffMs, delay } from './wait';
 
@@ -72,9 +73,12 @@ export interface OutboxRelayOptions {
   batchSizeMax?: number;
   /** The relay also polls at this interval, so a lost notification delays a message but never strands it. */
   pollIntervalMs?: number;
-  attemptsMax?: number;
+  /** Back-off bound between publish attempts while the broker refuses or is unreachable. */
+  backoffMaxMs?: number;
   /** Different services sharing one database server must not share the leadership lock. */
   lockKey: number;
+  /** Where a row the broker refuses for the row's own reason (too large, invalid) is dead-lettered. */
+  deadLetterTopic?: string;
 }
 
 export interface OutboxBacklog {
@@ -90,6 +94,18 @@ interface OutboxRow {
   payload: string;
   headers: Record<string, string>;
   attempts: number;
+  created_at: Date;
+}
+
+/** What the relay saw on its last pass: cheap to read (no query), so readiness can report it. */
+export interface RelayProgress {
+  /** Age of the oldest row still waiting, as of the last pass; null when nothing waited. */
+  oldestPendingAgeMs: number | null;
+  /** Consecutive failed publish attempts; 0 once a publish succeeded. */
+  failingSince: string | null;
+  consecutiveFailures: number;
+  lastPublishedAt: string | null;
+  deadLettered: number;
 }
 
 /**
@@ -100,7 +116,16 @@ interface OutboxRow {
 export class OutboxRelay {
   private readonly batchSizeMax: number;
   private readonly pollIntervalMs: number;
-  private readonly attemptsMax: number;
+  private readonly backoffMaxMs: number;
+  /** Set by a notification; a pass that starts afterwards sees the rows it announced. */
+  private woken = false;
+  private oldestPendingAt: number | null = null;
+  private readonly progressState: Omit<RelayProgress, 'oldestPendingAgeMs'> = {
+    failingSince: null,
+    consecutiveFailures: 0,
+    lastPublishedAt: null,
+    deadLettered: 0,
+  };
   private readonly log: Logger;
   private readonly stopping = new AbortController();
   private wake: (() => void) | null = null;
@@ -111,12 +136,20 @@ export class OutboxRelay {
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSizeMax = options.batchSizeMax ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.attemptsMax = options.attemptsMax ?? 10;
+    this.backoffMaxMs = options.backoffMaxMs ?? 30_000;
     this.log = options.logger.child({ component: 'outbox-relay' });
   }
 
   isLeader(): boolean {
     return this.leader;
+  }
+
+  /** The backlog as of the last pass, without a query. */
+  progress(): RelayProgress {
+    return {
+      ...this.progressState,
+      oldestPendingAgeMs: this.oldestPendingAt === null ? null : Date.now() - this.oldestPendingAt,
+    };
   }
 
   start(): void {
@@ -176,7 +209,10 @@ export class OutboxRelay {
       connectionString: this.options.databaseUrl,
       application_name: 'outbox-relay',
     });
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.woken = true;
+      this.wake?.();
+    });
     client.on('error', (err) => {
       this.log.warn({ err }, 'outbox listener connection lost');
       void this.resetListener();
@@ -205,63 +241,143 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  /**
+   * Sleeps until a notification or the poll interval. A notification that arrived while the last pass
+   * was publishing is not lost: the flag it set makes this return at once, for another pass.
+   */
   private sleepUntilWoken(): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
-      const wake = () => done();
-      this.wake = wake;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
+        this.wake = null;
+        this.woken = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.wake = done;
     });
   }
 
   private async publishBatch(): Promise<number> {
     const { knex } = this.options;
+    // Cleared before reading, so a notification for rows committed after this read triggers another pass.
+    this.woken = false;
     const rows: OutboxRow[] = await knex(OUTBOX_TABLE)
-      .select('id', 'topic', 'key', 'payload', 'headers', 'attempts')
+      .select('id', 'topic', 'key', 'payload', 'headers', 'attempts', 'created_at')
       .whereNull('published_at')
       .whereNull('failed_at')
       .orderBy('id')
       .limit(this.batchSizeMax);
+    this.oldestPendingAt = rows[0] ? new Date(rows[0].created_at).getTime() : null;
     if (rows.length === 0) return 0;
     try {
-      await sendAll(
-        this.options.producer,
-        rows.map((r) => ({
-          topic: r.topic,
-          key: r.key,
-          value: r.payload,
-          headers: r.headers,
-        })),
-      );
+      await sendAll(this.options.producer, rows.map(toRecord));
     } catch (err) {
-      await this.recordFailure(rows, err);
-      await delay(backoffMs(Math.min(...rows.map((r) => r.attempts)) + 1, 200, 10000), this.stopping.signal);
-      return 0;
+      if (!isRecordRefusal(err)) return this.failed(rows, err);
+      // One of the rows is refused for its own reason: find it by sending one by one, in order.
+      return this.publishOneByOne(rows);
     }
+    await this.markPublished(rows);
+    return rows.length;
+  }
+
+  private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
+    const { knex } = this.options;
+    if (rows.length === 0) return;
     await knex(OUTBOX_TABLE)
       .whereIn(
         'id',
         rows.map((r) => r.id),
       )
       .update({ published_at: knex.fn.now() });
-    return rows.length;
+    this.progressState.consecutiveFailures = 0;
+    this.progressState.failingSince = null;
+    this.progressState.lastPublishedAt = new Date().toISOString();
   }
 
-  private async recordFailure(rows: OutboxRow[], err: unknown): Promise<void> {
+  /**
+   * Sends rows one at a time, in order, after a batch was refused because of one of them. A row the
+   * broker refuses for its own reason is dead-lettered and marked failed; any other failure stops the
+   * pass (and is retried), so no committed row is ever given up because of another row's trouble.
+   */
+  private async publishOneByOne(rows: readonly OutboxRow[]): Promise<number> {
+    let published = 0;
+    for (const row of rows) {
+      try {
+        await sendAll(this.options.producer, [toRecord(row)]);
+        await this.markPublished([row]);
+        published++;
+      } catch (err) {
+        if (!isRecordRefusal(err)) {
+          await this.failed([row], err);
+          return published;
+        }
+        await this.deadLetter(row, err);
+      }
+    }
+    return published;
+  }
+
+  private async deadLetter(row: OutboxRow, err: unknown): Promise<void> {
     const { knex } = this.options;
-    this.log.warn({ err, rows: rows.length }, 'outbox publish failed');
+    this.log.error({ err, id: row.id, topic: row.topic }, 'broker refused an outbox row; dead-lettering it');
+    if (this.options.deadLetterTopic) {
+      await sendAll(this.options.producer, [
+        {
+          topic: this.options.deadLetterTopic,
+          key: row.key,
+          // The refused payload itself may be what is too large: the row stays in the table for replay.
+          value: JSON.stringify({ outboxId: row.id, topic: row.topic, key: row.key }),
+          headers: {
+            ...row.headers,
+            'dlq-error-code': 'MESSAGE.REFUSED_BY_BROKER',
+            'dlq-error-detail': String(err).slice(0, 1000),
+            'dlq-original-topic': row.topic,
+          },
+        },
+      ]);
+    }
+    await knex(OUTBOX_TABLE)
+      .where({ id: row.id })
+      .update({
+        attempts: knex.raw('attempts + 1'),
+        last_error: String(err).slice(0, 2000),
+        failed_at: knex.fn.now(),
+      });
+    this.progressState.deadLettered++;
+  }
+
+  /**
+   * The broker is unreachable or refuses for a reason of its own (no leader, not authorized): the rows
+   * stay pending, their attempts and last error are recorded, and the relay backs off. It never gives up
+   * on a committed row; the backlog's age (readiness, metrics) is what tells a person.
+   */
+  private async failed(rows: readonly OutboxRow[], err: unknown): Promise<number> {
+    const { knex } = this.options;
+    this.progressState.consecutiveFailures++;
+    this.progressState.failingSince ??= new Date().toISOString();
+    this.log.warn(
+      { err, rows: rows.length, consecutiveFailures: this.progressState.consecutiveFailures },
+      'outbox publish failed; retrying',
+    );
     await knex(OUTBOX_TABLE)
       .whereIn(
         'id',
         rows.map((r) => r.id),
       )
-      .update({
-        attempts: knex.raw('attempts + 1'),
-        last_error: String(err).slice(0, 2000),
-        failed_at: knex.raw('case when attempts + 1 >= ? then now() else null end', [this.attemptsMax]),
-      });
+      .update({ attempts: knex.raw('attempts + 1'), last_error: String(err).slice(0, 2000) });
+    await delay(
+      backoffMs(this.progressState.consecutiveFailures, 200, this.backoffMaxMs),
+      this.stopping.signal,
+    );
+    return 0;
   }
+}
+
+function toRecord(r: OutboxRow) {
+  return { topic: r.topic, key: r.key, value: r.payload, headers: r.headers };
 }

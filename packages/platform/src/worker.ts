@@ -1,4 +1,5 @@
 import type { MessageTopicId } from '@billing/contracts/catalog';
+import { topicName } from '@billing/contracts/topics';
 import type { Logger } from 'pino';
 import { BatchConsumer, type BatchHandler } from './consumer';
 import { migrate, type Knex, type Migration } from './db';
@@ -84,6 +85,7 @@ export class Worker {
             producer: connections.producer,
             logger: spec.logger,
             lockKey: spec.relayLockKey,
+            deadLetterTopic: topicName('deadLetter', spec.settings.topicPrefix),
           });
     this.running = { connections, consumers, relay };
     relay?.start();

@@ -1,0 +1,258 @@
+import { fixtures } from '@billing/contracts/fixtures';
+import { topicName } from '@billing/contracts/topics';
+import { uuidv7 } from '@billing/contracts/uuid';
+import { adminSecurity, testEnv } from '@billing/testing/env';
+import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
+import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
+import { waitFor } from '@billing/testing/wait';
+import type { Producer } from 'kafkajs';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchConsumer, type ConsumedMessage } from './consumer';
+import { createDatabase, dropDatabase, ensureDatabase, type Knex } from './db';
+import { createKafka, createProducer } from './kafka';
+import { appendToOutbox, createOutboxTable, OutboxRelay, OUTBOX_TABLE } from './outbox';
+
+/**
+ * Transient failures are waited out and never cost a message; poison messages and rows are set aside
+ * with their reason while everything else keeps flowing. Real broker, real PostgreSQL.
+ */
+const prefix = uniqueTopicPrefix('platform');
+const logger = pino({ level: 'silent' });
+let producer: Producer;
+let serviceProducer: Producer;
+let probe: TopicProbe;
+let knex: Knex;
+let databaseUrl: string;
+const accountCommands = topicName('accountCommands', prefix);
+const deadLetter = topicName('deadLetter', prefix);
+
+beforeAll(async () => {
+  const env = testEnv();
+  await createTopics(env.kafkaBrokers, prefix);
+  producer = await connectProducer(env.kafkaBrokers);
+  serviceProducer = await createProducer(
+    createKafka(
+      {
+        brokers: env.kafkaBrokers,
+        clientId: 'platform-test',
+        topicPrefix: prefix,
+        security: adminSecurity(),
+      },
+      logger,
+    ),
+  );
+  probe = new TopicProbe(env.kafkaBrokers, [deadLetter, accountCommands]);
+  await probe.start();
+  const url = new URL(env.databaseUrl);
+  url.pathname = `/platform_${prefix.replace(/[^a-z0-9]/g, '_').slice(0, 40)}`;
+  databaseUrl = url.toString();
+  await ensureDatabase(databaseUrl);
+  knex = createDatabase({ url: databaseUrl, poolMax: 4, applicationName: 'platform-test' });
+  await createOutboxTable(knex);
+});
+
+afterAll(async () => {
+  await probe?.stop();
+  await producer?.disconnect();
+  await serviceProducer?.disconnect();
+  await knex?.destroy();
+  if (databaseUrl) await dropDatabase(databaseUrl);
+});
+
+function openAccount() {
+  return {
+    ...fixtures.OpenAccount,
+    messageId: uuidv7(),
+    data: { ...fixtures.OpenAccount.data, accountId: uuidv7() },
+  };
+}
+
+async function publish(messages: { messageId: string }[]) {
+  await producer.send({
+    topic: accountCommands,
+    messages: messages.map((m) => ({ key: 'k', value: JSON.stringify(m) })),
+  });
+}
+
+function consumerWith(
+  handler: (batch: ConsumedMessage<'accountCommands'>[]) => Promise<void>,
+  group: string,
+) {
+  return new BatchConsumer({
+    kafka: createKafka(
+      { brokers: testEnv().kafkaBrokers, clientId: group, topicPrefix: prefix, security: adminSecurity() },
+      logger,
+    ),
+    producer: serviceProducer,
+    logger,
+    groupId: group,
+    topicPrefix: prefix,
+    topic: 'accountCommands',
+    handler,
+    // Each test's group is new: it reads the topic from the start, so no message can slip past its join.
+    fromBeginning: true,
+    sessionTimeoutMs: 6000,
+  });
+}
+
+describe('the batch consumer', () => {
+  it('waits out a transient database failure without dead-lettering or losing a message', async () => {
+    const applied = new Set<string>();
+    let failuresLeft = 3;
+    const consumer = consumerWith(async (batch) => {
+      if (failuresLeft-- > 0)
+        throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+      for (const m of batch) applied.add(m.message.messageId);
+    }, 'transient');
+    await consumer.start();
+    await waitFor('joined', () => (consumer.isReady() ? true : undefined));
+    const messages = [openAccount(), openAccount(), openAccount()];
+    await publish(messages);
+    await waitFor('all applied', () => (messages.every((m) => applied.has(m.messageId)) ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(consumer.transientFailures).toBeGreaterThanOrEqual(3);
+    const deadOnes = probe.messages.filter(
+      (m) => m.topic === deadLetter && messages.some((x) => m.value.includes(x.messageId)),
+    );
+    expect(deadOnes).toHaveLength(0);
+    await consumer.stop();
+  });
+
+  it('dead-letters a poison message with its reason and keeps the partition flowing', async () => {
+    const applied = new Set<string>();
+    const poison = openAccount();
+    const consumer = consumerWith(async (batch) => {
+      if (batch.some((m) => m.message.messageId === poison.messageId))
+        throw new Error('cannot apply this one');
+      for (const m of batch) applied.add(m.message.messageId);
+    }, 'poison');
+    await consumer.start();
+    await waitFor('joined', () => (consumer.isReady() ? true : undefined));
+    const after = openAccount();
+    await publish([poison, after]);
+    await waitFor('the next message applied', () => (applied.has(after.messageId) ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const dead = await waitFor('dead letter', () =>
+      probe.messages.find((m) => m.topic === deadLetter && m.value.includes(poison.messageId)),
+    );
+    expect(dead.headers).toMatchObject({
+      'dlq-error-code': 'MESSAGE.HANDLER_FAILED',
+      'dlq-original-topic': accountCommands,
+    });
+    expect(dead.headers['dlq-error-detail']).toContain('cannot apply this one');
+    await consumer.stop();
+  });
+});
+
+describe('the outbox relay', () => {
+  it('dead-letters only the row the broker refuses for its own reason and publishes the rest, in order', async () => {
+    const relay = new OutboxRelay({
+      knex,
+      databaseUrl,
+      producer: serviceProducer,
+      logger,
+      lockKey: 0x7e57,
+      pollIntervalMs: 100,
+      deadLetterTopic: deadLetter,
+    });
+    const before = openAccount();
+    // Beyond the broker's default maximum message size: refused whatever is retried.
+    const huge = {
+      ...openAccount(),
+      data: { ...openAccount().data, metadata: { blob: 'x'.repeat(1_200_000) } },
+    };
+    const after = openAccount();
+    await knex.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [before, huge, after].map((envelope) => ({
+          topic: accountCommands,
+          key: 'k',
+          envelope: envelope as never,
+        })),
+      ),
+    );
+    relay.start();
+    try {
+      await waitFor(
+        'both small rows published',
+        () => {
+          const seen = probe.messages.filter((m) => m.topic === accountCommands).map((m) => m.value);
+          return seen.some((v) => v.includes(before.messageId)) &&
+            seen.some((v) => v.includes(after.messageId))
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      const rows = await knex(OUTBOX_TABLE).select('message_id', 'published_at', 'failed_at', 'last_error');
+      const byId = new Map(rows.map((r) => [r.message_id as string, r]));
+      expect(byId.get(huge.messageId)).toMatchObject({ published_at: null, failed_at: expect.any(Date) });
+      expect(byId.get(before.messageId)!.published_at).not.toBeNull();
+      expect(byId.get(after.messageId)!.published_at).not.toBeNull();
+      const dead = await waitFor('dead letter', () =>
+        probe.messages.find(
+          (m) => m.topic === deadLetter && m.headers['dlq-error-code'] === 'MESSAGE.REFUSED_BY_BROKER',
+        ),
+      );
+      expect(dead.headers['dlq-original-topic']).toBe(accountCommands);
+      expect(relay.progress()).toMatchObject({ deadLettered: 1, consecutiveFailures: 0 });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('never gives up on a committed row: a topic that does not exist yet is waited for', async () => {
+    const later = `${prefix}not-yet`;
+    const relay = new OutboxRelay({
+      knex,
+      databaseUrl,
+      producer: serviceProducer,
+      logger,
+      lockKey: 0x7e58,
+      pollIntervalMs: 100,
+    });
+    const envelope = openAccount();
+    await knex.transaction((trx) =>
+      appendToOutbox(trx, [{ topic: later, key: 'k', envelope: envelope as never }]),
+    );
+    relay.start();
+    try {
+      // The relay has seen the row waiting for a while, the topic still missing: it must stay pending.
+      await waitFor('the row waited a second', () =>
+        (relay.progress().oldestPendingAgeMs ?? 0) >= 1000 ? true : undefined,
+      );
+      const [row] = await knex(OUTBOX_TABLE)
+        .where({ message_id: envelope.messageId })
+        .select('failed_at', 'published_at');
+      expect(row).toMatchObject({ failed_at: null, published_at: null });
+      const admin = createKafka(
+        {
+          brokers: testEnv().kafkaBrokers,
+          clientId: 'platform-admin',
+          topicPrefix: prefix,
+          security: adminSecurity(),
+        },
+        logger,
+      ).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: later, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      await waitFor(
+        'published once the topic exists',
+        async () => {
+          const [r] = await knex(OUTBOX_TABLE)
+            .where({ message_id: envelope.messageId })
+            .select('published_at');
+          return r?.published_at ? true : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+    } finally {
+      await relay.stop();
+    }
+  });
+});
