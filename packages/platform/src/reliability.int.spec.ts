@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchConsumer, type ConsumedMessage } from './consumer';
 import { createDatabase, dropDatabase, ensureDatabase, type Knex } from './db';
 import { createKafka, createProducer } from './kafka';
+import { createInboxTable, INBOX_TABLE } from './inbox';
 import { appendToOutbox, createOutboxTable, OutboxRelay, OUTBOX_TABLE } from './outbox';
+import { DEFAULT_RETENTION, ensureRetentionIndexes, pruneOnce } from './retention';
 
 /**
  * Transient failures are waited out and never cost a message; poison messages and rows are set aside
@@ -50,6 +52,7 @@ beforeAll(async () => {
   await ensureDatabase(databaseUrl);
   knex = createDatabase({ url: databaseUrl, poolMax: 4, applicationName: 'platform-test' });
   await createOutboxTable(knex);
+  await createInboxTable(knex);
 });
 
 afterAll(async () => {
@@ -254,5 +257,47 @@ describe('the outbox relay', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('retention', () => {
+  it('prunes published outbox rows and inbox rows past their retention, and nothing else', async () => {
+    const old = new Date(Date.now() - 10 * 24 * 3_600_000);
+    const [oldPublished, oldPending, fresh] = [openAccount(), openAccount(), openAccount()];
+    await knex.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [oldPublished, oldPending, fresh].map((e) => ({
+          topic: accountCommands,
+          key: 'k',
+          envelope: e as never,
+        })),
+      ),
+    );
+    await knex(OUTBOX_TABLE)
+      .where({ message_id: oldPublished.messageId })
+      .update({ published_at: old, created_at: old });
+    await knex(OUTBOX_TABLE).where({ message_id: oldPending.messageId }).update({ created_at: old });
+    await knex(OUTBOX_TABLE).where({ message_id: fresh.messageId }).update({ published_at: new Date() });
+    const inbox = (id: string, at: Date) => ({
+      message_id: id,
+      topic: 't',
+      partition: 0,
+      offset: 1,
+      type: 'X',
+      processed_at: at,
+    });
+    const [oldSeen, newSeen] = [uuidv7(), uuidv7()];
+    await knex(INBOX_TABLE).insert([inbox(oldSeen, old), inbox(newSeen, new Date())]);
+
+    await ensureRetentionIndexes(knex, DEFAULT_RETENTION);
+    const deleted = await pruneOnce({ knex, logger, rules: DEFAULT_RETENTION, lockKey: 0x7e59 });
+    expect(deleted).toBe(2);
+    const outbox = (await knex(OUTBOX_TABLE).pluck('message_id')) as string[];
+    expect(outbox).not.toContain(oldPublished.messageId);
+    expect(outbox).toEqual(expect.arrayContaining([oldPending.messageId, fresh.messageId]));
+    expect(await knex(INBOX_TABLE).whereIn('message_id', [oldSeen, newSeen]).pluck('message_id')).toEqual([
+      newSeen,
+    ]);
   });
 });

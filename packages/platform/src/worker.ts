@@ -5,6 +5,7 @@ import { BatchConsumer, type BatchHandler } from './consumer';
 import { migrate, type Knex, type Migration } from './db';
 import type { ReadinessCheck } from './health';
 import { OutboxRelay } from './outbox';
+import { DEFAULT_RETENTION, retentionJob, type RetentionRule } from './retention';
 import {
   connectKafka,
   openDatabase,
@@ -38,6 +39,8 @@ export interface WorkerSpec {
   consumers(connections: Connections): ConsumerSpec<never>[];
   /** Background jobs started after the consumers and stopped before them (e.g. expiry sweeps). */
   jobs?(connections: Connections): BackgroundJob[];
+  /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
+  retention?: readonly RetentionRule[];
 }
 
 export interface BackgroundJob {
@@ -90,7 +93,16 @@ export class Worker {
     this.running = { connections, consumers, relay };
     relay?.start();
     await Promise.all(consumers.map((c) => c.start()));
-    this.jobs = spec.jobs?.(connections) ?? [];
+    this.jobs = [
+      ...(spec.jobs?.(connections) ?? []),
+      retentionJob({
+        knex: this.knex,
+        logger: spec.logger,
+        rules: [...DEFAULT_RETENTION, ...(spec.retention ?? [])],
+        // Per service database; the relay's key plus one keeps the two locks apart.
+        lockKey: (spec.relayLockKey ?? 0x52455400) + 1,
+      }),
+    ];
     for (const job of this.jobs) job.start();
   }
 

@@ -58,6 +58,8 @@ export function createSagaWorker(
     consumerGroup: config.SAGA_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     relayLockKey: RELAY_LOCK_KEY,
+    // Finished tasks are history once their saga moved on; a day is kept for operators.
+    retention: [{ table: 'saga_tasks', column: 'done_at', keepMs: 24 * 3_600_000 }],
     consumers: () =>
       [
         consume({
