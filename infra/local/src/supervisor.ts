@@ -21,17 +21,29 @@ export interface Supervisor {
   restart(name: ManagedService['name']): void;
 }
 
+/** Restart back-off: 0.5 s, doubling per quick crash, at most 30 s; a run of a minute resets it. */
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 30_000;
+const STABLE_AFTER_MS = 60_000;
+
 /**
- * Runs each service as its own Node process, prefixing every output line with the service's name. When
- * one exits unexpectedly the others are stopped too, so a half-running system never looks healthy.
+ * Runs each service as its own Node process, prefixing every output line with the service's name. A
+ * service that exits unexpectedly is started again with back-off, as a cluster restarts a pod, and the
+ * log says so; the others keep running. Only `stop()` (Ctrl-C) ends them all.
  */
 export function superviseServices(
   services: readonly ManagedService[],
-  options: { color: boolean; onLine?: (name: string, line: string) => void; baseEnv: NodeJS.ProcessEnv },
+  options: {
+    color: boolean;
+    onLine?: (name: string, line: string) => void;
+    baseEnv: NodeJS.ProcessEnv;
+    restartBaseMs?: number;
+  },
 ): Supervisor {
   const width = Math.max(...services.map((s) => s.name.length));
   const children = new Map<string, { child: ChildProcess; exit: Promise<void> }>();
   const killedOnPurpose = new Set<string>();
+  const pendingRestarts = new Map<string, { timer: NodeJS.Timeout; resolve: () => void }>();
   let stopping = false;
 
   function prefixOf(service: ManagedService): string {
@@ -41,7 +53,8 @@ export function superviseServices(
       : `${service.name.padEnd(width)} | `;
   }
 
-  function spawnOne(service: ManagedService): void {
+  function spawnOne(service: ManagedService, quickCrashes = 0): void {
+    const startedAt = Date.now();
     const child = spawn(process.execPath, ['--enable-source-maps', serviceEntry(service.name)], {
       env: { ...options.baseEnv, ...service.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,13 +66,25 @@ export function superviseServices(
         else process.stdout.write(`${prefix}${line}\n`);
       });
     }
+    // The exit promise of a crashed service resolves only once its replacement is running (or the
+    // supervisor stops), so `exited` never mistakes a restart in progress for the end.
     const exit = new Promise<void>((resolve) => {
       child.on('exit', (code, signal) => {
-        if (!stopping && !killedOnPurpose.has(service.name)) {
-          process.stdout.write(`${prefix}exited (${signal ?? code}); stopping the others\n`);
-          void stop();
-        }
-        resolve();
+        if (stopping || killedOnPurpose.has(service.name)) return resolve();
+        const crashes = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : quickCrashes + 1;
+        const waitMs = Math.min(
+          RESTART_MAX_MS,
+          (options.restartBaseMs ?? RESTART_BASE_MS) * 2 ** (crashes - 1),
+        );
+        const line = `exited (${signal ?? code}); restarting in ${waitMs} ms (quick crash ${crashes})`;
+        if (options.onLine) options.onLine(service.name, line);
+        else process.stdout.write(`${prefix}${line}\n`);
+        const timer = setTimeout(() => {
+          pendingRestarts.delete(service.name);
+          if (!stopping) spawnOne(service, crashes);
+          resolve();
+        }, waitMs);
+        pendingRestarts.set(service.name, { timer, resolve });
       });
     });
     children.set(service.name, { child, exit });
@@ -79,6 +104,11 @@ export function superviseServices(
 
   async function stop(): Promise<void> {
     stopping = true;
+    for (const { timer, resolve } of pendingRestarts.values()) {
+      clearTimeout(timer);
+      resolve();
+    }
+    pendingRestarts.clear();
     for (const { child } of children.values())
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const forced = setTimeout(() => {
