@@ -12,6 +12,12 @@ export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessE
   throw new Error(`invalid configuration:\n${lines.join('\n')}`);
 }
 
+/** An optional variable: unset and empty both mean "not configured". */
+const optionalSetting = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
 /** Variables every service reads for Kafka. */
 export const kafkaEnv = {
   KAFKA_BROKERS: z
@@ -28,7 +34,27 @@ export const kafkaEnv = {
     .regex(/^[a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash or underscore')
     .default(''),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(10000),
+  /**
+   * The service's own broker identity (docs/adr/0007-broker-identities-and-acls.md). Unset means no SASL,
+   * for a broker without authentication. In Kubernetes they come from a Secret.
+   */
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512', ''])
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  KAFKA_SASL_USERNAME: optionalSetting,
+  KAFKA_SASL_PASSWORD: optionalSetting,
+  /** TLS to the broker; with the files below also for a private CA and for mutual TLS (client certificate). */
+  KAFKA_SSL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  KAFKA_SSL_CA_FILE: optionalSetting,
+  KAFKA_SSL_CERT_FILE: optionalSetting,
+  KAFKA_SSL_KEY_FILE: optionalSetting,
 };
+
+export type KafkaEnv = z.output<z.ZodObject<typeof kafkaEnv>>;
 
 export const logEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { context, propagation } from '@opentelemetry/api';
 import type { Envelope } from '@billing/contracts/envelope';
 import { TOPICS, topicName, type TopicId } from '@billing/contracts/topics';
@@ -9,14 +11,59 @@ import {
   type ConsumerConfig,
   type IHeaders,
   type Producer,
+  type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { KafkaEnv } from './config';
 import { delay } from './wait';
+
+/** How a client proves who it is to the broker, and whether it talks TLS; none of it for an open broker. */
+export interface KafkaSecurity {
+  sasl?: SASLOptions;
+  ssl?: ConnectionOptions | boolean;
+}
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topicPrefix: string;
+  security?: KafkaSecurity;
+}
+
+/**
+ * The client security of a service from its parsed configuration; also for Nest's `ClientKafka` and
+ * `ServerKafka`, whose `client` options take the same fields. A mechanism without a username and
+ * password, or a certificate without its key, stops the service at start-up naming the variable.
+ */
+export function kafkaSecurity(config: KafkaEnv): KafkaSecurity {
+  const problems: string[] = [];
+  const security: KafkaSecurity = {};
+  const mechanism = config.KAFKA_SASL_MECHANISM;
+  if (mechanism !== undefined) {
+    const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+    if (username === undefined) problems.push('KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM');
+    if (password === undefined) problems.push('KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
+    if (username !== undefined && password !== undefined) security.sasl = { mechanism, username, password };
+  } else if (config.KAFKA_SASL_USERNAME !== undefined) {
+    problems.push('KAFKA_SASL_MECHANISM: required with KAFKA_SASL_USERNAME');
+  }
+  if ((config.KAFKA_SSL_CERT_FILE === undefined) !== (config.KAFKA_SSL_KEY_FILE === undefined))
+    problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: set both or neither');
+  const tlsFiles = [config.KAFKA_SSL_CA_FILE, config.KAFKA_SSL_CERT_FILE, config.KAFKA_SSL_KEY_FILE];
+  if (!config.KAFKA_SSL && tlsFiles.some((f) => f !== undefined))
+    problems.push('KAFKA_SSL: must be true when a KAFKA_SSL_*_FILE is set');
+  if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  if (config.KAFKA_SSL) {
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file, 'utf8'));
+    const files = {
+      ca: read(config.KAFKA_SSL_CA_FILE),
+      cert: read(config.KAFKA_SSL_CERT_FILE),
+      key: read(config.KAFKA_SSL_KEY_FILE),
+    };
+    const options = Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+    security.ssl = Object.keys(options).length > 0 ? { ...options, rejectUnauthorized: true } : true;
+  }
+  return security;
 }
 
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -32,7 +79,9 @@ export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
+    ...settings.security,
     connectionTimeout: 3000,
+    authenticationTimeout: 10000,
     requestTimeout: 30000,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,

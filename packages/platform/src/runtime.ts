@@ -2,7 +2,7 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { createDatabase, databaseReachable, type Knex } from './db';
 import type { ReadinessCheck } from './health';
-import { createKafka, createProducer, kafkaReachable } from './kafka';
+import { createKafka, createProducer, kafkaReachable, type KafkaSecurity } from './kafka';
 import type { OutboxRelay } from './outbox';
 
 /** The connections a Kafka-and-PostgreSQL service holds for its whole life. */
@@ -19,6 +19,8 @@ export interface ConnectionSettings {
   databasePoolMax: number;
   kafkaBrokers: string[];
   topicPrefix: string;
+  /** The service's broker identity (`kafkaSecurity(config)`); absent for a broker without SASL. */
+  kafkaSecurity?: KafkaSecurity;
 }
 
 export function openDatabase(settings: ConnectionSettings): Knex {
@@ -35,7 +37,12 @@ export async function connectKafka(
   logger: Logger,
 ): Promise<Connections> {
   const kafka = createKafka(
-    { brokers: settings.kafkaBrokers, clientId: settings.service, topicPrefix: settings.topicPrefix },
+    {
+      brokers: settings.kafkaBrokers,
+      clientId: settings.service,
+      topicPrefix: settings.topicPrefix,
+      security: settings.kafkaSecurity,
+    },
     logger,
   );
   const admin = kafka.admin();

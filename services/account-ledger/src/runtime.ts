@@ -1,4 +1,5 @@
 import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { LedgerConfig } from './config';
@@ -36,6 +37,7 @@ export function createLedgerWorker(
       databasePoolMax: config.DATABASE_POOL_MAX,
       kafkaBrokers: config.KAFKA_BROKERS,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      kafkaSecurity: kafkaSecurity(config),
     },
     logger,
     migrations,

@@ -1,6 +1,6 @@
 import { topicName } from '@billing/contracts/topics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from '@billing/platform/health';
-import { createKafka } from '@billing/platform/kafka';
+import { createKafka, kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
@@ -44,6 +44,7 @@ export class Projection {
         databasePoolMax: config.DATABASE_POOL_MAX,
         kafkaBrokers: config.KAFKA_BROKERS,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        kafkaSecurity: kafkaSecurity(config),
       },
       logger,
       migrations,
@@ -83,6 +84,7 @@ export class Projection {
         brokers: this.config.KAFKA_BROKERS,
         clientId: 'projection-query-metrics',
         topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+        security: kafkaSecurity(this.config),
       },
       this.logger,
     );

@@ -1,5 +1,5 @@
 import { topicName } from '@billing/contracts/topics';
-import { groupName } from '@billing/platform/kafka';
+import { groupName, kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { ServerKafka } from '@nestjs/microservices';
 import { Partitioners } from 'kafkajs';
@@ -13,7 +13,7 @@ import { answerQuery, type QueryDeps } from './answer-query';
  */
 export function createQueryServer(config: ProjectionConfig, deps: QueryDeps, logger: Logger): ServerKafka {
   const server = new ServerKafka({
-    client: { clientId: 'projection-query', brokers: config.KAFKA_BROKERS },
+    client: { clientId: 'projection-query', brokers: config.KAFKA_BROKERS, ...kafkaSecurity(config) },
     consumer: {
       groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.PROJECTION_CONSUMER_GROUP}.queries`),
       sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { databaseEnv, kafkaEnv, parseConfig } from '@billing/platform/config';
 import { createDatabase } from '@billing/platform/db';
-import { createKafka } from '@billing/platform/kafka';
+import { createKafka, kafkaSecurity } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
 import { z } from 'zod';
 import { DEFAULT_REBUILD_LIMITS, rebuildReadModels } from './rebuild';
@@ -27,7 +27,12 @@ async function main(): Promise<number> {
     applicationName: 'projection-rebuild',
   });
   const kafka = createKafka(
-    { brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', topicPrefix: config.KAFKA_TOPIC_PREFIX },
+    {
+      brokers: config.KAFKA_BROKERS,
+      clientId: 'projection-rebuild',
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      security: kafkaSecurity(config),
+    },
     logger,
   );
   const admin = kafka.admin();
