@@ -3,22 +3,41 @@
 # infra/local/kafka.sh — run a local single-node Kafka (KRaft mode) without
 # Docker, from jars fetched from Maven Central.
 #
-# Usage: infra/local/kafka.sh start|stop|status|fetch
+# Usage: infra/local/kafka.sh start|stop|status|fetch|credentials-file
 #
 #   fetch   Download the broker jars into .local/kafka/libs (once; reused later).
 #   start   Start the broker in the background and wait until it is serving.
-#           If something already answers on the broker port, reuse it.
+#           If a broker of this checkout runs without SASL (started by an older
+#           version of this script), it is stopped and started again with SASL
+#           and ACLs.  If something else answers on the broker port, reuse it.
 #   stop    Stop the broker started by `start` (TERM, then KILL after 30 s).
 #   status  Exit 0 if a broker is running, non-zero otherwise.
+#   credentials-file
+#           Print the path of the credentials file when the broker on the port
+#           is this checkout's SASL broker; print nothing otherwise.
+#
+# The broker is not a trust boundary without authentication, so it runs with
+# SASL and the StandardAuthorizer (docs/adr/0007-broker-identities-and-acls.md):
+# the client listener accepts SCRAM-SHA-512 (one identity per service) and
+# PLAIN for the local super user "admin" (static, in the broker's JAAS config,
+# so that it exists before any SCRAM credential does, also on storage formatted
+# by an older version of this script); the controller listener accepts only
+# admin over PLAIN.  Passwords are generated once per machine into
+# credentials.json (mode 600).  The SCRAM credentials are written at format
+# time, or with ConfigCommand after start when the storage predates them.
+# ACLs are not set here: provisioning derives them from the topic registry.
 #
 # Environment:
-#   KAFKA_PORT             broker (PLAINTEXT) port, default 9092
+#   KAFKA_PORT             broker (SASL_PLAINTEXT) port, default 9092
 #   KAFKA_CONTROLLER_PORT  KRaft controller port, default 9093
 #   KAFKA_HEAP_OPTS        JVM heap options, default "-Xms256m -Xmx1g"
+#   KAFKA_STATE_DIR        state directory, default <repo>/.local/kafka (a
+#                          second broker needs its own, and its own ports)
 #
 # Everything it creates lives under <repo>/.local/kafka, which is git-ignored:
 # libs/ (jars), data/ (the log and metadata directory), server.properties
-# (regenerated on every start), cluster-id, kafka.log and kafka.pid.
+# (regenerated on every start), credentials.json, scram.stamp, cluster-id,
+# kafka.log and kafka.pid.
 
 set -euo pipefail
 
@@ -29,14 +48,26 @@ REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd -P)"
 POM="${SCRIPT_DIR}/kafka/pom.xml"
 LOG4J_CONFIG="${SCRIPT_DIR}/kafka/log4j.properties"
 
-STATE_DIR="${REPO_ROOT}/.local/kafka"
-LIBS_DIR="${STATE_DIR}/libs"
+STATE_DIR="${KAFKA_STATE_DIR:-${REPO_ROOT}/.local/kafka}"
+# The jars are shared by every state directory of this checkout.
+LIBS_DIR="${REPO_ROOT}/.local/kafka/libs"
 DATA_DIR="${STATE_DIR}/data"
 PROPS_FILE="${STATE_DIR}/server.properties"
 LOG_FILE="${STATE_DIR}/kafka.log"
 PID_FILE="${STATE_DIR}/kafka.pid"
 CLUSTER_ID_FILE="${STATE_DIR}/cluster-id"
 FETCH_LOG="${STATE_DIR}/fetch.log"
+CREDENTIALS_FILE="${STATE_DIR}/credentials.json"
+# "<cluster id> <sha256 of credentials.json>" once the storage holds the SCRAM
+# credentials of that file, so they are written only when missing or changed.
+SCRAM_STAMP="${STATE_DIR}/scram.stamp"
+ADMIN_CLIENT_PROPS="${STATE_DIR}/admin-client.properties"
+# server.properties carries this line when it enables SASL and ACLs; a running
+# broker of this checkout without it is an old one and gets restarted.
+SECURITY_MARKER="# security: sasl-scram+acl v1"
+# One identity per service (the names of packages/contracts/src/topics.ts).
+SERVICE_USERS=(command-gateway account-ledger saga-orchestrator projection-query)
+SCRAM_MECHANISM="SCRAM-SHA-512"
 # libs/ holds a copy of the pom's checksum once a fetch has completed, so an
 # interrupted fetch is redone and a changed pom (e.g. a new Kafka version)
 # triggers a new fetch.
@@ -143,23 +174,93 @@ kafka_java() {
   java -Dlog4j.configuration="file:${LOG4J_CONFIG}" -cp "${LIBS_DIR}/*" "$@"
 }
 
+# A random password of 32 letters and digits (no character that would need
+# quoting in JSON, JAAS or a properties file).
+random_password() {
+  local pw=""
+  while ((${#pw} < 32)); do
+    pw+="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+  done
+  printf '%s\n' "${pw:0:32}"
+}
+
+# Generate credentials.json once per machine (mode 600, never committed: it
+# lives under the git-ignored .local/).  Its shape is read by
+# packages/testing/src/kafka-identity.ts and infra/local/src/identities.ts:
+#   {"admin": {"mechanism": "plain", "username": "admin", "password": "..."},
+#    "services": {"<service>": {"mechanism": "scram-sha-512", ...}, ...}}
+ensure_credentials() {
+  [[ -s "$CREDENTIALS_FILE" ]] && return 0
+  local tmp="${CREDENTIALS_FILE}.tmp" user sep=""
+  (
+    umask 077
+    {
+      printf '{\n  "admin": {"mechanism": "plain", "username": "admin", "password": "%s"},\n  "services": {\n' \
+        "$(random_password)"
+      for user in "${SERVICE_USERS[@]}"; do
+        printf '%s    "%s": {"mechanism": "scram-sha-512", "username": "%s", "password": "%s"}' \
+          "$sep" "$user" "$user" "$(random_password)"
+        sep=$',\n'
+      done
+      printf '\n  }\n}\n'
+    } >"$tmp"
+  )
+  mv "$tmp" "$CREDENTIALS_FILE"
+  log "generated broker credentials in ${CREDENTIALS_FILE}"
+}
+
+# The password of one identity from credentials.json ("admin" or a service).
+# The file is written by ensure_credentials, one identity per line, so sed is
+# enough to read it.
+credential_password() {
+  sed -n "s/.*\"username\": \"$1\", \"password\": \"\([A-Za-z0-9]*\)\".*/\1/p" "$CREDENTIALS_FILE" | head -n 1
+}
+
 # Write server.properties from the current settings.  It is regenerated on
 # every start so that KAFKA_PORT / KAFKA_CONTROLLER_PORT changes take effect;
-# the storage itself does not depend on the ports.
+# the storage itself does not depend on the ports.  It holds the admin
+# password, so it is written with mode 600 like credentials.json.
 write_config() {
-  local tmp="${PROPS_FILE}.tmp"
+  local tmp="${PROPS_FILE}.tmp" admin_pw
+  admin_pw="$(credential_password admin)"
+  [[ -n "$admin_pw" ]] || die "no admin password in ${CREDENTIALS_FILE}; delete the file to have it generated again"
+  local plain_jaas="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"${admin_pw}\" user_admin=\"${admin_pw}\";"
+  (umask 077 && : >"$tmp")
   cat >"$tmp" <<EOF
 # Generated by infra/local/kafka.sh on every start; edits here are overwritten.
+${SECURITY_MARKER}
 # Single-node KRaft: this one process is both broker and controller.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@${HOST}:${CONTROLLER_PORT}
-listeners=PLAINTEXT://${HOST}:${PORT},CONTROLLER://${HOST}:${CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://${HOST}:${PORT}
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=BROKER://${HOST}:${PORT},CONTROLLER://${HOST}:${CONTROLLER_PORT}
+advertised.listeners=BROKER://${HOST}:${PORT}
+listener.security.protocol.map=BROKER:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
+inter.broker.listener.name=BROKER
 log.dirs=${DATA_DIR}
+
+# Authentication.  Clients: SCRAM-SHA-512 per service, PLAIN for the super
+# user admin (whose password is only here and in credentials.json).  The
+# controller listener takes admin only, which is also what this process uses
+# to reach its own controller and broker.  SCRAM cannot serve the controller
+# listener in KRaft (its credentials live in the metadata the controller
+# serves), hence PLAIN there.  Loopback only: in production these run over
+# TLS (infra/k8s/README.md).
+sasl.enabled.mechanisms=${SCRAM_MECHANISM},PLAIN
+sasl.mechanism.inter.broker.protocol=PLAIN
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.broker.sasl.enabled.mechanisms=${SCRAM_MECHANISM},PLAIN
+listener.name.broker.plain.sasl.jaas.config=${plain_jaas}
+listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=${plain_jaas}
+
+# Authorization: nothing is allowed without an ACL; provisioning creates the
+# ACLs from the topic registry (packages/platform/src/kafka-acls.ts).
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:admin
 
 # With one broker every replication factor and ISR minimum must be 1.
 offsets.topic.replication.factor=1
@@ -202,11 +303,56 @@ format_storage() {
   fi
   log "formatting storage in ${DATA_DIR} (cluster id ${cid})"
   mkdir -p "$DATA_DIR"
-  local out
-  if ! out="$(kafka_java kafka.tools.StorageTool format -t "$cid" -c "$PROPS_FILE" --ignore-formatted 2>&1)"; then
+  # Fresh storage gets the services' SCRAM credentials in its first metadata
+  # records, which saves starting ConfigCommand after the broker is up.
+  local out user scram_args=()
+  for user in "${SERVICE_USERS[@]}"; do
+    scram_args+=(--add-scram "${SCRAM_MECHANISM}=[name=${user},password=$(credential_password "$user")]")
+  done
+  if ! out="$(kafka_java kafka.tools.StorageTool format -t "$cid" -c "$PROPS_FILE" --ignore-formatted "${scram_args[@]}" 2>&1)"; then
     printf '%s\n' "$out" >&2
     die "formatting the Kafka storage failed"
   fi
+  scram_stamp_value >"$SCRAM_STAMP"
+}
+
+scram_stamp_value() {
+  printf '%s %s\n' "$(tr -d '[:space:]' <"$CLUSTER_ID_FILE")" "$(sha256sum "$CREDENTIALS_FILE" | cut -d' ' -f1)"
+}
+
+# Storage formatted before SASL (or before credentials.json changed) lacks the
+# SCRAM credentials: write them through the running broker as admin.  The
+# stamp makes this a no-op on later starts.
+ensure_scram_credentials() {
+  if [[ -f "$SCRAM_STAMP" && "$(cat "$SCRAM_STAMP")" == "$(scram_stamp_value)" ]]; then
+    return 0
+  fi
+  local admin_pw user out
+  admin_pw="$(credential_password admin)"
+  (
+    umask 077
+    cat >"$ADMIN_CLIENT_PROPS" <<EOF
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=PLAIN
+sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="${admin_pw}";
+EOF
+  )
+  log "writing the services' SCRAM credentials into the existing storage"
+  for user in "${SERVICE_USERS[@]}"; do
+    if ! out="$(kafka_java kafka.admin.ConfigCommand --bootstrap-server "${HOST}:${PORT}" \
+      --command-config "$ADMIN_CLIENT_PROPS" --alter --entity-type users --entity-name "$user" \
+      --add-config "${SCRAM_MECHANISM}=[password=$(credential_password "$user")]" 2>&1)"; then
+      printf '%s\n' "$out" >&2
+      die "writing the SCRAM credential of ${user} failed"
+    fi
+  done
+  scram_stamp_value >"$SCRAM_STAMP"
+}
+
+# True if the running broker of this checkout was started with the current
+# security settings.
+runs_with_security() {
+  grep -qxF "$SECURITY_MARKER" "$PROPS_FILE" 2>/dev/null
 }
 
 # Take an exclusive lock shared by start and stop, held until the script
@@ -235,12 +381,14 @@ cmd_start() {
   # a second one could only fail on the busy port.
   if port_open "$PORT"; then
     pid="$(read_pid)"
-    if is_our_broker "$pid"; then
+    if is_our_broker "$pid" && runs_with_security; then
+      ensure_scram_credentials
       log "already running (pid ${pid}) on ${HOST}:${PORT}; reusing it"
-    else
-      log "something already answers on ${HOST}:${PORT}; reusing it as the broker"
+      return 0
+    elif ! is_our_broker "$pid"; then
+      log "something already answers on ${HOST}:${PORT}; reusing it as the broker (not started here, so without this checkout's identities)"
+      return 0
     fi
-    return 0
   fi
 
   require_tools
@@ -250,10 +398,17 @@ cmd_start() {
   # of them launches a broker; the other then finds it running.
   take_lock
   # Another start may have brought the broker up while this one waited for
-  # the lock.
+  # the lock; one of this checkout without SASL and ACLs is replaced.
   if port_open "$PORT"; then
-    log "already running on ${HOST}:${PORT} (started meanwhile); reusing it"
-    return 0
+    pid="$(read_pid)"
+    if is_our_broker "$pid" && ! runs_with_security; then
+      log "the running broker (pid ${pid}) has no SASL or ACLs (started by an older kafka.sh); restarting it"
+      stop_locked
+    else
+      log "already running on ${HOST}:${PORT} (started meanwhile); reusing it"
+      if is_our_broker "$pid"; then ensure_scram_credentials; fi
+      return 0
+    fi
   fi
 
   pid="$(read_pid)"
@@ -263,7 +418,7 @@ cmd_start() {
     # (and a second broker cannot share the data directory), so refuse.
     # Otherwise it is still starting (or was started by a concurrent call),
     # so wait for it instead of launching a second one.
-    if ! grep -q "^listeners=PLAINTEXT://${HOST}:${PORT}," "$PROPS_FILE" 2>/dev/null; then
+    if ! grep -q "^listeners=[A-Z_]*://${HOST}:${PORT}," "$PROPS_FILE" 2>/dev/null; then
       die "a broker from this checkout (pid ${pid}) is already running with other ports ($(sed -n 's/^listeners=//p' "$PROPS_FILE" 2>/dev/null)); run '$0 stop' first"
     fi
     log "broker pid ${pid} is alive but not answering yet; waiting for it"
@@ -273,6 +428,7 @@ cmd_start() {
       die "the controller port ${HOST}:${CONTROLLER_PORT} is already in use; set KAFKA_CONTROLLER_PORT to a free port"
     fi
     fetch
+    ensure_credentials
     write_config
     format_storage
 
@@ -332,12 +488,18 @@ cmd_start() {
     log "it is still running as pid ${pid}; run '$0 stop' to stop it" >&2
     exit 1
   fi
+  ensure_scram_credentials
   log "broker ready on ${HOST}:${PORT} (pid ${pid}) after $(elapsed_since "$t0")s"
 }
 
 cmd_stop() {
-  local pid i
   take_lock
+  stop_locked
+}
+
+# Stop this checkout's broker; the caller holds the lock.
+stop_locked() {
+  local pid i
   pid="$(read_pid)"
   if [[ -z "$pid" ]]; then
     if port_open "$PORT"; then
@@ -385,7 +547,7 @@ cmd_status() {
     return 0
   fi
   if is_our_broker "$pid"; then
-    if ! grep -q "^listeners=PLAINTEXT://${HOST}:${PORT}," "$PROPS_FILE" 2>/dev/null; then
+    if ! grep -q "^listeners=[A-Z_]*://${HOST}:${PORT}," "$PROPS_FILE" 2>/dev/null; then
       log "not running on ${HOST}:${PORT}; the broker from this checkout (pid ${pid}) uses $(sed -n 's/^listeners=//p' "$PROPS_FILE" 2>/dev/null)"
     else
       log "pid ${pid} is alive but not answering on ${HOST}:${PORT} (still starting, or stuck; see ${LOG_FILE})"
@@ -396,8 +558,14 @@ cmd_status() {
   return 1
 }
 
+cmd_credentials_file() {
+  if port_open "$PORT" && is_our_broker "$(read_pid)" && runs_with_security && [[ -s "$CREDENTIALS_FILE" ]]; then
+    printf '%s\n' "$CREDENTIALS_FILE"
+  fi
+}
+
 usage() {
-  printf 'usage: %s start|stop|status|fetch\n' "$0" >&2
+  printf 'usage: %s start|stop|status|fetch|credentials-file\n' "$0" >&2
 }
 
 main() {
@@ -410,6 +578,7 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     fetch) cmd_fetch ;;
+    credentials-file) cmd_credentials_file ;;
     -h | --help | help) usage ;;
     *)
       usage

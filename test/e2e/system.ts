@@ -11,7 +11,7 @@ import {
   type RunningSimulator,
   type SimulatorOptions,
 } from '@billing/provider-simulator/simulator';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 
 export interface RunningSystem {
@@ -46,6 +46,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   const databaseSuffix = `_e2e_${run}`;
   const urls = await provision({
     kafkaBrokers: env.kafkaBrokers,
+    kafkaSecurity: env.kafkaSecurity,
     databaseServerUrl: env.databaseUrl,
     topicPrefix,
     databaseSuffix,
@@ -61,7 +62,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
         name: s.name,
         env: {
           PORT: String(servicePorts[i]!),
-          KAFKA_BROKERS: env.kafkaBrokers.join(','),
+          // Each service runs with its own broker identity, so the ACLs are exercised end to end.
+          ...serviceKafkaEnv(s.name),
           KAFKA_TOPIC_PREFIX: topicPrefix,
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           LOG_LEVEL: 'warn',

@@ -1,3 +1,4 @@
+import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { provision } from './provision';
 import { SERVICES } from './services';
 import { superviseServices } from './supervisor';
@@ -13,7 +14,14 @@ async function main(): Promise<void> {
   const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseServerUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
-  const urls = await provision({ kafkaBrokers, databaseServerUrl, topicPrefix });
+  // Provisioning runs as the super user; each service then gets its own identity, never the super user's.
+  const identities = loadBrokerIdentities(process.env);
+  const urls = await provision({
+    kafkaBrokers,
+    databaseServerUrl,
+    topicPrefix,
+    kafkaSecurity: identities.admin,
+  });
   // The provider simulator plays the bill and payout providers locally; it is never deployed.
   const simulator = await startSimulator({ port: SIMULATOR_PORT });
   process.stdout.write(`provider simulator on ${simulator.url}\n`);
@@ -24,6 +32,7 @@ async function main(): Promise<void> {
         PORT: String(s.port),
         KAFKA_BROKERS: kafkaBrokers.join(','),
         KAFKA_TOPIC_PREFIX: topicPrefix,
+        ...identities.serviceEnv(s.name),
         PROVIDER_URL: simulator.url,
         ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
         // A local run is development, said explicitly: without API_KEYS the gateway accepts dev-admin-key.

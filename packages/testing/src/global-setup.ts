@@ -10,6 +10,7 @@ export async function setup(): Promise<void> {
   infra = await startTestInfra(process.env);
   process.env.KAFKA_BROKERS = infra.kafkaBrokers.join(',');
   process.env.DATABASE_URL = infra.databaseUrl;
+  if (infra.credentialsFile !== undefined) process.env.KAFKA_CREDENTIALS_FILE = infra.credentialsFile;
 }
 
 export async function teardown(): Promise<void> {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { ensureDatabase, dropDatabase } from '@billing/platform/db';
 import { createKafka, ensureTopics } from '@billing/platform/kafka';
+import { ensureAcls } from '@billing/platform/kafka-acls';
 import pino from 'pino';
+import { adminSecurity } from './env';
 
 /**
  * Where tests find their broker and database. Explicit KAFKA_BROKERS / DATABASE_URL win; otherwise, with
@@ -13,7 +16,29 @@ export interface TestInfra {
   kafkaBrokers: string[];
   /** A server URL; tests create databases of their own on it. */
   databaseUrl: string;
+  /** The broker identities (docs/adr/0007-broker-identities-and-acls.md), when the broker has them. */
+  credentialsFile?: string;
   stop(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+/**
+ * The credentials file of the local broker when the broker answering on the port is this checkout's SASL
+ * broker (kafka.sh knows: it started it); undefined for any other broker.
+ */
+function localBrokerCredentials(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const out = execFileSync('bash', [path.join(REPO_ROOT, 'infra/local/kafka.sh'), 'credentials-file'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 10_000,
+      env: { ...env },
+    });
+    const file = out.toString().trim();
+    return file === '' ? undefined : file;
+  } catch {
+    return undefined;
+  }
 }
 
 export function dockerEngineAvailable(): boolean {
@@ -30,6 +55,7 @@ export async function startTestInfra(env: NodeJS.ProcessEnv): Promise<TestInfra>
     return {
       kafkaBrokers: env.KAFKA_BROKERS.split(','),
       databaseUrl: env.DATABASE_URL,
+      credentialsFile: env.KAFKA_CREDENTIALS_FILE || undefined,
       stop: async () => {},
     };
   }
@@ -51,6 +77,8 @@ export async function startTestInfra(env: NodeJS.ProcessEnv): Promise<TestInfra>
   return {
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    credentialsFile:
+      env.KAFKA_CREDENTIALS_FILE || (env.KAFKA_BROKERS ? undefined : localBrokerCredentials(env)),
     stop: async () => {},
   };
 }
@@ -60,15 +88,17 @@ export function uniqueTopicPrefix(label: string): string {
   return `t-${label}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`;
 }
 
+/** Creates the registry's topics for a prefix, and the services' ACLs on them when the broker enforces any. */
 export async function createTopics(brokers: string[], prefix: string): Promise<void> {
   const kafka = createKafka(
-    { brokers, clientId: 'test-provisioning', topicPrefix: prefix },
+    { brokers, clientId: 'test-provisioning', topicPrefix: prefix, security: adminSecurity() },
     pino({ level: 'warn' }),
   );
   const admin = kafka.admin();
   await admin.connect();
   try {
     await ensureTopics(admin, prefix);
+    await ensureAcls(admin, prefix);
   } finally {
     await admin.disconnect();
   }

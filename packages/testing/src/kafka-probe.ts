@@ -1,6 +1,7 @@
 import { createKafka } from '@billing/platform/kafka';
 import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import pino from 'pino';
+import { adminSecurity } from './env';
 
 export interface Captured {
   topic: string;
@@ -24,7 +25,7 @@ export class TopicProbe {
 
   async start(): Promise<void> {
     const kafka = createKafka(
-      { brokers: this.brokers, clientId: 'test-probe', topicPrefix: '' },
+      { brokers: this.brokers, clientId: 'test-probe', topicPrefix: '', security: adminSecurity() },
       pino({ level: 'warn' }),
     );
     this.consumer = kafka.consumer({
@@ -61,7 +62,7 @@ export class TopicProbe {
   /** True once the probe holds every message the broker has on `topic` (sum of the high watermarks). */
   async caughtUp(topic: string): Promise<boolean> {
     const kafka = createKafka(
-      { brokers: this.brokers, clientId: 'test-probe-lag', topicPrefix: '' },
+      { brokers: this.brokers, clientId: 'test-probe-lag', topicPrefix: '', security: adminSecurity() },
       pino({ level: 'warn' }),
     );
     const admin = kafka.admin();
@@ -77,7 +78,10 @@ export class TopicProbe {
 }
 
 export async function connectProducer(brokers: string[]): Promise<Producer> {
-  const kafka = createKafka({ brokers, clientId: 'test-producer', topicPrefix: '' }, pino({ level: 'warn' }));
+  const kafka = createKafka(
+    { brokers, clientId: 'test-producer', topicPrefix: '', security: adminSecurity() },
+    pino({ level: 'warn' }),
+  );
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
@@ -92,7 +96,10 @@ export async function connectProducer(brokers: string[]): Promise<Producer> {
  * has consumed (and, for our consumers, applied) everything published there so far.
  */
 export async function groupCaughtUp(brokers: string[], groupId: string, topic: string): Promise<boolean> {
-  const kafka = createKafka({ brokers, clientId: 'test-lag', topicPrefix: '' }, pino({ level: 'warn' }));
+  const kafka = createKafka(
+    { brokers, clientId: 'test-lag', topicPrefix: '', security: adminSecurity() },
+    pino({ level: 'warn' }),
+  );
   const admin = kafka.admin();
   await admin.connect();
   try {

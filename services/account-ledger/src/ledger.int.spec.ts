@@ -6,7 +6,7 @@ import { formatDecimal } from '@billing/contracts/money';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -55,7 +55,7 @@ beforeAll(async () => {
   db = await createTestDatabase(env.databaseUrl, 'ledger');
   const config = loadConfig({
     DATABASE_URL: db.url,
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...serviceKafkaEnv('account-ledger'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
   });

@@ -7,7 +7,7 @@ import { topicName, type TopicId } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createLogger } from '@billing/platform/logger';
 import type { Worker } from '@billing/platform/worker';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -47,7 +47,7 @@ export class LedgerHarness {
     this.db = await createTestDatabase(env.databaseUrl, 'ledger');
     this.config = loadConfig({
       DATABASE_URL: this.db.url,
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      ...serviceKafkaEnv('account-ledger'),
       KAFKA_TOPIC_PREFIX: this.prefix,
       KAFKA_SESSION_TIMEOUT_MS: '6000',
       ...overrides,

@@ -1,6 +1,7 @@
 import type { QueryRequest } from '@billing/contracts/messages/queries';
 import { topicName } from '@billing/contracts/topics';
 import type { Logger } from '@billing/platform/logger';
+import { adminSecurity } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 import { ServerKafka } from '@nestjs/microservices';
 import { logLevel, Partitioners } from 'kafkajs';
@@ -19,7 +20,8 @@ export async function startFakeReadSide(
   answer: (q: QueryRequest) => unknown,
 ): Promise<ServerKafka> {
   const readSide = new ServerKafka({
-    client: { clientId: 'fake-read-side', brokers, logLevel: logLevel.NOTHING },
+    // A test double, not the service under test: it runs as the super user.
+    client: { clientId: 'fake-read-side', brokers, ...adminSecurity(), logLevel: logLevel.NOTHING },
     consumer: {
       groupId: `${prefix}fake-read-side`,
       sessionTimeout: 6000,

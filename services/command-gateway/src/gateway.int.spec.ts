@@ -3,7 +3,7 @@ import { HybridLogicalClock } from '@billing/contracts/hlc';
 import { AccountOpened } from '@billing/contracts/messages/accounts';
 import { topicName } from '@billing/contracts/topics';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -27,7 +27,7 @@ const OWNER_KEY = 'owner-key-alice-0001';
 beforeAll(async () => {
   await createTopics(env.kafkaBrokers, prefix);
   const config = loadConfig({
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...serviceKafkaEnv('command-gateway'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     QUERY_TIMEOUT_MS: '500',

@@ -3,7 +3,7 @@ import { topicName, type TopicId } from '@billing/contracts/topics';
 import { createKafka } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
 import { listenNestService } from '@billing/platform/nest-service';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -40,13 +40,13 @@ export async function startProjection(
   label: string,
   env: Record<string, string> = {},
 ): Promise<ProjectionHarness> {
-  const { kafkaBrokers, databaseUrl } = testEnv();
+  const { kafkaBrokers, databaseUrl, kafkaSecurity } = testEnv();
   const prefix = uniqueTopicPrefix(label);
   await createTopics(kafkaBrokers, prefix);
   const db = await createTestDatabase(databaseUrl, label);
   const config = loadConfig({
     DATABASE_URL: db.url,
-    KAFKA_BROKERS: kafkaBrokers.join(','),
+    ...serviceKafkaEnv('projection-query'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     PORT: '0',
@@ -67,7 +67,7 @@ export async function startProjection(
     },
   });
   const client = new ClientKafka({
-    client: { clientId: `${label}-test`, brokers: kafkaBrokers },
+    client: { clientId: `${label}-test`, brokers: kafkaBrokers, ...kafkaSecurity },
     consumer: {
       groupId: `${prefix}test-replies`,
       sessionTimeout: 6000,
@@ -80,7 +80,7 @@ export async function startProjection(
   await client.connect();
   const producer: Producer = await connectProducer(kafkaBrokers);
   const admin = createKafka(
-    { brokers: kafkaBrokers, clientId: `${label}-admin`, topicPrefix: prefix },
+    { brokers: kafkaBrokers, clientId: `${label}-admin`, topicPrefix: prefix, security: kafkaSecurity },
     logger,
   ).admin();
   await admin.connect();

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { waitFor } from '@billing/testing/wait';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -28,7 +28,7 @@ let url: string;
 beforeAll(async () => {
   await createTopics(env.kafkaBrokers, prefix);
   const config = loadConfig({
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...serviceKafkaEnv('command-gateway'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     QUERY_TIMEOUT_MS: '500',

@@ -1,7 +1,7 @@
 import type { QueryRequest } from '@billing/contracts/messages/queries';
 import { topicName } from '@billing/contracts/topics';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { waitFor } from '@billing/testing/wait';
 import { ServerKafka } from '@nestjs/microservices';
@@ -59,7 +59,12 @@ function answer(q: QueryRequest): unknown {
 beforeAll(async () => {
   await createTopics(env.kafkaBrokers, prefix);
   readSide = new ServerKafka({
-    client: { clientId: 'fake-read-side', brokers: env.kafkaBrokers, logLevel: logLevel.NOTHING },
+    client: {
+      clientId: 'fake-read-side',
+      brokers: env.kafkaBrokers,
+      ...env.kafkaSecurity,
+      logLevel: logLevel.NOTHING,
+    },
     consumer: {
       groupId: `${prefix}fake-read-side`,
       sessionTimeout: 6000,
@@ -81,7 +86,7 @@ beforeAll(async () => {
     readSide.listen((err?: unknown) => (err ? reject(err) : resolve())),
   );
   const config = loadConfig({
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...serviceKafkaEnv('command-gateway'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     QUERY_TIMEOUT_MS: '5000',

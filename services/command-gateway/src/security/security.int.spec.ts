@@ -1,7 +1,7 @@
 import type { QueryRequest } from '@billing/contracts/messages/queries';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { waitFor } from '@billing/testing/wait';
 import type { ServerKafka } from '@nestjs/microservices';
@@ -49,7 +49,7 @@ beforeAll(async () => {
   await createTopics(env.kafkaBrokers, prefix);
   readSide = await startFakeReadSide(env.kafkaBrokers, prefix, answer);
   const config = loadConfig({
-    KAFKA_BROKERS: env.kafkaBrokers.join(','),
+    ...serviceKafkaEnv('command-gateway'),
     KAFKA_TOPIC_PREFIX: prefix,
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     QUERY_TIMEOUT_MS: '5000',

@@ -4,7 +4,7 @@ import { uuidv7 } from '@billing/contracts/uuid';
 import { createDatabase, type Knex } from '@billing/platform/db';
 import { createKafka } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
-import { testEnv } from '@billing/testing/env';
+import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,12 @@ beforeAll(async () => {
   knex = createDatabase({ url: h.databaseUrl, poolMax: 5, applicationName: 'rebuild-test' });
   const logger = createLogger('projection-rebuild', 'warn');
   const kafka = createKafka(
-    { brokers: env.kafkaBrokers, clientId: 'rebuild-test', topicPrefix: h.prefix },
+    {
+      brokers: env.kafkaBrokers,
+      clientId: 'rebuild-test',
+      topicPrefix: h.prefix,
+      security: env.kafkaSecurity,
+    },
     logger,
   );
   admin = kafka.admin();
@@ -139,7 +144,7 @@ describe('rebuilding the read models from the event topics', () => {
     })();
     const cli = await runCli('rebuild/rebuild.cli.js', {
       DATABASE_URL: h.databaseUrl,
-      KAFKA_BROKERS: env.kafkaBrokers.join(','),
+      ...serviceKafkaEnv('projection-query'),
       KAFKA_TOPIC_PREFIX: h.prefix,
       KAFKA_SESSION_TIMEOUT_MS: '6000',
     });
