@@ -48,6 +48,10 @@ const schema = z
       .regex(/^[a-z0-9-]{1,64}$/)
       .default(() => `gw-${process.pid}-${Date.now().toString(36)}`),
     QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(5000),
+    /** How long a command's send may take before the client is told it was not confirmed (503). */
+    COMMAND_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+    /** Sends still waiting for the broker beyond which new commands are refused at once (503). */
+    COMMAND_SENDS_IN_FLIGHT_MAX: z.coerce.number().int().min(1).max(100000).default(1000),
     /** How long POST /accounts waits for the ledger's confirmation before answering 202. */
     ACCOUNT_CONFIRM_WAIT_MS: z.coerce.number().int().min(0).max(30000).default(5000),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),

@@ -157,20 +157,60 @@ export class GatewayMessaging {
     return outcome.promise;
   }
 
-  /** Sends one command; a broker that cannot take it is a 503 for the client, and nothing was emitted. */
+  /** Sends waiting for the broker's acknowledgement right now (including ones a client gave up on). */
+  private sendsInFlight = 0;
+
+  /**
+   * Sends one command, bounded in time and in number, so that what the client is told is true:
+   * - too many sends already waiting (the broker is away): 503 SERVICE.UNAVAILABLE, nothing was emitted;
+   * - no acknowledgement in COMMAND_SEND_TIMEOUT_MS: 503 COMMAND.NOT_CONFIRMED, the command may still
+   *   land (the producer keeps trying); a retry with the same idempotency key names the same transaction,
+   *   so it is safe either way;
+   * - the broker refused: 503 SERVICE.UNAVAILABLE, nothing was emitted.
+   */
   async emit(topic: TopicId, key: string, envelope: Envelope): Promise<void> {
     if (!this.producer) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
+    if (this.sendsInFlight >= this.config.COMMAND_SENDS_IN_FLIGHT_MAX) {
+      throw new ProblemError(
+        503,
+        'SERVICE.UNAVAILABLE',
+        'the broker is not accepting commands right now; nothing was emitted, retry later',
+        [],
+        { 'retry-after': '1' },
+      );
+    }
+    this.sendsInFlight++;
+    const send = sendAll(this.producer, [
+      toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope),
+    ]).finally(() => this.sendsInFlight--);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.config.COMMAND_SEND_TIMEOUT_MS);
+    });
     try {
-      await sendAll(this.producer, [
-        toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope),
-      ]);
+      const result = await Promise.race([send.then(() => 'sent' as const), timedOut]);
+      if (result === 'timeout') {
+        send.catch((err: unknown) =>
+          this.logger.error({ err, topic }, 'a command send failed after its deadline'),
+        );
+        throw new ProblemError(
+          503,
+          'COMMAND.NOT_CONFIRMED',
+          `the broker did not confirm the command within ${this.config.COMMAND_SEND_TIMEOUT_MS} ms; it may still be accepted. Retry with the same idempotency key: that is safe`,
+          [],
+          { 'retry-after': '1' },
+        );
+      }
     } catch (err) {
+      if (err instanceof ProblemError) throw err;
       this.logger.error({ err, topic }, 'emitting a command failed');
       throw new ProblemError(
         503,
         'SERVICE.UNAVAILABLE',
-        'the command could not be accepted; retry with the same idempotency key',
+        'the command could not be accepted; nothing was emitted, retry with the same idempotency key',
       );
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -150,7 +150,15 @@ export const QUERY_UNAVAILABLE: ErrorDoc = {
 export const COMMAND_UNAVAILABLE: ErrorDoc = {
   status: 503,
   code: 'SERVICE.UNAVAILABLE',
-  detail: 'the command could not be accepted; retry with the same idempotency key',
+  detail: 'the command could not be accepted; nothing was emitted, retry with the same idempotency key',
+};
+
+/** The broker did not acknowledge in time: the command may still land; a retry with the same key is safe. */
+export const COMMAND_NOT_CONFIRMED: ErrorDoc = {
+  status: 503,
+  code: 'COMMAND.NOT_CONFIRMED',
+  detail:
+    'the broker did not confirm the command within 5000 ms; it may still be accepted. Retry with the same idempotency key: that is safe',
 };
 
 /** Refusals of a request body before any schema is applied: Fastify's parser and limits. */

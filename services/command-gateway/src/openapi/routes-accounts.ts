@@ -8,6 +8,7 @@ import {
   AUTH_ERRORS,
   BODY_ERRORS,
   body,
+  COMMAND_NOT_CONFIRMED,
   COMMAND_UNAVAILABLE,
   invalidField,
   QUERY_UNAVAILABLE,
@@ -103,6 +104,7 @@ export const ACCOUNT_ROUTES: RouteDoc[] = [
       },
       { status: 422, code: 'CURRENCY.UNKNOWN', detail: 'the ledger does not know currency CHF' },
       COMMAND_UNAVAILABLE,
+      COMMAND_NOT_CONFIRMED,
     ],
   },
   {
@@ -222,6 +224,7 @@ export const ACCOUNT_ROUTES: RouteDoc[] = [
         detail: `account ${ex.IDS.userAccount} is closed, which is final`,
       },
       COMMAND_UNAVAILABLE,
+      COMMAND_NOT_CONFIRMED,
     ],
   },
 ];

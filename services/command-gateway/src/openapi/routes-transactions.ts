@@ -6,6 +6,7 @@ import {
   AUTH_ERRORS,
   BODY_ERRORS,
   body,
+  COMMAND_NOT_CONFIRMED,
   COMMAND_UNAVAILABLE,
   invalidField,
   QUERY_UNAVAILABLE,
@@ -114,6 +115,7 @@ function movement(spec: MovementSpec): RouteDoc {
       ...spec.partyErrors,
       KEY_REUSED,
       COMMAND_UNAVAILABLE,
+      COMMAND_NOT_CONFIRMED,
     ],
   };
 }
