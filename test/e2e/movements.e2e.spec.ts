@@ -89,6 +89,14 @@ describe('money movements over HTTP, four services as processes', () => {
       sourceAccountId: shop,
       destinationAccountId: alice,
     });
+    // A refund is held on the merchant before it counts against the payment: give the shop the funds,
+    // so that what refuses this one is the payment's bound, not the shop's balance.
+    const funds = await post('/api/v1/transactions/topup', {
+      sourceAccountId: bank,
+      destinationAccountId: shop,
+      ...usd('100.00'),
+    });
+    expect(funds.body.status).toBe('completed');
     const tooMuch = await post('/api/v1/transactions/refund', {
       originalPaymentId: payment.body.transactionId,
       ...usd('50.01'),
