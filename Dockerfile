@@ -5,8 +5,9 @@
 #
 # SERVICE is the folder name under services/ (command-gateway, account-ledger, saga-orchestrator,
 # projection-query). The default target (the last stage, `runtime`) runs that service with
-# `node dist/main.js`; the `provision` target is the one-shot job that creates the databases and the
-# topics of the registry (infra/local/dist/provision-cli.js) before the services start.
+# `node dist/main.js`; the `provision` target is the one-shot job that creates the databases, the
+# topics of the registry and their ACLs (infra/local/dist/provision-cli.js; its broker identity comes
+# from KAFKA_SASL_*, docs/adr/0007-broker-identities-and-acls.md) before the services start.
 #
 # Stages: base (Node + pnpm) -> deps (package store, from the lockfile alone) -> workspace (install)
 #   -> build (one service built and deployed to /out) -> runtime
