@@ -15,6 +15,11 @@ export interface ConsumedMessage<T extends MessageTopicId> {
   partition: number;
   offset: string;
   key: string | null;
+  /**
+   * The partition's high watermark when the batch was fetched (the offset the next message will get).
+   * A stored position beyond it means the log is not the one the position was taken in.
+   */
+  highWatermark?: string;
 }
 
 export interface BatchContext {
@@ -85,10 +90,16 @@ export class BatchConsumer<T extends MessageTopicId> {
       partitionsConsumedConcurrently: 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const done = await this.processUntilDone(batch.topic, batch.partition, batch.messages, {
-          heartbeat,
-          goOn: () => isRunning() && !isStale(),
-        });
+        const done = await this.processUntilDone(
+          batch.topic,
+          batch.partition,
+          batch.messages,
+          batch.highWatermark,
+          {
+            heartbeat,
+            goOn: () => isRunning() && !isStale(),
+          },
+        );
         // Stopped or rebalanced while waiting out a transient failure: nothing is resolved or committed,
         // so whoever owns the partition next starts from these messages again.
         if (!done) return;
@@ -117,13 +128,14 @@ export class BatchConsumer<T extends MessageTopicId> {
     topic: string,
     partition: number,
     raw: KafkaMessage[],
+    highWatermark: string,
     control: { heartbeat: () => Promise<void>; goOn: () => boolean },
   ): Promise<boolean> {
     // Stay well inside the session timeout between heartbeats.
     const backoffMaxMs = Math.max(200, Math.min(10_000, Math.floor(this.options.sessionTimeoutMs / 3)));
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.processBatch(topic, partition, raw);
+        await this.processBatch(topic, partition, raw, highWatermark);
         return true;
       } catch (err) {
         if (!isTransient(err)) throw err;
@@ -142,7 +154,12 @@ export class BatchConsumer<T extends MessageTopicId> {
   /** How often a batch met a transient failure since start (for metrics and tests). */
   transientFailures = 0;
 
-  private async processBatch(topic: string, partition: number, raw: KafkaMessage[]): Promise<void> {
+  private async processBatch(
+    topic: string,
+    partition: number,
+    raw: KafkaMessage[],
+    highWatermark: string,
+  ): Promise<void> {
     const parsed: ConsumedMessage<T>[] = [];
     const dead: OutgoingMessage[] = [];
     for (const m of raw) {
@@ -154,6 +171,7 @@ export class BatchConsumer<T extends MessageTopicId> {
           partition,
           offset: m.offset,
           key: m.key?.toString() ?? null,
+          highWatermark,
         });
       } else {
         this.log.warn(

@@ -40,7 +40,10 @@ interface ErrorLike {
 /** True when the error (or what caused it) is about the infrastructure's condition, not the message. */
 export function isTransient(err: unknown, depth = 0): boolean {
   if (err === null || typeof err !== 'object' || depth > 4) return false;
-  const e = err as ErrorLike;
+  const e = err as ErrorLike & { transient?: unknown };
+  // An error that says so itself: a condition to wait out (e.g. a read model whose stored position
+  // belongs to another log), never a reason to dead-letter the message.
+  if (e.transient === true) return true;
   const code = typeof e.code === 'string' ? e.code : '';
   if (/^[0-9A-Z]{5}$/.test(code)) {
     if (TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) || TRANSIENT_SQLSTATES.has(code)) return true;

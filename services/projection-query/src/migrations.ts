@@ -67,4 +67,13 @@ export const migrations: Record<string, Migration> = {
       await dropReadModel(knex, LIVE_SCHEMA);
     },
   },
+  '0004_position_cluster': {
+    async up(knex: Knex) {
+      // A position is an offset in one cluster's log; this says which (read-model/positions.ts).
+      await knex.raw('alter table ??.positions add column if not exists cluster_id text', [LIVE_SCHEMA]);
+    },
+    async down(knex: Knex) {
+      await knex.raw('alter table ??.positions drop column if exists cluster_id', [LIVE_SCHEMA]);
+    },
+  },
 };

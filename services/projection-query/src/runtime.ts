@@ -26,13 +26,21 @@ export class Projection {
   readonly worker: Worker;
   private admin: Admin | null = null;
   private readonly topics: string[];
+  /** The broker cluster's id, learnt before consuming: every stored position is checked against it. */
+  private clusterId: string | null = null;
 
   constructor(
     private readonly config: ProjectionConfig,
     private readonly logger: Logger,
     private readonly nowMs: () => number = Date.now,
   ) {
-    const target = (): ApplyTarget => ({ knex: this.worker.knex, schema: LIVE_SCHEMA, live: true, nowMs });
+    const target = (): ApplyTarget => ({
+      knex: this.worker.knex,
+      schema: LIVE_SCHEMA,
+      live: true,
+      nowMs,
+      clusterId: this.clusterId,
+    });
     this.topics = [
       topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
       topicName('transactionEvents', config.KAFKA_TOPIC_PREFIX),
@@ -78,7 +86,6 @@ export class Projection {
   }
 
   async start(): Promise<void> {
-    await this.worker.start();
     const kafka = createKafka(
       {
         brokers: this.config.KAFKA_BROKERS,
@@ -90,6 +97,14 @@ export class Projection {
     );
     this.admin = kafka.admin();
     await this.admin.connect();
+    this.clusterId = (await this.admin.describeCluster()).clusterId;
+    await this.worker.start();
+    const alarms = (await this.snapshot()).alarms;
+    for (const alarm of alarms)
+      this.logger.error(
+        { alarm },
+        `read-model position alarm: ${alarm.detail}; run \`npm run projections:rebuild\``,
+      );
   }
 
   async stop(): Promise<void> {
@@ -99,16 +114,23 @@ export class Projection {
 
   private async snapshot() {
     if (!this.admin) throw new Error('the projection is not started');
-    return readSideSnapshot(this.worker.knex, this.admin, LIVE_SCHEMA, this.topics);
+    return readSideSnapshot(this.worker.knex, this.admin, LIVE_SCHEMA, this.topics, this.clusterId);
   }
 
-  /** The worker's checks, plus lag and freshness as detail: a lagging read side still answers. */
+  /**
+   * The worker's checks, plus lag and freshness as detail: a lagging read side still answers. Positions
+   * that belong to another log (another cluster, or beyond the log's end) make it not ready: its answers
+   * would be wrong, not late.
+   */
   readiness(): ReadinessCheck[] {
     return [
       ...this.worker.readiness(),
       {
         name: 'read-side',
-        check: async () => ({ ok: true, detail: readinessDetail(await this.snapshot(), this.nowMs()) }),
+        check: async () => {
+          const snapshot = await this.snapshot();
+          return { ok: snapshot.alarms.length === 0, detail: readinessDetail(snapshot, this.nowMs()) };
+        },
       },
     ];
   }

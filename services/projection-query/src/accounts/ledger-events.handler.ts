@@ -26,7 +26,9 @@ export async function applyLedgerEvents(target: ApplyTarget, batch: ConsumedMess
     if (target.live) await holdSwapLockShared(trx);
     const nowIso = new Date(target.nowMs()).toISOString();
     const where = { topic: first.topic, partition: first.partition };
-    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso);
+    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso, {
+      clusterId: target.clusterId ?? null,
+    });
     const arrivals = new Map<string, AccountStreamItem[]>();
     for (const { message } of fresh) {
       const route = routeLedgerEvent(message);

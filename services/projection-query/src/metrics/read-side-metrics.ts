@@ -19,6 +19,15 @@ export interface ReadSideSnapshot {
   lastEventAtMs: Record<string, number | null>;
   pendingEvents: number;
   oldestPendingAtMs: number | null;
+  /** Stored positions that belong to another log: never lag 0, always an alarm. */
+  alarms: PositionAlarm[];
+}
+
+export interface PositionAlarm {
+  topic: string;
+  partition: number;
+  reason: 'cluster-changed' | 'beyond-log-end';
+  detail: string;
 }
 
 /**
@@ -30,15 +39,34 @@ export async function readSideSnapshot(
   admin: Admin,
   schema: string,
   topics: readonly string[],
+  clusterId: string | null = null,
 ): Promise<ReadSideSnapshot> {
   const positions = await readPositions(knex, schema);
   const partitions: PartitionLag[] = [];
+  const alarms: PositionAlarm[] = [];
   const lastEventAtMs: Record<string, number | null> = {};
   for (const topic of topics) {
     const ends = await admin.fetchTopicOffsets(topic);
     const mine = positions.filter((p) => p.topic === topic);
     for (const end of ends) {
-      const applied = mine.find((p) => p.partition === end.partition)?.next_offset ?? end.low;
+      const stored = mine.find((p) => p.partition === end.partition);
+      const applied = stored?.next_offset ?? end.low;
+      const where = `${topic}/${end.partition}`;
+      if (stored?.cluster_id && clusterId && stored.cluster_id !== clusterId) {
+        alarms.push({
+          topic,
+          partition: end.partition,
+          reason: 'cluster-changed',
+          detail: `${where} was read in Kafka cluster ${stored.cluster_id}; this broker is cluster ${clusterId}`,
+        });
+      } else if (stored && BigInt(stored.next_offset) > BigInt(end.high)) {
+        alarms.push({
+          topic,
+          partition: end.partition,
+          reason: 'beyond-log-end',
+          detail: `${where} is at offset ${stored.next_offset}, beyond the log's end ${end.high}`,
+        });
+      }
       partitions.push({
         topic,
         partition: end.partition,
@@ -58,6 +86,7 @@ export async function readSideSnapshot(
     lastEventAtMs,
     pendingEvents: Number(pending?.count ?? 0),
     oldestPendingAtMs: pending?.oldest?.getTime() ?? null,
+    alarms,
   };
 }
 
@@ -74,6 +103,12 @@ export function readinessDetail(s: ReadSideSnapshot, nowMs: number) {
   }
   return {
     topics,
+    ...(s.alarms.length > 0
+      ? {
+          alarms: s.alarms,
+          wayOut: 'the read models belong to another log: run `npm run projections:rebuild`',
+        }
+      : {}),
     pendingEvents: s.pendingEvents,
     oldestPendingAgeSeconds: s.oldestPendingAtMs === null ? null : ageSeconds(s.oldestPendingAtMs, nowMs),
   };
@@ -120,6 +155,12 @@ export function toPrometheus(s: ReadSideSnapshot, nowMs: number): string {
     'gauge',
     'When the newest event applied to the read models happened, per topic.',
     applied.map(([topic, at]) => [label({ topic }), at / 1000]),
+  );
+  metric(
+    'projection_position_alarm',
+    'gauge',
+    'Partitions whose stored position belongs to another log (cluster changed, or beyond the log end).',
+    s.alarms.map((a) => [label({ topic: a.topic, partition: a.partition, reason: a.reason }), 1]),
   );
   metric('projection_pending_events', 'gauge', 'Account events parked until an earlier event arrives.', [
     ['', s.pendingEvents],

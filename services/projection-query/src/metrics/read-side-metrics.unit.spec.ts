@@ -11,6 +11,7 @@ const snapshot: ReadSideSnapshot = {
   lastEventAtMs: { 'billing.ledger.events': NOW - 30_000, 'billing.transaction.events': null },
   pendingEvents: 2,
   oldestPendingAtMs: NOW - 5_000,
+  alarms: [],
 };
 
 describe('read-side metrics', () => {
@@ -37,5 +38,27 @@ describe('read-side metrics', () => {
       pendingEvents: 2,
       oldestPendingAgeSeconds: 5,
     });
+  });
+
+  it('raises a position alarm, in the metrics and the readiness detail, never a lag of 0', () => {
+    const alarmed: ReadSideSnapshot = {
+      ...snapshot,
+      alarms: [
+        {
+          topic: 'billing.ledger.events',
+          partition: 0,
+          reason: 'beyond-log-end',
+          detail: 'billing.ledger.events/0 is at offset 2600, beyond the log end 260',
+        },
+      ],
+    };
+    expect(toPrometheus(alarmed, NOW)).toContain(
+      'projection_position_alarm{topic="billing.ledger.events",partition="0",reason="beyond-log-end"} 1',
+    );
+    expect(readinessDetail(alarmed, NOW)).toMatchObject({
+      alarms: [expect.objectContaining({ reason: 'beyond-log-end' })],
+      wayOut: expect.stringContaining('npm run projections:rebuild'),
+    });
+    expect(readinessDetail(snapshot, NOW)).not.toHaveProperty('alarms');
   });
 });

@@ -7,4 +7,6 @@ export interface ApplyTarget {
   /** Live batches hold the swap lock shared, so a swap waits for them and they wait for it. */
   live: boolean;
   nowMs: () => number;
+  /** The broker cluster the positions are taken in (null: offsets are checked, not the cluster). */
+  clusterId?: string | null;
 }

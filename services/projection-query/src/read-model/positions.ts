@@ -3,7 +3,27 @@ import { tableOf } from './schema';
 
 export interface Positioned {
   offset: string;
+  highWatermark?: string;
   message: { occurredAt: string };
+}
+
+/**
+ * A stored position that belongs to another log: the broker's cluster changed (a new local broker, a
+ * restored or migrated cluster) or the topic was recreated (the position lies beyond the log's end).
+ * Applying would silently drop every event below the old position, so the batch is refused and waited
+ * on (it is transient by its own word: never dead-lettered) while readiness and the metrics raise the
+ * alarm. The way out is rebuilding the read models from the topics.
+ */
+export class PositionMismatchError extends Error {
+  readonly transient = true;
+  constructor(detail: string) {
+    super(`${detail}; the read models belong to another log: run \`npm run projections:rebuild\``);
+  }
+}
+
+export interface LogIdentity {
+  /** The broker cluster's id (KRaft cluster id); null when unknown (then only offsets are checked). */
+  clusterId: string | null;
 }
 
 /**
@@ -19,13 +39,24 @@ export async function advancePosition<T extends Positioned>(
   where: { topic: string; partition: number },
   batch: readonly T[],
   nowIso: string,
+  identity: LogIdentity = { clusterId: null },
 ): Promise<T[]> {
   const positions = tableOf(schema, 'positions');
   const current = await trx(positions)
     .where(where)
     .forUpdate()
-    .first<{ next_offset: string; last_event_at: Date | null } | undefined>();
+    .first<{ next_offset: string; last_event_at: Date | null; cluster_id: string | null } | undefined>();
   const next = BigInt(current?.next_offset ?? '0');
+  const place = `${where.topic}/${where.partition}`;
+  if (current?.cluster_id && identity.clusterId && current.cluster_id !== identity.clusterId) {
+    throw new PositionMismatchError(
+      `the position of ${place} was taken in Kafka cluster ${current.cluster_id}, this is cluster ${identity.clusterId}`,
+    );
+  }
+  const end = batch[0]?.highWatermark;
+  if (current && end !== undefined && next > BigInt(end)) {
+    throw new PositionMismatchError(`the stored position ${next} of ${place} is beyond the log's end ${end}`);
+  }
   const fresh = batch.filter((m) => BigInt(m.offset) >= next);
   const last = fresh.at(-1);
   if (last === undefined) return [];
@@ -39,6 +70,7 @@ export async function advancePosition<T extends Positioned>(
       next_offset: (BigInt(last.offset) + 1n).toString(),
       last_event_at: new Date(newest).toISOString(),
       applied_at: nowIso,
+      ...(identity.clusterId ? { cluster_id: identity.clusterId } : {}),
     })
     .onConflict(['topic', 'partition'])
     .merge();
@@ -51,6 +83,7 @@ export interface PositionRow {
   next_offset: string;
   last_event_at: Date | null;
   applied_at: Date;
+  cluster_id: string | null;
 }
 
 export async function readPositions(knex: Knex, schema: string): Promise<PositionRow[]> {

@@ -133,6 +133,8 @@ export async function createReadModel(knex: Knex, schema: string): Promise<void>
     t.bigInteger('next_offset').notNullable();
     t.timestamp('last_event_at', { useTz: true });
     t.timestamp('applied_at', { useTz: true }).notNullable();
+    // The Kafka cluster the offsets belong to: offsets mean nothing in another cluster.
+    t.text('cluster_id');
     t.primary(['topic', 'partition']);
   });
   await knex.raw(`create index on ??.holds (account_id, placed_at) where status = 'open'`, [schema]);

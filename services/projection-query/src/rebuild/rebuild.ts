@@ -103,7 +103,14 @@ async function rebuildLocked(
     groupId,
     topicPrefix: deps.topicPrefix,
     sessionTimeoutMs: deps.sessionTimeoutMs,
-    target: { knex, schema: REBUILD_SCHEMA, live: false, nowMs: deps.nowMs },
+    // The rebuilt positions are taken in this cluster: say so, so the live side can check it later.
+    target: {
+      knex,
+      schema: REBUILD_SCHEMA,
+      live: false,
+      nowMs: deps.nowMs,
+      clusterId: (await deps.admin.describeCluster()).clusterId,
+    },
   });
   try {
     consumer.setTargets(ends);

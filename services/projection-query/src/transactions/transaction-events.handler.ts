@@ -57,7 +57,9 @@ export async function applyTransactionEvents(
     if (target.live) await holdSwapLockShared(trx);
     const nowIso = new Date(target.nowMs()).toISOString();
     const where = { topic: first.topic, partition: first.partition };
-    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso);
+    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso, {
+      clusterId: target.clusterId ?? null,
+    });
     const summaries: { summary: TransactionSummary; hlc: string }[] = [];
     for (const { message } of fresh) {
       switch (message.type) {
