@@ -70,6 +70,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
           PROVIDER_URL: simulator.url,
           TASK_POLL_INTERVAL_MS: '100',
           ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
+          // The development admin key is accepted only when asked for; tests that bring keys still may.
+          ...(s.name === 'command-gateway' ? { GATEWAY_DEV_MODE: 'true' } : {}),
           ...(options.env?.[s.name] ?? {}),
         },
       };
