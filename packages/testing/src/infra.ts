@@ -24,15 +24,19 @@ export interface TestInfra {
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 /**
- * The credentials file of the local broker when the broker answering on the port is this checkout's SASL
- * broker (kafka.sh knows: it started it); undefined for any other broker.
+ * The credentials file of the local broker when the broker answering on `brokers` (one loopback address,
+ * or none for the default port) is this checkout's SASL broker (kafka.sh knows: it started it); undefined
+ * for any other broker. So a test file run by hand finds the identities that `npm test` would export.
  */
-function localBrokerCredentials(env: NodeJS.ProcessEnv): string | undefined {
+function localBrokerCredentials(env: NodeJS.ProcessEnv, brokers: string | undefined): string | undefined {
+  const port =
+    brokers === undefined ? env.KAFKA_PORT : /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(brokers)?.[1];
+  if (brokers !== undefined && port === undefined) return undefined;
   try {
     const out = execFileSync('bash', [path.join(REPO_ROOT, 'infra/local/kafka.sh'), 'credentials-file'], {
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 10_000,
-      env: { ...env },
+      env: { ...env, ...(port === undefined ? {} : { KAFKA_PORT: port }) },
     });
     const file = out.toString().trim();
     return file === '' ? undefined : file;
@@ -55,7 +59,7 @@ export async function startTestInfra(env: NodeJS.ProcessEnv): Promise<TestInfra>
     return {
       kafkaBrokers: env.KAFKA_BROKERS.split(','),
       databaseUrl: env.DATABASE_URL,
-      credentialsFile: env.KAFKA_CREDENTIALS_FILE || undefined,
+      credentialsFile: env.KAFKA_CREDENTIALS_FILE || localBrokerCredentials(env, env.KAFKA_BROKERS),
       stop: async () => {},
     };
   }
@@ -77,8 +81,7 @@ export async function startTestInfra(env: NodeJS.ProcessEnv): Promise<TestInfra>
   return {
     kafkaBrokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    credentialsFile:
-      env.KAFKA_CREDENTIALS_FILE || (env.KAFKA_BROKERS ? undefined : localBrokerCredentials(env)),
+    credentialsFile: env.KAFKA_CREDENTIALS_FILE || localBrokerCredentials(env, env.KAFKA_BROKERS),
     stop: async () => {},
   };
 }
