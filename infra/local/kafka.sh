@@ -324,6 +324,8 @@ scram_stamp_value() {
 # SCRAM credentials: write them through the running broker as admin.  The
 # stamp makes this a no-op on later starts.
 ensure_scram_credentials() {
+  [[ -s "$CREDENTIALS_FILE" ]] \
+    || die "${CREDENTIALS_FILE} is missing while the broker runs; run '$0 stop' and start again to generate new credentials"
   if [[ -f "$SCRAM_STAMP" && "$(cat "$SCRAM_STAMP")" == "$(scram_stamp_value)" ]]; then
     return 0
   fi
