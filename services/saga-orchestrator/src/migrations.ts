@@ -66,4 +66,22 @@ export const migrations: Record<string, Migration> = {
       await knex.schema.alterTable('saga_tasks', (t) => t.dropColumn('command_id'));
     },
   },
+  '0004_deadline_columns': {
+    async up(knex: Knex) {
+      // A step deadline is part of the saga's row, armed and disarmed by the update that changes its state.
+      await knex.schema.alterTable('sagas', (t) => {
+        t.timestamp('deadline_at', { useTz: true });
+        t.uuid('deadline_command_id');
+        t.integer('deadline_attempt');
+      });
+      await knex.raw('create index sagas_deadline_idx on sagas (deadline_at) where deadline_at is not null');
+    },
+    async down(knex: Knex) {
+      await knex.schema.alterTable('sagas', (t) => {
+        t.dropColumn('deadline_attempt');
+        t.dropColumn('deadline_command_id');
+        t.dropColumn('deadline_at');
+      });
+    },
+  },
 };

@@ -24,7 +24,7 @@ import type {
   WorkflowInput,
   WorkflowSettings,
 } from '../workflow/types';
-import { loadSaga, releaseRefund, saveSaga, type SagaRecord } from './saga.store';
+import { loadSaga, releaseRefund, saveSaga, type SagaDeadline, type SagaRecord } from './saga.store';
 
 export interface SagaDeps {
   knex: Knex;
@@ -71,7 +71,14 @@ export async function applyWorkflowStep(
   });
   // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
   if (decision.state !== record.state) {
-    await saveSaga(trx, transactionId, record, decision.state, new Date(nowMs).toISOString());
+    await saveSaga(
+      trx,
+      transactionId,
+      record,
+      decision.state,
+      new Date(nowMs).toISOString(),
+      deadlineOf(decision.state, decision.actions, nowMs),
+    );
   }
   if (cause) deps.hlc.observe(cause.hlc);
   const outgoing: OutboxMessage[] = [];
@@ -80,6 +87,29 @@ export async function applyWorkflowStep(
   }
   await appendToOutbox(trx, outgoing);
   return decision.state;
+}
+
+/**
+ * A step deadline lives on the saga's own row (written by the same update as its state), not as a task
+ * row: arming, re-arming and disarming it costs no statement of its own, and an answered step leaves
+ * nothing behind to fire later. Disarmed when the saga waits for no ledger command any more.
+ */
+function deadlineOf(
+  state: SagaState,
+  actions: readonly WorkflowAction[],
+  nowMs: number,
+): SagaDeadline | null | undefined {
+  for (const action of actions) {
+    if (action.kind === 'schedule' && action.task === 'deadline') {
+      return {
+        at: new Date(nowMs + action.dueInMs).toISOString(),
+        commandId: action.commandId,
+        attempt: action.attempt,
+      };
+    }
+  }
+  if (state.status === 'absent' || state.pendingCommandId === null) return null;
+  return undefined;
 }
 
 function ledgerCommand(command: LedgerCommandData, meta: MessageMeta): Envelope {
@@ -148,15 +178,17 @@ async function perform(
         },
       ];
     case 'schedule':
+      // Step deadlines are columns of the saga row (deadlineOf); the others are task rows.
+      if (action.task === 'deadline') return [];
       await trx('saga_tasks').insert({
         transaction_id: transactionId,
         kind: action.task,
         attempt: action.attempt,
-        command_id: action.task === 'deadline' ? action.commandId : null,
+        command_id: null,
         due_at: new Date(nowMs + action.dueInMs).toISOString(),
       });
-      // Wakes the task runner at commit instead of leaving the task to its next poll.
-      await trx.raw('notify saga_tasks_due');
+      // A task due now wakes the task runner at commit instead of waiting for its next poll.
+      if (action.dueInMs === 0) await trx.raw('notify saga_tasks_due');
       return [];
     case 'release-refund':
       await releaseRefund(trx, action.originalTransactionId, action.amount);

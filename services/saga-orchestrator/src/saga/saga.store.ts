@@ -15,13 +15,35 @@ export async function loadSaga(trx: Knex.Transaction, transactionId: string): Pr
   return row ? { state: row.state, version: row.version } : { state: { status: 'absent' }, version: 0 };
 }
 
-/** Writes the new state; the version check turns a concurrent writer into an error, not a lost update. */
+/** When the saga's pending ledger step is due to be sent again (see apply-decision.ts deadlineOf). */
+export interface SagaDeadline {
+  at: string;
+  commandId: string;
+  attempt: number;
+}
+
+function deadlineColumns(deadline: SagaDeadline | null | undefined, done: boolean) {
+  if (done || deadline === null)
+    return { deadline_at: null, deadline_command_id: null, deadline_attempt: null };
+  if (deadline === undefined) return {};
+  return {
+    deadline_at: deadline.at,
+    deadline_command_id: deadline.commandId,
+    deadline_attempt: deadline.attempt,
+  };
+}
+
+/**
+ * Writes the new state, and the step deadline with it (undefined: leave it as it is). The version check
+ * turns a concurrent writer into an error, not a lost update.
+ */
 export async function saveSaga(
   trx: Knex.Transaction,
   transactionId: string,
   previous: SagaRecord,
   next: SagaState,
   nowIso: string,
+  deadline?: SagaDeadline | null,
 ): Promise<void> {
   if (next.status === 'absent') return;
   const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
@@ -40,6 +62,7 @@ export async function saveSaga(
       created_at: nowIso,
       updated_at: nowIso,
       completed_at: done ? nowIso : null,
+      ...deadlineColumns(deadline, done),
     });
     return;
   }
@@ -51,6 +74,7 @@ export async function saveSaga(
       version: previous.version + 1,
       updated_at: nowIso,
       completed_at: done ? nowIso : null,
+      ...deadlineColumns(deadline, done),
     });
   if (updated !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);
 }

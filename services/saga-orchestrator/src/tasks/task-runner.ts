@@ -106,15 +106,55 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
     });
   }
 
+  /**
+   * Fires the step deadlines that passed: each saga's deadline is disarmed and its step decided in one
+   * transaction (the workflow sends the command again, re-arming it, or gives up). Rows another runner
+   * holds are skipped.
+   */
+  async function fireDeadlines(): Promise<number> {
+    const due = await deps
+      .knex('sagas')
+      .where('deadline_at', '<=', deps.knex.fn.now())
+      .orderBy('deadline_at')
+      .limit(options.batchSizeMax)
+      .pluck<string[]>('transaction_id');
+    for (const transactionId of due) {
+      await deps.knex
+        .transaction(async (trx) => {
+          const row = await trx('sagas')
+            .where({ transaction_id: transactionId })
+            .andWhere('deadline_at', '<=', trx.fn.now())
+            .forUpdate()
+            .skipLocked()
+            .first<{ deadline_command_id: string } | undefined>('deadline_command_id');
+          if (!row) return;
+          await trx('sagas')
+            .where({ transaction_id: transactionId })
+            .update({ deadline_at: null, deadline_command_id: null, deadline_attempt: null });
+          const at = new Date(deps.nowMs()).toISOString();
+          await applyWorkflowStep(
+            deps,
+            trx,
+            transactionId,
+            { kind: 'step-deadline', commandId: row.deadline_command_id, at },
+            null,
+          );
+        })
+        .catch((err) => logger.error({ err, transactionId }, 'step deadline failed'));
+    }
+    return due.length;
+  }
+
   async function loopForever(): Promise<void> {
     while (!stopping.signal.aborted) {
       try {
         await connectListener();
+        const fired = await fireDeadlines();
         const tasks = await claim();
         await Promise.all(
           tasks.map((t) => run(t).catch((err) => logger.error({ err, task: t.id }, 'saga task failed'))),
         );
-        if (tasks.length === options.batchSizeMax) continue;
+        if (tasks.length === options.batchSizeMax || fired === options.batchSizeMax) continue;
       } catch (err) {
         logger.error({ err }, 'saga task runner iteration failed');
         await listener?.end().catch(() => undefined);
