@@ -1,46 +1,152 @@
 import { topicName } from '@billing/contracts/topics';
-import { groupName, kafkaSecurity } from '@billing/platform/kafka';
+import { consumerConfig, createKafka, groupName, kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
-import { ServerKafka } from '@nestjs/microservices';
-import { Partitioners } from 'kafkajs';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { Partitioners, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
 import { answerQuery, type QueryDeps } from './answer-query';
 
 /**
- * The query side of Nest's Kafka request-reply. The pattern is the (prefixed) query topic, registered in
- * code rather than with a decorator because the prefix is configuration; Nest answers on
- * "<topic>.reply", at the partition the requester asked for.
+ * The header names of Nest's Kafka request-reply, which the gateway's ClientKafka speaks: the asker
+ * names a correlation id, a reply topic and a reply partition; the answer carries the correlation id,
+ * an error when there is one, and the "disposed" marker that ends the asker's observable.
  */
-export function createQueryServer(config: ProjectionConfig, deps: QueryDeps, logger: Logger): ServerKafka {
-  const server = new ServerKafka({
-    client: { clientId: 'projection-query', brokers: config.KAFKA_BROKERS, ...kafkaSecurity(config) },
-    consumer: {
-      groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.PROJECTION_CONSUMER_GROUP}.queries`),
-      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
-      heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
-      maxWaitTimeInMs: 50,
-      allowAutoTopicCreation: false,
-    },
-    producer: {
-      allowAutoTopicCreation: false,
-      idempotent: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-    },
-    subscribe: { fromBeginning: false },
-    run: { autoCommit: true },
-  });
-  server.addHandler(
-    topicName('queries', config.KAFKA_TOPIC_PREFIX),
-    async (payload: unknown) => {
-      try {
-        return await answerQuery(deps, payload);
-      } catch (err) {
-        // The asker sees a failed request and answers 503; the cause belongs in this service's log.
-        logger.error({ err }, 'answering a query failed');
-        throw err;
-      }
-    },
-    false,
-  );
-  return server;
+const CORRELATION_ID = 'kafka_correlationId';
+const REPLY_TOPIC = 'kafka_replyTopic';
+const REPLY_PARTITION = 'kafka_replyPartition';
+const NEST_ERR = 'kafka_nest-err';
+const NEST_IS_DISPOSED = 'kafka_nest-is-disposed';
+
+/** Queries answered at once, across a batch; bounded by the database pool in practice. */
+const CONCURRENCY_MAX = 64;
+
+/**
+ * The read side's query server. Nest's own Kafka server answers one message at a time per partition,
+ * which made every read wait for the previous one; this one takes a whole fetched batch, answers its
+ * queries concurrently (each is one read of the read models) and sends all replies in one produce
+ * request. It speaks Nest's request-reply protocol, so the gateway's ClientKafka is unchanged.
+ */
+export class BatchQueryServer extends Server implements CustomTransportStrategy {
+  private consumer: Consumer | null = null;
+  private producer: Producer | null = null;
+  private readonly topic: string;
+
+  constructor(
+    private readonly config: ProjectionConfig,
+    private readonly deps: QueryDeps,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.topic = topicName('queries', config.KAFKA_TOPIC_PREFIX);
+  }
+
+  async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      const kafka = createKafka(
+        {
+          brokers: this.config.KAFKA_BROKERS,
+          clientId: 'projection-query',
+          topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+          security: kafkaSecurity(this.config),
+        },
+        this.log,
+      );
+      // Replies need neither idempotence nor one request in flight: each is read once by its asker, and
+      // replies of concurrent batches must not queue behind each other.
+      this.producer = kafka.producer({
+        idempotent: false,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+        retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 1000 },
+      });
+      await this.producer.connect();
+      this.consumer = kafka.consumer({
+        ...consumerConfig(
+          groupName(this.config.KAFKA_TOPIC_PREFIX, `${this.config.PROJECTION_CONSUMER_GROUP}.queries`),
+          this.config.KAFKA_SESSION_TIMEOUT_MS,
+        ),
+        // A query waits on the fetch: keep it short, since answers are what the asker waits for.
+        maxWaitTimeInMs: 20,
+      });
+      await this.consumer.connect();
+      // Queries asked before this replica started are answered by nobody: their askers timed out.
+      await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
+      await this.consumer.run({
+        // Queries are reads: answering one twice after a rebalance is harmless, so offsets are committed
+        // by kafkajs itself; every partition of the topic is worked on at the same time.
+        autoCommit: true,
+        partitionsConsumedConcurrently: 6,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += CONCURRENCY_MAX) {
+            const slice = batch.messages.slice(i, i + CONCURRENCY_MAX);
+            await this.answerAll(slice);
+            resolveOffset(slice.at(-1)!.offset);
+            await heartbeat();
+          }
+        },
+      });
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  private async answerAll(messages: KafkaMessage[]): Promise<void> {
+    const replies = await Promise.all(messages.map((m) => this.answer(m)));
+    const byTopic = new Map<string, { partition?: number; value: string; headers: IHeaders }[]>();
+    for (const reply of replies) {
+      if (!reply) continue;
+      const list = byTopic.get(reply.topic) ?? [];
+      list.push(reply.message);
+      byTopic.set(reply.topic, list);
+    }
+    if (byTopic.size === 0) return;
+    await this.producer!.sendBatch({
+      acks: 1,
+      topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+    });
+  }
+
+  private async answer(m: KafkaMessage) {
+    const header = (name: string) => m.headers?.[name]?.toString();
+    const correlationId = header(CORRELATION_ID);
+    const replyTopic = header(REPLY_TOPIC);
+    if (!correlationId || !replyTopic) return null; // not a request: nobody waits for an answer
+    const partition = header(REPLY_PARTITION);
+    const headers: IHeaders = { [CORRELATION_ID]: correlationId, [NEST_IS_DISPOSED]: Buffer.alloc(1) };
+    let value = '';
+    try {
+      const payload: unknown = m.value ? JSON.parse(m.value.toString('utf8')) : null;
+      value = JSON.stringify(await answerQuery(this.deps, payload));
+    } catch (err) {
+      // The asker sees a failed request and answers 503; the cause belongs in this service's log.
+      this.log.error({ err }, 'answering a query failed');
+      headers[NEST_ERR] = JSON.stringify({ message: 'the query could not be answered' });
+    }
+    return {
+      topic: replyTopic,
+      message: { ...(partition === undefined ? {} : { partition: Number(partition) }), value, headers },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  on(): never {
+    throw new Error('the query server has no events');
+  }
+
+  unwrap<T>(): T {
+    return [this.consumer, this.producer] as T;
+  }
+}
+
+export function createQueryServer(
+  config: ProjectionConfig,
+  deps: QueryDeps,
+  logger: Logger,
+): BatchQueryServer {
+  return new BatchQueryServer(config, deps, logger);
 }
