@@ -71,6 +71,19 @@ export const TOPIC_MESSAGES = {
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;
 
+/** Every declared (type, version) with the topic that carries it, in registry order. */
+export function messageDefinitions(): {
+  topic: MessageTopicId;
+  definition: MessageDefinition<string, z.ZodType>;
+}[] {
+  return (Object.keys(TOPIC_MESSAGES) as MessageTopicId[]).flatMap((topic) =>
+    (TOPIC_MESSAGES[topic] as readonly MessageDefinition<string, z.ZodType>[]).map((definition) => ({
+      topic,
+      definition,
+    })),
+  );
+}
+
 type DefinitionsOf<T extends MessageTopicId> = (typeof TOPIC_MESSAGES)[T][number];
 type ParsedOf<D> = D extends MessageDefinition<string, z.ZodType> ? z.output<D['schema']> : never;
 
@@ -79,7 +92,7 @@ export type TopicMessage<T extends MessageTopicId> = ParsedOf<DefinitionsOf<T>>;
 
 export type ParseFailure = {
   ok: false;
-  code: 'MESSAGE.UNPARSEABLE' | 'MESSAGE.UNKNOWN_TYPE';
+  code: 'MESSAGE.UNPARSEABLE' | 'MESSAGE.UNKNOWN_TYPE' | 'MESSAGE.UNKNOWN_VERSION';
   detail: string;
 };
 export type ParseResult<T> = { ok: true; message: T } | ParseFailure;
@@ -106,12 +119,24 @@ export function parseTopicMessage<T extends MessageTopicId>(
   const header = EnvelopeHeaderSchema.safeParse(json);
   if (!header.success) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: describe(header.error) };
   const definitions: readonly MessageDefinition<string, z.ZodType>[] = TOPIC_MESSAGES[topic];
-  const definition = definitions.find((d) => d.type === header.data.type);
-  if (!definition) {
+  const { type, version } = header.data;
+  const ofType = definitions.filter((d) => d.type === type);
+  if (ofType.length === 0) {
     return {
       ok: false,
       code: 'MESSAGE.UNKNOWN_TYPE',
-      detail: `${header.data.type} is not a message of ${TOPICS[topic].name}`,
+      detail: `${type} is not a message of ${TOPICS[topic].name}`,
+    };
+  }
+  // A version nobody declared is not malformed, it is newer (or older) than this consumer: a distinct code
+  // tells the operator to deploy the consumer that knows it and replay, rather than to fix the producer.
+  const definition = ofType.find((d) => d.version === version);
+  if (!definition) {
+    const accepted = ofType.map((d) => `v${d.version}`).join(', ');
+    return {
+      ok: false,
+      code: 'MESSAGE.UNKNOWN_VERSION',
+      detail: `${type} v${version} is not a version consumers of ${TOPICS[topic].name} accept (they accept ${accepted})`,
     };
   }
   const parsed = definition.schema.safeParse(json);

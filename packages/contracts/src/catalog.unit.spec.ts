@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import {
   createMessage,
+  messageDefinitions,
   parseTopicMessage,
   TOPIC_MESSAGES,
   type MessageMeta,
@@ -330,11 +331,41 @@ describe('topicName', () => {
 });
 
 describe('message versions', () => {
-  it('refuses a message whose version is not the one its type declares', () => {
+  it('given a version its type does not declare, then it answers MESSAGE.UNKNOWN_VERSION naming the accepted ones', () => {
     const raw = JSON.stringify({ ...fixtures.OpenAccount, version: 99 });
+    const result = parseTopicMessage('accountCommands', raw);
+    expect(result).toMatchObject({ ok: false, code: 'MESSAGE.UNKNOWN_VERSION' });
+    expect(result.ok ? '' : result.detail).toBe(
+      'OpenAccount v99 is not a version consumers of billing.account.commands accept (they accept v1)',
+    );
+  });
+
+  it('given the declared version, then the same message parses', () => {
+    const raw = JSON.stringify({ ...fixtures.OpenAccount, version: OpenAccount.version });
+    expect(parseTopicMessage('accountCommands', raw)).toMatchObject({ ok: true });
+  });
+
+  it('given a version that is not a positive integer, then it is malformed, not unknown', () => {
+    for (const version of [0, 1.5, '1', null]) {
+      const raw = JSON.stringify({ ...fixtures.OpenAccount, version });
+      expect(parseTopicMessage('accountCommands', raw)).toMatchObject({
+        ok: false,
+        code: 'MESSAGE.UNPARSEABLE',
+      });
+    }
+  });
+
+  it('given a type of another topic in an unknown version, then the type is what is reported', () => {
+    const raw = JSON.stringify({ ...fixtures.EntryPosted, version: 7 });
     expect(parseTopicMessage('accountCommands', raw)).toMatchObject({
       ok: false,
-      code: 'MESSAGE.UNPARSEABLE',
+      code: 'MESSAGE.UNKNOWN_TYPE',
     });
+  });
+
+  it('given every declared message, then messageDefinitions lists each (type, version) once', () => {
+    const keys = messageDefinitions().map(({ definition: d }) => `${d.type}.v${d.version}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toContain('RequestTopUp.v1');
   });
 });
