@@ -49,6 +49,12 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
   sessionTimeoutMs: number;
   /** How often one message is retried alone before it is judged poison and dead-lettered. */
   messageAttemptsMax?: number;
+  /**
+   * Partitions worked on at the same time (each still in offset order, one transaction per batch). A
+   * handler must lock what it touches in a fixed order so that concurrent batches queue instead of
+   * deadlocking; a deadlock that happens anyway is transient and retried.
+   */
+  partitionsConcurrently?: number;
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
@@ -87,7 +93,7 @@ export class BatchConsumer<T extends MessageTopicId> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const done = await this.processUntilDone(

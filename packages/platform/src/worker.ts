@@ -39,6 +39,11 @@ export interface WorkerSpec {
   consumers(connections: Connections): ConsumerSpec<never>[];
   /** Background jobs started after the consumers and stopped before them (e.g. expiry sweeps). */
   jobs?(connections: Connections): BackgroundJob[];
+  /**
+   * Partitions each consumer works on at the same time. Batches wait on the database and the broker
+   * far more than on the CPU, so several in flight keep both busy; 6 is every partition of a topic.
+   */
+  partitionsConcurrently?: number;
   /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
   retention?: readonly RetentionRule[];
 }
@@ -77,6 +82,7 @@ export class Worker {
           groupId: `${spec.consumerGroup}.${c.name}`,
           topic: c.topic,
           handler: c.handler as BatchHandler<MessageTopicId>,
+          partitionsConcurrently: spec.partitionsConcurrently ?? 6,
         }),
     );
     const relay =

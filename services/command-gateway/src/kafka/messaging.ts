@@ -12,9 +12,9 @@ import {
   kafkaReachable,
   kafkaSecurity,
   toOutgoing,
-  sendAll,
 } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
+import { SendBatcher } from '@billing/platform/send-batcher';
 import { ClientKafka } from '@nestjs/microservices';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -31,6 +31,7 @@ export class GatewayMessaging {
   readonly outcomes = new OutcomeWaiters();
   private readonly hlc: HybridLogicalClock;
   private producer: Producer | null = null;
+  private batcher: SendBatcher | null = null;
   private admin: Admin | null = null;
   private queryClient: ClientKafka | null = null;
   private followers: BatchConsumer<'ledgerEvents' | 'transactionEvents'>[] = [];
@@ -60,6 +61,9 @@ export class GatewayMessaging {
     this.admin = kafka.admin();
     await this.admin.connect();
     this.producer = await createProducer(kafka);
+    // Commands of concurrent HTTP requests share produce requests: one request in flight at a time (the
+    // idempotent producer's rule) would otherwise make each command wait for the previous one's ack.
+    this.batcher = new SendBatcher(this.producer, { lingerMs: 1, batchSizeMax: 500 });
 
     this.queryClient = new ClientKafka({
       client: {
@@ -169,7 +173,7 @@ export class GatewayMessaging {
    * - the broker refused: 503 SERVICE.UNAVAILABLE, nothing was emitted.
    */
   async emit(topic: TopicId, key: string, envelope: Envelope): Promise<void> {
-    if (!this.producer) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
+    if (!this.batcher) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
     if (this.sendsInFlight >= this.config.COMMAND_SENDS_IN_FLIGHT_MAX) {
       throw new ProblemError(
         503,
@@ -180,9 +184,9 @@ export class GatewayMessaging {
       );
     }
     this.sendsInFlight++;
-    const send = sendAll(this.producer, [
-      toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope),
-    ]).finally(() => this.sendsInFlight--);
+    const send = this.batcher
+      .send(toOutgoing(topicName(topic, this.config.KAFKA_TOPIC_PREFIX), key, envelope))
+      .finally(() => this.sendsInFlight--);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.config.COMMAND_SEND_TIMEOUT_MS);
