@@ -1,5 +1,10 @@
 import { SYSTEM_ACTOR, type Actor, type Envelope } from '@billing/contracts/envelope';
-import type { AccountView, TransactionView } from '@billing/contracts/messages/queries';
+import {
+  TransactionViewSchema,
+  type AccountView,
+  type TransactionDetails,
+  type TransactionView,
+} from '@billing/contracts/messages/queries';
 import { MOVEMENT_RULES } from '@billing/contracts/policy';
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -39,6 +44,12 @@ export class MovementService {
     const hash = requestHash(s.terms);
     void s.reply.header('location', `/api/v1/transactions/${transactionId}`);
 
+    // Both read-side round trips at once: a replay is answered from what exists (the party check is then
+    // moot), a new request is refused by the party check or emitted.
+    const parties = this.checkParties(s.actor, s.terms).then(
+      () => null,
+      (err: unknown) => err,
+    );
     const existing = await this.findTransaction(transactionId);
     if (existing) {
       if (!sameTerms(existing, s.terms)) {
@@ -52,7 +63,8 @@ export class MovementService {
         existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing;
       return this.answer(s.reply, await this.forCaller(s.actor, known), waitMs);
     }
-    await this.checkParties(s.actor, s.terms);
+    const refused = await parties;
+    if (refused) throw refused;
 
     const command = s.command(transactionId, hash);
     const final = await this.messaging.emitAndWait('transactionCommands', transactionId, command, {
@@ -130,7 +142,7 @@ export class MovementService {
 
   private async findTransaction(transactionId: string): Promise<TransactionView | null> {
     const reply = await this.messaging.query({ type: 'GetTransaction', actor: SYSTEM_ACTOR, transactionId });
-    return reply.ok ? reply.data : null;
+    return reply.ok ? summaryOf(reply.data) : null;
   }
 
   /**
@@ -170,6 +182,15 @@ export class MovementService {
       checkAccount(terms, party, found.data);
     });
   }
+}
+
+/**
+ * The read side answers GetTransaction with the details (refunds, what is left to refund); a movement is
+ * answered with the summary its events carry, as documented, whether it is a replay or not.
+ */
+export function summaryOf(details: TransactionDetails): TransactionView {
+  const keys = Object.keys(TransactionViewSchema.shape) as (keyof TransactionView)[];
+  return Object.fromEntries(keys.map((k) => [k, details[k]])) as TransactionView;
 }
 
 function checkAccount(
