@@ -175,6 +175,11 @@ export async function recordRelease(
     meta,
   );
   batch.update(account);
+  // Later commands of the batch must see the hold closed: a second release is answered with this one,
+  // a capture is refused, instead of closing it (and freeing its amount) a second time.
+  // Both callers found the hold in the batch's map (commands lock it, the sweep selects it).
+  const stored = batch.holds.get(hold.id) as StoredHold;
+  batch.holds.set(hold.id, { ...stored, status: hold.status, closedEventId: event.messageId } as StoredHold);
   await closeHold(batch.trx, hold, scale, event.messageId, event.data.releasedAt);
   await appendEvent(batch.trx, account.id, account.version, event);
   await appendEvent(batch.trx, hold.id, HOLD_CLOSED_VERSION, event);
