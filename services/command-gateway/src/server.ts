@@ -8,7 +8,7 @@ import { ProblemFilter } from './http/problem';
 import { GatewayMessaging } from './kafka/messaging';
 import { corsOptions } from './security/cors';
 import { createGatewaySecurity } from './security/gateway-security';
-import { installHardening, serverTimeouts } from './security/http-hardening';
+import { frameworkErrorHandler, installHardening, serverTimeouts } from './security/http-hardening';
 
 /**
  * Builds the gateway: messaging connected first (a gateway that cannot reach Kafka should not take
@@ -22,6 +22,7 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     logger: false,
+    frameworkErrors: frameworkErrorHandler(config.NODE_ENV === 'production'),
     ...serverTimeouts(config.REQUEST_TIMEOUT_MS),
   });
   installHardening(

@@ -121,6 +121,19 @@ describe('the OpenAPI document', () => {
       expect(headers, path).toEqual(expect.arrayContaining(['Idempotency-Key', 'Prefer']));
     }
   });
+
+  it('lists 400 CURRENCY.UNKNOWN on every operation whose body has a currency (found by the fuzzer)', () => {
+    const withCurrency = ROUTES.filter(
+      (r) => r.body && 'currency' in (r.body.schema as { shape?: object }).shape!,
+    );
+    expect(withCurrency.length).toBeGreaterThanOrEqual(7);
+    for (const { method, path } of withCurrency) {
+      const op = doc.paths[path]![method]!;
+      const examples = op.responses['400']?.content?.[PROBLEM_MEDIA_TYPE]?.examples ?? {};
+      const codes = Object.values(examples).map((e) => (e.value as { code: string }).code);
+      expect(codes, `${method} ${path}`).toContain('CURRENCY.UNKNOWN');
+    }
+  });
 });
 
 describe('the examples', () => {

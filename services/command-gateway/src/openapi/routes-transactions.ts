@@ -42,6 +42,9 @@ const TOO_MANY_DECIMALS = invalidField(
   'AMOUNT.INVALID',
 );
 
+/** A currency the ledger does not know, or a currency field that is missing or not a string. */
+const UNKNOWN_CURRENCY = invalidField('currency', 'unknown currency', 'CURRENCY.UNKNOWN');
+
 const sourceNotFound: ErrorDoc = {
   status: 404,
   code: 'ACCOUNT.NOT_FOUND',
@@ -108,6 +111,7 @@ function movement(spec: MovementSpec): RouteDoc {
     ],
     errors: [
       TOO_MANY_DECIMALS,
+      UNKNOWN_CURRENCY,
       KEY_REQUIRED,
       WAIT_TOO_LONG,
       ...BODY_ERRORS,

@@ -1,8 +1,8 @@
 import type { Actor } from '@billing/contracts/envelope';
 import type { Logger } from '@billing/platform/logger';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PREFER_WAIT_MAX_SECONDS, preferredWaitMs } from '../http/prefer';
-import { ProblemError, sendProblem } from '../http/problem';
+import { fromFastifyError, ProblemError, sendProblem } from '../http/problem';
 
 /** API answers are data, never documents: nothing in them may load or run anything. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -49,6 +49,29 @@ export function serverTimeouts(requestTimeoutMs: number): {
     connectionTimeout: requestTimeoutMs + PREFER_WAIT_MAX_SECONDS * 1000 + SOCKET_SLACK_MS,
     requestTimeout: requestTimeoutMs,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router refuses a path it cannot percent-decode, or one with a segment
+ * longer than its parameter limit, before any hook or Nest filter runs, and would answer with its own
+ * plain JSON. Neither path can name a route (no id is that long, no route has undecodable bytes), so they
+ * are answered as any unknown route is: 404 ROUTE.NOT_FOUND problem+json, with the security headers.
+ */
+export function frameworkErrorHandler(production: boolean) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    void reply.headers(securityHeaders(pathOf(request.url), production));
+    const problem =
+      error.code === 'FST_ERR_BAD_URL'
+        ? new ProblemError(
+            404,
+            'ROUTE.NOT_FOUND',
+            'no route matches a path that is not valid percent-encoding',
+          )
+        : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new ProblemError(404, 'ROUTE.NOT_FOUND', 'no route matches a path segment that long')
+          : fromFastifyError(error);
+    sendProblem(reply, request, problem);
   };
 }
 

@@ -2,7 +2,7 @@ import { createLogger } from '@billing/platform/logger';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PREFER_WAIT_MAX_SECONDS } from '../http/prefer';
-import { installHardening, securityHeaders, serverTimeouts } from './http-hardening';
+import { frameworkErrorHandler, installHardening, securityHeaders, serverTimeouts } from './http-hardening';
 
 const BUDGET_MS = 100;
 const server = Fastify({ logger: false });
@@ -60,5 +60,23 @@ describe('the request deadline', () => {
   it('keeps sockets open longer than the longest deadline, so requests time out with an answer', () => {
     const timeouts = serverTimeouts(20_000);
     expect(timeouts.connectionTimeout).toBeGreaterThan(20_000 + PREFER_WAIT_MAX_SECONDS * 1000);
+  });
+});
+
+describe('paths the router refuses before any route runs (found by the fuzzer)', () => {
+  const routed = Fastify({ logger: false, frameworkErrors: frameworkErrorHandler(false) });
+  routed.get('/api/v1/accounts/:id', async () => ({ found: true }));
+  afterAll(() => routed.close());
+
+  it.each([
+    ['invalid percent-encoding', '/api/v1/accounts/%zz'],
+    ['percent-encoding that is not UTF-8', '/api/v1/accounts/%ff'],
+    ['a segment longer than any id', `/api/v1/accounts/${'a'.repeat(5000)}`],
+  ])('answers %s as an unknown route: 404 problem+json with the security headers', async (_what, url) => {
+    const res = await routed.inject({ url });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.json()).toMatchObject({ status: 404, code: 'ROUTE.NOT_FOUND' });
   });
 });

@@ -400,6 +400,8 @@ describe('idempotency', () => {
     const again = await post('/api/v1/transactions/transfer', body('1.5'), KEYS.alice);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ transactionId: stored.transactionId, status: 'completed' });
+    // A replay is answered with the documented summary, not the read side's details (found by the fuzzer).
+    expect(Object.keys(again.body).sort()).toEqual(Object.keys(stored).sort());
     const other = await post('/api/v1/transactions/transfer', body('1.51'), KEYS.alice);
     expect(other.status).toBe(409);
     expect(other.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
