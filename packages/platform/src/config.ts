@@ -35,6 +35,11 @@ export const kafkaEnv = {
     .default(''),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(10000),
   /**
+   * Most messages a consumer applies in one database transaction. Batching is the throughput lever;
+   * 1 switches it off (one transaction per message), which the benchmark uses to show what it buys.
+   */
+  CONSUMER_BATCH_MAX: z.coerce.number().int().min(1).max(10000).default(500),
+  /**
    * The service's own broker identity (docs/adr/0007-broker-identities-and-acls.md). Unset means no SASL,
    * for a broker without authentication. In Kubernetes they come from a Secret.
    */

@@ -55,6 +55,8 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
    * deadlocking; a deadlock that happens anyway is transient and retried.
    */
   partitionsConcurrently?: number;
+  /** Most messages applied in one handler call (one database transaction); larger fetches are split. */
+  batchSizeMax?: number;
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
@@ -96,25 +98,27 @@ export class BatchConsumer<T extends MessageTopicId> {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const done = await this.processUntilDone(
-          batch.topic,
-          batch.partition,
-          batch.messages,
-          batch.highWatermark,
-          {
+        const size = this.options.batchSizeMax ?? 500;
+        for (let i = 0; i < batch.messages.length; i += size) {
+          const chunk = batch.messages.slice(i, i + size);
+          const done = await this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
             heartbeat,
             goOn: () => isRunning() && !isStale(),
-          },
-        );
-        // Stopped or rebalanced while waiting out a transient failure: nothing is resolved or committed,
-        // so whoever owns the partition next starts from these messages again.
-        if (!done) return;
-        // Offsets are committed only after the handler's database transaction has committed. Resolving
-        // moves the fetch position on; committing makes the progress survive a restart or a rebalance.
-        resolveOffset(batch.lastOffset());
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-        await heartbeat();
+          });
+          // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved or
+          // committed, so whoever owns the partition next starts from these messages again.
+          if (!done) return;
+          // Offsets are committed only after the handler's database transaction has committed.
+          // Resolving moves the fetch position on; committing makes the progress survive a restart or a
+          // rebalance.
+          const last = chunk.at(-1)!.offset;
+          resolveOffset(last);
+          const next = (BigInt(last) + 1n).toString();
+          await this.consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: next },
+          ]);
+          await heartbeat();
+        }
       },
     });
   }

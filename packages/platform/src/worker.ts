@@ -44,6 +44,8 @@ export interface WorkerSpec {
    * far more than on the CPU, so several in flight keep both busy; 6 is every partition of a topic.
    */
   partitionsConcurrently?: number;
+  /** Most messages per handler call (one database transaction); CONSUMER_BATCH_MAX. */
+  batchSizeMax?: number;
   /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
   retention?: readonly RetentionRule[];
 }
@@ -83,6 +85,7 @@ export class Worker {
           topic: c.topic,
           handler: c.handler as BatchHandler<MessageTopicId>,
           partitionsConcurrently: spec.partitionsConcurrently ?? 6,
+          batchSizeMax: spec.batchSizeMax ?? 500,
         }),
     );
     const relay =
@@ -95,6 +98,7 @@ export class Worker {
             logger: spec.logger,
             lockKey: spec.relayLockKey,
             deadLetterTopic: topicName('deadLetter', spec.settings.topicPrefix),
+            batchSizeMax: spec.batchSizeMax ?? 500,
           });
     this.running = { connections, consumers, relay };
     relay?.start();

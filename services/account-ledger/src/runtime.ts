@@ -43,6 +43,7 @@ export function createLedgerWorker(
     migrations,
     consumerGroup: config.LEDGER_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
     consumers: () => {
       const deps = ledgerDeps();

@@ -58,6 +58,7 @@ export class Projection {
       migrations,
       consumerGroup: config.PROJECTION_CONSUMER_GROUP,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      batchSizeMax: config.CONSUMER_BATCH_MAX,
       relayLockKey: null,
       consumers: () =>
         [

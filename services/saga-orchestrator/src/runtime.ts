@@ -57,6 +57,7 @@ export function createSagaWorker(
     migrations,
     consumerGroup: config.SAGA_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
     // Finished tasks are history once their saga moved on; a day is kept for operators.
     retention: [{ table: 'saga_tasks', column: 'done_at', keepMs: 24 * 3_600_000 }],

@@ -1,0 +1,338 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { parseArgs } from 'node:util';
+import { dropDatabase } from '@billing/platform/db';
+import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
+import { startSimulator } from '@billing/provider-simulator/simulator';
+import { provision } from './provision';
+import { SERVICES } from './services';
+import { superviseServices, type Supervisor } from './supervisor';
+
+/**
+ * `npm run bench`: throughput and latency of the whole system on this machine, scenario by scenario,
+ * with each service's memory. It starts a system of its own (own topic prefix, databases and ports, so
+ * it never touches `npm start`'s data) unless --url names a running gateway. Bounded in time and only
+ * ever aimed at this machine. Figures, not assertions: the targets are judged by reading them.
+ *
+ *   uniform   transfers between random pairs of many accounts
+ *   hot       90 % of transfers touch one of 10 hot accounts
+ *   mixed     transfers, payments and refunds of them, and balance reads
+ *   reads     GET /accounts/:id/balance only
+ */
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    scenarios: { type: 'string', default: 'uniform,hot,mixed,reads' },
+    seconds: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '64' },
+    'read-concurrency': { type: 'string', default: '32' },
+    accounts: { type: 'string', default: '200' },
+    /** Most messages per consumer transaction in the system it starts; 1 switches batching off. */
+    'batch-size': { type: 'string', default: '500' },
+  },
+});
+const SECONDS = Math.min(Math.max(Number(values.seconds), 1), 300);
+const CONCURRENCY = Math.min(Math.max(Number(values.concurrency), 1), 512);
+const READ_CONCURRENCY = Math.min(Math.max(Number(values['read-concurrency']), 1), 512);
+const ACCOUNTS = Math.min(Math.max(Number(values.accounts), 12), 5000);
+const BATCH = Math.min(Math.max(Number(values['batch-size']), 1), 10_000);
+const KEY = 'bench-admin-key-000001';
+const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+
+interface Result {
+  latencies: number[];
+  outcomes: Map<string, number>;
+  seconds: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+class Client {
+  constructor(
+    readonly base: string,
+    private readonly key: string,
+  ) {
+    const host = new URL(base).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host))
+      throw new Error('the benchmark only targets this machine');
+  }
+
+  async post(path: string, body: unknown, idempotencyKey: string): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.base}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': this.key,
+        prefer: 'wait=30',
+        'idempotency-key': idempotencyKey,
+      },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  async get(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.base}${path}`, { headers: { 'x-api-key': this.key } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+}
+
+/** Runs `work` from `concurrency` loops until the time is up, timing each call. */
+async function timed(
+  concurrency: number,
+  seconds: number,
+  work: (i: number) => Promise<string>,
+): Promise<Result> {
+  const latencies: number[] = [];
+  const outcomes = new Map<string, number>();
+  const deadline = performance.now() + seconds * 1000;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const i = next++;
+        const t0 = performance.now();
+        const outcome = await work(i).catch((err: unknown) => `error:${(err as Error).name}`);
+        latencies.push(performance.now() - t0);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    }),
+  );
+  return {
+    latencies: latencies.sort((a, b) => a - b),
+    outcomes,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function setUp(client: Client): Promise<{ bank: string; users: string[] }> {
+  const open = async (ownerId: string, type: string) =>
+    (
+      await client.post(
+        '/api/v1/accounts',
+        { ownerId, ownerType: 'user', currency: 'USD', type },
+        `bench-open-${run}-${ownerId}`,
+      )
+    ).id as string;
+  const bank = await open(`bench-bank-${run}`, 'EXTERNAL');
+  const users: string[] = [];
+  for (let i = 0; i < ACCOUNTS; i += 20) {
+    const ids = await Promise.all(
+      Array.from({ length: Math.min(20, ACCOUNTS - i) }, (_, j) => open(`bench-${run}-${i + j}`, 'USER')),
+    );
+    users.push(...ids);
+  }
+  for (let i = 0; i < users.length; i += 50) {
+    await Promise.all(
+      users
+        .slice(i, i + 50)
+        .map((u, j) =>
+          client.post(
+            '/api/v1/transactions/topup',
+            { sourceAccountId: bank, destinationAccountId: u, amount: '1000000.00', currency: 'USD' },
+            `bench-fund-${run}-${i + j}`,
+          ),
+        ),
+    );
+  }
+  return { bank, users };
+}
+
+function pairOf(users: string[], i: number, hot: boolean): [string, string] {
+  // A fixed pseudo-random walk, so runs are comparable.
+  const h = (x: number) => (Math.imul(x ^ 0x9e3779b9, 0x85ebca6b) >>> 0) % users.length;
+  const pick = (x: number) => (hot && h(x * 31 + 7) % 10 !== 0 ? users[h(x) % 10]! : users[h(x)]!);
+  const from = pick(i * 2);
+  let to = pick(i * 2 + 1);
+  if (to === from) to = users[(users.indexOf(from) + 1) % users.length]!;
+  return [from, to];
+}
+
+async function scenario(name: string, client: Client, accounts: { users: string[] }): Promise<Result> {
+  const { users } = accounts;
+  const transfer = async (i: number, hot: boolean) => {
+    const [from, to] = pairOf(users, i, hot);
+    const r = await client.post(
+      '/api/v1/transactions/transfer',
+      { sourceAccountId: from, destinationAccountId: to, amount: '1.00', currency: 'USD' },
+      `bench-${name}-${run}-${i}`,
+    );
+    return String(r.status ?? r.code);
+  };
+  switch (name) {
+    case 'uniform':
+      return timed(CONCURRENCY, SECONDS, (i) => transfer(i, false));
+    case 'hot':
+      return timed(CONCURRENCY, SECONDS, (i) => transfer(i, true));
+    case 'reads':
+      return timed(READ_CONCURRENCY, SECONDS, async (i) => {
+        const r = await client.get(`/api/v1/accounts/${users[i % users.length]}/balance`);
+        return r.status === 200 ? 'read' : `read-${r.status}`;
+      });
+    case 'mixed': {
+      const payments: string[] = [];
+      return timed(CONCURRENCY, SECONDS, async (i) => {
+        const kind = i % 10;
+        if (kind < 5) return transfer(i, false);
+        if (kind < 8) {
+          const r = await client.get(`/api/v1/accounts/${users[i % users.length]}/balance`);
+          return r.status === 200 ? 'read' : `read-${r.status}`;
+        }
+        if (kind === 8 || payments.length === 0) {
+          const [from, to] = pairOf(users, i, false);
+          const r = await client.post(
+            '/api/v1/transactions/payment',
+            { customerAccountId: from, merchantAccountId: to, amount: '2.00', currency: 'USD' },
+            `bench-pay-${run}-${i}`,
+          );
+          if (r.status === 'completed') payments.push(r.transactionId as string);
+          return `payment-${String(r.status ?? r.code)}`;
+        }
+        const payment = payments.shift()!;
+        const r = await client.post(
+          '/api/v1/transactions/refund',
+          { originalPaymentId: payment, amount: '1.00', currency: 'USD' },
+          `bench-refund-${run}-${i}`,
+        );
+        return `refund-${String(r.status ?? r.code)}`;
+      });
+    }
+    default:
+      throw new Error(`unknown scenario ${name}`);
+  }
+}
+
+/** A free port below the ephemeral range, where outgoing connections could not take it first. */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10000 + Math.floor(Math.random() * 22000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port');
+}
+
+function rssMiB(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function startOwnSystem(): Promise<{ url: string; supervisor: Supervisor; stop: () => Promise<void> }> {
+  const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const databaseServerUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const identities = loadBrokerIdentities(process.env);
+  const topicPrefix = `bench-${run}.`;
+  const urls = await provision({
+    kafkaBrokers,
+    databaseServerUrl,
+    topicPrefix,
+    databaseSuffix: `_bench_${run}`,
+    kafkaSecurity: identities.admin,
+  });
+  const simulator = await startSimulator({ port: 0 });
+  const ports: Record<string, number> = {};
+  for (const s of SERVICES) ports[s.name] = await freePort();
+  const logs: string[] = [];
+  const supervisor = superviseServices(
+    SERVICES.map((s) => ({
+      name: s.name,
+      env: {
+        PORT: String(ports[s.name]),
+        KAFKA_BROKERS: kafkaBrokers.join(','),
+        KAFKA_TOPIC_PREFIX: topicPrefix,
+        ...identities.serviceEnv(s.name),
+        PROVIDER_URL: simulator.url,
+        LOG_LEVEL: 'warn',
+        CONSUMER_BATCH_MAX: String(BATCH),
+        ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
+        ...(s.name === 'command-gateway'
+          ? {
+              API_KEYS: JSON.stringify([{ key: KEY, role: 'admin' }]),
+              RATE_LIMIT_PER_SECOND: '100000',
+              RATE_LIMIT_BURST: '100000',
+            }
+          : {}),
+      },
+    })),
+    {
+      color: false,
+      baseEnv: { PATH: process.env.PATH ?? '' },
+      // Kept for a start-up failure's report; the run itself is quiet.
+      onLine: (name, line) => void logs.push(`${name} | ${line}`),
+    },
+  );
+  const stop = async () => {
+    await supervisor.stop();
+    await simulator.close();
+    for (const url of Object.values(urls)) await dropDatabase(url);
+  };
+  for (const port of Object.values(ports)) {
+    const until = Date.now() + 90_000;
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+      if (res?.status === 200) break;
+      if (Date.now() > until) {
+        await stop();
+        throw new Error(`service on port ${port} did not become ready:\n${logs.slice(-30).join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return { url: `http://127.0.0.1:${ports['command-gateway']}`, supervisor, stop };
+}
+
+async function main(): Promise<void> {
+  const own = values.url ? null : await startOwnSystem();
+  const client = new Client(
+    values.url ?? own!.url,
+    values.url ? (process.env.BENCH_KEY ?? 'dev-admin-key') : KEY,
+  );
+  try {
+    const accounts = await setUp(client);
+    console.log(
+      `bench: ${ACCOUNTS} accounts, concurrency ${CONCURRENCY} (reads ${READ_CONCURRENCY}), ${SECONDS} s per scenario, consumer batch ${BATCH}${own ? '' : ' (system under test not started by the bench)'}`,
+    );
+    const peak: Record<string, number> = {};
+    const sampler = setInterval(() => {
+      for (const [name, pid] of Object.entries(own?.supervisor.pids() ?? {})) {
+        const mib = rssMiB(pid);
+        if (mib !== null) peak[name] = Math.max(peak[name] ?? 0, mib);
+      }
+    }, 1000);
+    for (const name of values.scenarios!.split(',')) {
+      const r = await scenario(name.trim(), client, accounts);
+      const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+      const l = r.latencies;
+      console.log(
+        `${name.padEnd(8)} ${(l.length / r.seconds).toFixed(1).padStart(8)}/s  p50 ${fmt(percentile(l, 50))}  p95 ${fmt(percentile(l, 95))}  p99 ${fmt(percentile(l, 99))}  (${l.length} in ${r.seconds.toFixed(1)} s: ${[...r.outcomes].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      );
+    }
+    clearInterval(sampler);
+    if (own)
+      console.log(
+        `peak RSS: ${Object.entries(peak)
+          .map(([n, m]) => `${n} ${m} MiB`)
+          .join(', ')}`,
+      );
+  } finally {
+    await own?.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err);
+  process.exit(1);
+});
