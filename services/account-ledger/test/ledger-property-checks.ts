@@ -2,6 +2,7 @@ import type { Actor } from '@billing/contracts/envelope';
 import { FUNDING_ROLE } from '@billing/contracts/policy';
 import type { Knex } from '@billing/platform/db';
 import type { LedgerCommand } from '../src/ledger-commands/ledger-batch';
+import { rejectionStep } from '../src/ledger-commands/rejections.store';
 import { formatReport } from '../src/verify/format-report';
 import { verifyLedger } from '../src/verify/verify-ledger';
 import type { Outcome, RunAccounts } from './ledger-property-world';
@@ -41,8 +42,8 @@ export class RunRecord {
   /** Every copy delivered, in order: the same message twice, or a resend under a new message id. */
   readonly delivered: LedgerCommand[] = [];
   readonly outcomes = new Map<string, Outcome[]>();
-  /** Account statuses as the test set them; accounts absent here are active. */
-  readonly suspended = new Set<string>();
+  /** Account statuses as the test set them (read back after each change); absent means active. */
+  readonly statuses = new Map<string, string>();
   /** Entries the suspended-accounts check has judged already (a replay names the original entry). */
   readonly seenEntries = new Set<string>();
 
@@ -105,6 +106,43 @@ export function checkAnswers(run: RunRecord): string[] {
         );
       }
     }
+  }
+  return violations;
+}
+
+/** Refusal codes that would tell an owner something about an account it does not own. */
+const REVEALING = new Set([
+  'ACCOUNT.NOT_FOUND',
+  'ACCOUNT.INACTIVE',
+  'ACCOUNT.TYPE_NOT_ALLOWED',
+  'ACCOUNT.LIMIT_EXCEEDED',
+  'ACCOUNT.INSUFFICIENT_FUNDS',
+  'CURRENCY.MISMATCH',
+  'AUTH.FORBIDDEN',
+]);
+
+/**
+ * An owner refused over an account it does not own (or that does not exist) learns nothing but
+ * ACCOUNT.UNAVAILABLE, without figures. Judged on first refusals of a (transaction, step) only: a later
+ * command naming the same pair is answered with the stored refusal, whoever sends it.
+ */
+export function checkNoProbing(run: RunRecord): string[] {
+  const violations: string[] = [];
+  const named = new Set<string>();
+  for (const command of run.delivered) {
+    const pair = `${command.data.transactionId}/${rejectionStep(command)}`;
+    if (named.has(pair)) continue;
+    named.add(pair);
+    const answer = run.answerOf(command);
+    if (answer?.type !== 'CommandRejected' || command.actor.kind !== 'owner') continue;
+    const accountId = answer.data.accountId as string | null;
+    if (accountId === null || run.accounts.byId.get(accountId)?.ownerId === command.actor.id) continue;
+    const code = String(answer.data.code);
+    const context = answer.data.context as Record<string, string>;
+    if (REVEALING.has(code) || (code === 'ACCOUNT.UNAVAILABLE' && Object.keys(context).length > 0))
+      violations.push(
+        `owner ${command.actor.id} was told ${code} about account ${accountId} it does not own`,
+      );
   }
   return violations;
 }
@@ -246,18 +284,21 @@ function ownerMayNot(
   return side === 'debit' && ownerId !== actorId ? 'debited the foreign' : null;
 }
 
-/** No entry (but an admin's reversal) moved money on an account while it was suspended. */
-export function checkFrozen(run: RunRecord, suspendedDuringBatch: ReadonlySet<string>): string[] {
+/**
+ * No entry moved money on an account that was not active during its batch (statuses change only
+ * between batches), but an admin's reversal, which may correct a suspended account and never a closed one.
+ */
+export function checkFrozen(run: RunRecord): string[] {
   const violations: string[] = [];
   for (const outcomes of run.outcomes.values()) {
     for (const o of outcomes) {
       const entryId = String(o.data.entryId);
       if (o.type !== 'EntryPosted' || run.seenEntries.has(entryId)) continue;
       run.seenEntries.add(entryId);
-      if (o.data.reversesEntryId !== null) continue;
       for (const p of o.data.postings as { accountId: string }[]) {
-        if (suspendedDuringBatch.has(p.accountId))
-          violations.push(`entry ${entryId} moved money on suspended account ${p.accountId}`);
+        const status = run.statuses.get(p.accountId) ?? 'active';
+        if (status === 'closed' || (status === 'suspended' && o.data.reversesEntryId === null))
+          violations.push(`entry ${entryId} moved money on ${status} account ${p.accountId}`);
       }
     }
   }

@@ -302,10 +302,11 @@ export class CommandMaker {
     }
   }
 
-  /** A hold the run placed, or (rarely, and when none was placed) one it only asked for. */
+  /** A hold the run placed, or (anyHold) any it asked for, placed, refused or placed in this very batch. */
   private pickHold(index: number, anyHold: boolean): PlacedHold | undefined {
-    const placed = this.holds.filter((h) => this.run.answerOf(h.command)?.type === 'HoldPlaced');
-    const from = anyHold || placed.length === 0 ? this.holds : placed;
+    const from = anyHold
+      ? this.holds
+      : this.holds.filter((h) => this.run.answerOf(h.command)?.type === 'HoldPlaced');
     return from[index % Math.max(from.length, 1)];
   }
 

@@ -120,7 +120,8 @@ export class LedgerWorld {
     throw new Error('the expiry sweep did not finish in 100 passes');
   }
 
-  async changeStatus(accountId: string, status: 'active' | 'suspended'): Promise<void> {
+  /** An admin's status change through the account-commands handler; returns the status it left. */
+  async changeStatus(accountId: string, status: 'active' | 'suspended' | 'closed'): Promise<string> {
     const message = createMessage(
       ChangeAccountStatus,
       { accountId, status, reason: 'property' },
@@ -129,6 +130,8 @@ export class LedgerWorld {
     await handleAccountCommands(this.deps, [
       this.consumed<'accountCommands'>(message, 'prop.account.commands'),
     ]);
+    const row: { status: string } = await this.knex('accounts').where({ id: accountId }).first('status');
+    return row.status;
   }
 
   /** Opens the accounts of a run through the account-commands handler: two or three owners, USD and maybe JPY. */
