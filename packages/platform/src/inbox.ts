@@ -41,3 +41,31 @@ export async function claimInbox(trx: Knex.Transaction, entry: InboxEntry): Prom
     .returning('message_id');
   return rows.length === 1;
 }
+
+/**
+ * Claims a whole batch in one statement: returns the entries not processed before, in their order, each
+ * message once (a second copy in the same batch is a duplicate too).
+ */
+export async function claimInboxBatch<T extends InboxEntry>(
+  trx: Knex.Transaction,
+  entries: readonly T[],
+): Promise<T[]> {
+  const firsts = new Map<string, T>();
+  for (const e of entries) if (!firsts.has(e.messageId)) firsts.set(e.messageId, e);
+  if (firsts.size === 0) return [];
+  const rows: { message_id: string }[] = await trx(INBOX_TABLE)
+    .insert(
+      [...firsts.values()].map((e) => ({
+        message_id: e.messageId,
+        type: e.type,
+        topic: e.topic,
+        partition: e.partition,
+        offset: e.offset,
+      })),
+    )
+    .onConflict('message_id')
+    .ignore()
+    .returning('message_id');
+  const fresh = new Set(rows.map((r) => r.message_id));
+  return [...firsts.values()].filter((e) => fresh.has(e.messageId));
+}

@@ -61,15 +61,17 @@ export async function applyWorkflowStep(
   input: WorkflowInput,
   cause: Envelope | null,
   loaded?: SagaRecord,
-): Promise<SagaState> {
+  outbox?: OutboxMessage[],
+): Promise<SagaRecord> {
   const record = loaded ?? (await loadSaga(trx, transactionId));
-  if (record.state.status === 'absent' && input.kind !== 'requested') return record.state;
+  if (record.state.status === 'absent' && input.kind !== 'requested') return record;
   const nowMs = deps.nowMs();
   const decision = decide(input, record.state, {
     settings: deps.settings,
     newId: () => uuidv7(nowMs),
   });
   // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
+  const saved = decision.state !== record.state && decision.state.status !== 'absent';
   if (decision.state !== record.state) {
     await saveSaga(
       trx,
@@ -85,8 +87,10 @@ export async function applyWorkflowStep(
   for (const action of decision.actions) {
     outgoing.push(...(await perform(deps, trx, action, cause, nowMs, transactionId)));
   }
-  await appendToOutbox(trx, outgoing);
-  return decision.state;
+  // A batch handler collects every step's messages and appends them once, at the end of the batch.
+  if (outbox) outbox.push(...outgoing);
+  else await appendToOutbox(trx, outgoing);
+  return { state: decision.state, version: record.version + (saved ? 1 : 0) };
 }
 
 /**

@@ -2,28 +2,46 @@ import type { TopicMessage } from '@billing/contracts/catalog';
 import { fundingAccountId, settlementAccountId } from '@billing/contracts/uuid';
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
-import { claimInbox } from '@billing/platform/inbox';
+import { claimInboxBatch } from '@billing/platform/inbox';
+import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import type { MovementRequest, RefundReservation, WorkflowInput, WorkflowSettings } from '../workflow/types';
 import { applyWorkflowStep, type SagaDeps } from './apply-decision';
-import { findPayment, loadSaga, reserveRefund } from './saga.store';
+import { findPayment, loadSagas, reserveRefund } from './saga.store';
 
 type TransactionCommand = TopicMessage<'transactionCommands'>;
 
-/** Client requests: each starts (or, when replayed, re-finds) one saga. One transaction per batch. */
+/**
+ * Client requests: each starts (or, when replayed, re-finds) one saga. One transaction per batch, and a
+ * handful of statements for the whole batch: the inbox is claimed and the sagas are loaded and locked in
+ * one statement each, every step's messages go to the outbox in one insert at the end.
+ */
 export async function handleTransactionCommands(
   deps: SagaDeps,
   batch: ConsumedMessage<'transactionCommands'>[],
 ): Promise<void> {
   await deps.knex.transaction(async (trx) => {
-    for (const item of batch) {
+    const fresh = await claimInboxBatch(
+      trx,
+      batch.map((item) => ({ ...item, messageId: item.message.messageId, type: item.message.type })),
+    );
+    const records = await loadSagas(
+      trx,
+      fresh.map((item) => item.message.data.transactionId),
+    );
+    const outbox: OutboxMessage[] = [];
+    for (const item of fresh) {
       const command = item.message;
-      if (!(await claimInbox(trx, { messageId: command.messageId, type: command.type, ...item }))) continue;
+      const transactionId = command.data.transactionId;
       const at = new Date(deps.nowMs()).toISOString();
-      const record = await loadSaga(trx, command.data.transactionId);
       const request = await toRequest(trx, command, deps.settings);
       const input: WorkflowInput = { kind: 'requested', request, actor: command.actor, at };
-      await applyWorkflowStep(deps, trx, request.transactionId, input, command, record);
+      const record = records.get(transactionId)!;
+      records.set(
+        transactionId,
+        await applyWorkflowStep(deps, trx, transactionId, input, command, record, outbox),
+      );
     }
+    await appendToOutbox(trx, outbox);
   });
 }
 
@@ -117,49 +135,64 @@ export async function handleLedgerEvents(
   deps: SagaDeps,
   batch: ConsumedMessage<'ledgerEvents'>[],
 ): Promise<void> {
-  await deps.knex.transaction(async (trx) => {
-    for (const item of batch) {
-      const event = item.message;
-      const at = new Date(deps.nowMs()).toISOString();
-      let input: WorkflowInput;
-      switch (event.type) {
-        case 'HoldReleased':
-          // Released by the ledger's expiry sweep, not asked for: the saga must find out what happened.
-          input =
-            event.data.commandId === null
-              ? { kind: 'hold-expired', holdId: event.data.holdId, at }
-              : { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
-          break;
-        case 'EntryPosted':
-        case 'HoldPlaced':
-        case 'HoldCaptured':
-          if (event.data.commandId === null) continue;
-          input = { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
-          break;
-        case 'CommandRejected':
-          if (event.data.transactionId === null) continue;
-          input = {
-            kind: 'ledger-refused',
-            commandId: event.data.commandId,
-            code: event.data.code,
-            detail: event.data.detail,
-            at,
-          };
-          break;
-        case 'AccountOpened':
-        case 'AccountStatusChanged':
-        case 'AccountLimitsChanged':
-        case 'CurrencyAdded':
-          continue;
-        default: {
-          const unreachable: never = event;
-          throw new Error(`unhandled event ${JSON.stringify(unreachable)}`);
-        }
+  const relevant: { item: ConsumedMessage<'ledgerEvents'>; transactionId: string; input: WorkflowInput }[] =
+    [];
+  for (const item of batch) {
+    const event = item.message;
+    const at = new Date(deps.nowMs()).toISOString();
+    let input: WorkflowInput;
+    switch (event.type) {
+      case 'HoldReleased':
+        // Released by the ledger's expiry sweep, not asked for: the saga must find out what happened.
+        input =
+          event.data.commandId === null
+            ? { kind: 'hold-expired', holdId: event.data.holdId, at }
+            : { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
+        break;
+      case 'EntryPosted':
+      case 'HoldPlaced':
+      case 'HoldCaptured':
+        if (event.data.commandId === null) continue;
+        input = { kind: 'ledger-done', event: event.type, commandId: event.data.commandId, at };
+        break;
+      case 'CommandRejected':
+        if (event.data.transactionId === null) continue;
+        input = {
+          kind: 'ledger-refused',
+          commandId: event.data.commandId,
+          code: event.data.code,
+          detail: event.data.detail,
+          at,
+        };
+        break;
+      case 'AccountOpened':
+      case 'AccountStatusChanged':
+      case 'AccountLimitsChanged':
+      case 'CurrencyAdded':
+        continue;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unhandled event ${JSON.stringify(unreachable)}`);
       }
-      const transactionId = event.data.transactionId;
-      if (!transactionId) continue;
-      if (!(await claimInbox(trx, { messageId: event.messageId, type: event.type, ...item }))) continue;
-      const record = await loadSaga(trx, transactionId);
+    }
+    const transactionId = event.data.transactionId;
+    if (transactionId) relevant.push({ item, transactionId, input });
+  }
+  if (relevant.length === 0) return;
+  await deps.knex.transaction(async (trx) => {
+    const fresh = await claimInboxBatch(
+      trx,
+      relevant.map((r) => ({ ...r.item, messageId: r.item.message.messageId, type: r.item.message.type, r })),
+    );
+    const records = await loadSagas(
+      trx,
+      fresh.map((f) => f.r.transactionId),
+    );
+    const outbox: OutboxMessage[] = [];
+    for (const { r } of fresh) {
+      const { transactionId, item } = r;
+      let { input } = r;
+      const record = records.get(transactionId)!;
       const state = record.state;
       if (input.kind === 'hold-expired' && (state.status === 'absent' || state.holdId !== input.holdId))
         continue;
@@ -174,8 +207,12 @@ export async function handleLedgerEvents(
         // against the payment.
         input = { ...input, refund: await reserve(trx, state.summary.originalTransactionId!, state.summary) };
       }
-      await applyWorkflowStep(deps, trx, transactionId, input, event, record);
+      records.set(
+        transactionId,
+        await applyWorkflowStep(deps, trx, transactionId, input, item.message, record, outbox),
+      );
     }
+    await appendToOutbox(trx, outbox);
   });
 }
 

@@ -15,6 +15,32 @@ export async function loadSaga(trx: Knex.Transaction, transactionId: string): Pr
   return row ? { state: row.state, version: row.version } : { state: { status: 'absent' }, version: 0 };
 }
 
+/**
+ * Loads and locks the sagas of a whole batch in one statement, in id order (so concurrent batches queue
+ * instead of deadlocking); a missing saga is the initial state.
+ */
+export async function loadSagas(
+  trx: Knex.Transaction,
+  transactionIds: readonly string[],
+): Promise<Map<string, SagaRecord>> {
+  const ids = [...new Set(transactionIds)].sort();
+  const records = new Map<string, SagaRecord>(
+    ids.map((id) => [id, { state: { status: 'absent' }, version: 0 }]),
+  );
+  if (ids.length === 0) return records;
+  const rows = await trx('sagas')
+    .whereIn('transaction_id', ids)
+    .orderBy('transaction_id')
+    .forUpdate()
+    .select<{ transaction_id: string; state: SagaState; version: number }[]>(
+      'transaction_id',
+      'state',
+      'version',
+    );
+  for (const row of rows) records.set(row.transaction_id, { state: row.state, version: row.version });
+  return records;
+}
+
 /** When the saga's pending ledger step is due to be sent again (see apply-decision.ts deadlineOf). */
 export interface SagaDeadline {
   at: string;
