@@ -53,9 +53,11 @@ export async function loadAccounts(
 }
 
 export async function saveAccounts(trx: Knex.Transaction, schema: string, states: readonly AccountState[]) {
-  for (const s of states) {
-    await trx(tableOf(schema, 'accounts'))
-      .insert({
+  if (states.length === 0) return;
+  // One upsert for every account the batch changed.
+  await trx(tableOf(schema, 'accounts'))
+    .insert(
+      states.map((s) => ({
         id: s.id,
         owner_id: s.ownerId,
         owner_type: s.ownerType,
@@ -70,10 +72,10 @@ export async function saveAccounts(trx: Knex.Transaction, schema: string, states
         version: s.version,
         created_at: s.createdAt,
         updated_at: s.updatedAt,
-      })
-      .onConflict('id')
-      .merge();
-  }
+      })),
+    )
+    .onConflict('id')
+    .merge();
 }
 
 /** The lowest parked items of each account, at most `perAccountMax` each, parsed back into items. */

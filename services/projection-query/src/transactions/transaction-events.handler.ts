@@ -104,25 +104,28 @@ async function applySummaries(
     views.set(next.transactionId, next);
     changed.set(next.transactionId, next);
   }
-  for (const v of changed.values()) {
+  // One upsert for the whole batch.
+  if (changed.size > 0) {
     await trx(table)
-      .insert({
-        transaction_id: v.transactionId,
-        type: v.type,
-        status: v.status,
-        amount: v.amount,
-        currency: v.currency,
-        source_account_id: v.sourceAccountId,
-        destination_account_id: v.destinationAccountId,
-        idempotency_key: v.idempotencyKey,
-        reason: v.reason === null ? null : JSON.stringify(v.reason),
-        original_transaction_id: v.originalTransactionId,
-        details: JSON.stringify(v.details),
-        last_hlc: v.lastHlc,
-        created_at: v.createdAt,
-        updated_at: v.updatedAt,
-        finished_at: v.finishedAt,
-      })
+      .insert(
+        [...changed.values()].map((v) => ({
+          transaction_id: v.transactionId,
+          type: v.type,
+          status: v.status,
+          amount: v.amount,
+          currency: v.currency,
+          source_account_id: v.sourceAccountId,
+          destination_account_id: v.destinationAccountId,
+          idempotency_key: v.idempotencyKey,
+          reason: v.reason === null ? null : JSON.stringify(v.reason),
+          original_transaction_id: v.originalTransactionId,
+          details: JSON.stringify(v.details),
+          last_hlc: v.lastHlc,
+          created_at: v.createdAt,
+          updated_at: v.updatedAt,
+          finished_at: v.finishedAt,
+        })),
+      )
       .onConflict('transaction_id')
       .merge();
   }
