@@ -17,6 +17,8 @@ export interface BatchSpec {
   /** How far the clock moves before the batch, and whether the expiry sweep runs before it or with it. */
   jumpMs: number;
   sweep: 'no' | 'before' | 'during';
+  /** Over two partitions, the batch is two batches by key, handled at the same time by two consumers. */
+  partitions: 1 | 2;
   steps: { step: StepSpec; copies: 'one' | 'sameMessage' | 'newMessage' }[];
 }
 
@@ -137,6 +139,7 @@ const batchArb: fc.Arbitrary<BatchSpec> = fc.record({
   ),
   jumpMs: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 90 * MINUTE_MS })),
   sweep: fc.constantFrom('no' as const, 'before' as const, 'during' as const),
+  partitions: fc.constantFrom(1 as const, 2 as const),
   steps: fc.array(
     fc.record({
       step: stepArb,

@@ -310,6 +310,24 @@ export class CommandMaker {
     return from[index % Math.max(from.length, 1)];
   }
 
+  /**
+   * The key the platform publishes a command under, which picks its partition: the account it debits or
+   * holds on (a capture or release that of its hold); a reversal the entry it reverses.
+   */
+  keyOf(command: LedgerCommand): string {
+    switch (command.type) {
+      case 'PostEntry':
+        return this.debitedBy(command)!;
+      case 'PlaceHold':
+        return command.data.accountId;
+      case 'CaptureHold':
+      case 'ReleaseHold':
+        return this.holds.find((h) => h.command.data.holdId === command.data.holdId)!.command.data.accountId;
+      case 'ReverseEntry':
+        return command.data.entryId;
+    }
+  }
+
   /** The saga's resend: the same command under a new message id. */
   resent(command: LedgerCommand): LedgerCommand {
     return { ...command, messageId: uuidv7(this.world.clock.now()) };
