@@ -67,7 +67,7 @@ describe('the API fuzzer', () => {
       // However slow the machine, the run covered a good share of the request kinds.
       expect(summary.requests).toBeGreaterThanOrEqual(500);
       expect(Object.keys(summary.byKind).length).toBeGreaterThanOrEqual(20);
-      expect(summary.trialBalance.map((t) => t.currency).sort()).toEqual(['EUR', 'USD']);
+      expect(summary.trialBalance.map((t) => t.currency)).toEqual(expect.arrayContaining(['EUR', 'USD']));
       expect(summary.trialBalance.every((t) => Number(t.net) === 0)).toBe(true);
       expect(summary.ledgerVerify).toMatchObject({ exitCode: 0 });
     },

@@ -205,21 +205,17 @@ export const BODY_MUTATION_ARB: fc.Arbitrary<BodyMutator> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .integer({ min: 64 * 1024 + 1, max: 256 * 1024 })
-      .map((size): BodyMutator => (body) => ({
-        kind: 'oversized',
-        body: json({ ...body, padding: 'x'.repeat(size) }),
-      })),
+    arbitrary: fc.integer({ min: 64 * 1024 + 1, max: 256 * 1024 }).map((size): BodyMutator => (body) => ({
+      kind: 'oversized',
+      body: json({ ...body, padding: 'x'.repeat(size) }),
+    })),
   },
   {
     weight: 1,
-    arbitrary: fc
-      .integer({ min: 1000, max: 60 * 1024 })
-      .map((size): BodyMutator => (body) => ({
-        kind: 'near-limit',
-        body: json({ ...body, padding: 'x'.repeat(size) }),
-      })),
+    arbitrary: fc.integer({ min: 1000, max: 60 * 1024 }).map((size): BodyMutator => (body) => ({
+      kind: 'near-limit',
+      body: json({ ...body, padding: 'x'.repeat(size) }),
+    })),
   },
   {
     weight: 2,
@@ -227,22 +223,18 @@ export const BODY_MUTATION_ARB: fc.Arbitrary<BodyMutator> = fc.oneof(
       fc
         .constantFrom(...MALFORMED_JSON)
         .map((text): BodyMutator => () => ({ kind: 'malformed-json', body: Buffer.from(text, 'utf8') })),
-      fc
-        .nat()
-        .map((n): BodyMutator => (body) => ({
-          kind: 'malformed-json',
-          body: Buffer.from(JSON.stringify(body).slice(0, n % 40), 'utf8'),
-        })),
+      fc.nat().map((n): BodyMutator => (body) => ({
+        kind: 'malformed-json',
+        body: Buffer.from(JSON.stringify(body).slice(0, n % 40), 'utf8'),
+      })),
     ),
   },
   {
     weight: 1,
-    arbitrary: fc
-      .integer({ min: 100, max: 30_000 })
-      .map((depth): BodyMutator => () => ({
-        kind: 'deep-json',
-        body: Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`),
-      })),
+    arbitrary: fc.integer({ min: 100, max: 30_000 }).map((depth): BodyMutator => () => ({
+      kind: 'deep-json',
+      body: Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`),
+    })),
   },
   {
     weight: 1,
@@ -265,13 +257,11 @@ export const BODY_MUTATION_ARB: fc.Arbitrary<BodyMutator> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc
-      .constantFrom(...WRONG_CONTENT_TYPES)
-      .map((type): BodyMutator => (body) => ({
-        kind: 'content-type',
-        body: json(body),
-        headers: { 'content-type': type },
-      })),
+    arbitrary: fc.constantFrom(...WRONG_CONTENT_TYPES).map((type): BodyMutator => (body) => ({
+      kind: 'content-type',
+      body: json(body),
+      headers: { 'content-type': type },
+    })),
   },
   { weight: 1, arbitrary: fc.constant<BodyMutator>(() => ({ kind: 'no-body', body: undefined })) },
   {
