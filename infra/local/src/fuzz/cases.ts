@@ -196,8 +196,28 @@ function requestMutationArb(parts: Parts): fc.Arbitrary<FuzzCase> {
         .map((prefer) => ({ requests: [{ ...base, kind: 'prefer', headers: { ...base.headers, prefer } }] })),
     );
   }
+  if (parts.op.parameters.some((p) => p.name === 'Last-Event-ID')) {
+    options.push(
+      fc
+        .constantFrom(...BAD_EVENT_IDS)
+        .map((id) => ({
+          requests: [{ ...base, kind: 'last-event-id', headers: { ...base.headers, 'last-event-id': id } }],
+        })),
+    );
+  }
   return fc.oneof(...options);
 }
+
+/** Last-Event-ID values a reconnecting client might send: unknown, not an id, long, latin-1 bytes. */
+const BAD_EVENT_IDS = [
+  '',
+  'x',
+  '0192f0a0-0000-7000-8000-00000000000a',
+  'not-an-id',
+  'e'.repeat(4000),
+  'id-\u00ff\u00fe',
+  '%00',
+];
 
 /** Mutations of the idempotency key and concurrent uses of one key, for the money movements. */
 function keyMutationArb(parts: Parts, world: World): fc.Arbitrary<FuzzCase> {
@@ -310,7 +330,9 @@ function operationCaseArb(spec: ApiSpec, world: World, op: Operation): fc.Arbitr
         }),
       });
     }
-    if (MOVEMENTS.has(op.operationId)) options.push({ weight: 4, arbitrary: keyMutationArb(parts, world) });
+    // Opening an account takes a key too (a retry names the same account); it is never required there.
+    if (MOVEMENTS.has(op.operationId) || op.operationId === 'openAccount')
+      options.push({ weight: 4, arbitrary: keyMutationArb(parts, world) });
     return fc.oneof(...options);
   });
 }
