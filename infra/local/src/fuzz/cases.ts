@@ -198,11 +198,9 @@ function requestMutationArb(parts: Parts): fc.Arbitrary<FuzzCase> {
   }
   if (parts.op.parameters.some((p) => p.name === 'Last-Event-ID')) {
     options.push(
-      fc
-        .constantFrom(...BAD_EVENT_IDS)
-        .map((id) => ({
-          requests: [{ ...base, kind: 'last-event-id', headers: { ...base.headers, 'last-event-id': id } }],
-        })),
+      fc.constantFrom(...BAD_EVENT_IDS).map((id) => ({
+        requests: [{ ...base, kind: 'last-event-id', headers: { ...base.headers, 'last-event-id': id } }],
+      })),
     );
   }
   return fc.oneof(...options);
