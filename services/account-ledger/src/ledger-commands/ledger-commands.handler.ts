@@ -1,7 +1,7 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
-import { claimInbox } from '@billing/platform/inbox';
+import { claimInboxBatch } from '@billing/platform/inbox';
 import { appendToOutbox } from '@billing/platform/outbox';
-import { loadCurrencies, lockAccounts, saveAccount } from '../accounts/account.store';
+import { loadCurrencies, lockAccounts, saveAccounts } from '../accounts/account.store';
 import { applyCaptureHold, applyPlaceHold, applyReleaseHold } from '../holds/holds.apply';
 import { lockHolds } from '../holds/holds.store';
 import { applyPostEntry, applyReverseEntry } from '../post-entry/post-entry.apply';
@@ -24,11 +24,13 @@ export async function handleLedgerCommands(
 ): Promise<void> {
   await deps.knex.transaction(async (trx) => {
     const currencies = await loadCurrencies(trx);
-    const fresh: LedgerCommand[] = [];
-    for (const item of batch) {
-      if (await claimInbox(trx, { messageId: item.message.messageId, type: item.message.type, ...item }))
-        fresh.push(item.message);
-    }
+    // The whole batch's inbox rows in one statement; a message seen before (or twice in this batch) drops out.
+    const fresh: LedgerCommand[] = (
+      await claimInboxBatch(
+        trx,
+        batch.map((item) => ({ ...item, messageId: item.message.messageId, type: item.message.type })),
+      )
+    ).map((item) => item.message);
     const holds = await lockHolds(trx, fresh.flatMap(holdIdOf), currencies);
     const originals = await loadEntries(
       trx,
@@ -82,10 +84,14 @@ export async function handleLedgerCommands(
       }
     }
     const nowIso = new Date(deps.nowMs()).toISOString();
-    for (const id of [...work.touched].sort()) {
-      const account = work.accounts.get(id)!;
-      await saveAccount(trx, account, work.scaleOf(account.currency), nowIso);
-    }
+    await saveAccounts(
+      trx,
+      [...work.touched].sort().map((id) => {
+        const account = work.accounts.get(id)!;
+        return { account, scale: work.scaleOf(account.currency) };
+      }),
+      nowIso,
+    );
     await insertRejections(trx, work.newRejections);
     await appendToOutbox(trx, work.outgoing);
   });
