@@ -269,7 +269,11 @@ async function startOwnSystem(): Promise<{ url: string; supervisor: Supervisor; 
     })),
     {
       color: false,
-      baseEnv: { PATH: process.env.PATH ?? '' },
+      // BENCH_NODE_OPTIONS reaches the services only (e.g. --cpu-prof to profile them under load).
+      baseEnv: {
+        PATH: process.env.PATH ?? '',
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      },
       // Kept for a start-up failure's report; the run itself is quiet.
       onLine: (name, line) => void logs.push(`${name} | ${line}`),
     },
