@@ -399,6 +399,12 @@ describe("after the provider has paid, the money is the provider's", () => {
     expect(hold!.status).toBe('open');
     const listed = await call('admin', 'GET', '/api/v1/transactions?status=needs_attention');
     expect(JSON.stringify(listed.body)).toContain(transactionId);
+    // The alert an operator pages on: the orchestrator's metrics count the saga that needs a person.
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${system.ports['saga-orchestrator']}/metrics`)
+    ).text();
+    expect(metrics).toMatch(/saga_needs_attention\{type="withdrawal"\} [1-9]/);
+    expect(metrics).toMatch(/saga_needs_attention_total\{code="SAGA.CAPTURE_FAILED"\} [1-9]/);
 
     expect(
       (await call('admin', 'PATCH', `/api/v1/accounts/${payee}/status`, { status: 'active' })).status,
