@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -6,7 +7,8 @@ import { dropDatabase } from '@billing/platform/db';
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 import { provision } from './provision';
-import { SERVICES } from './services';
+import path from 'node:path';
+import { REPO_ROOT, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
 
 /**
@@ -230,7 +232,35 @@ function rssMiB(pid: number | undefined): number | null {
   }
 }
 
-async function startOwnSystem(): Promise<{ url: string; supervisor: Supervisor; stop: () => Promise<void> }> {
+interface OwnSystem {
+  url: string;
+  supervisor: Supervisor;
+  ledgerDatabaseUrl: string;
+  stop: () => Promise<void>;
+}
+
+/** Runs the real `ledger:verify` against the bench system's ledger database; true when every check passed. */
+function verifyLedger(databaseUrl: string): Promise<{ ok: boolean; summary: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'services/account-ledger/dist/verify/verify.cli.js')],
+      {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => {
+      const summary =
+        /\d+ of \d+ checks passed[^\n]*/.exec(output)?.[0] ?? output.trim().split('\n').at(-1) ?? '';
+      resolve({ ok: code === 0, summary });
+    });
+  });
+}
+
+async function startOwnSystem(): Promise<OwnSystem> {
   const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseServerUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const identities = loadBrokerIdentities(process.env);
@@ -295,7 +325,12 @@ async function startOwnSystem(): Promise<{ url: string; supervisor: Supervisor; 
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  return { url: `http://127.0.0.1:${ports['command-gateway']}`, supervisor, stop };
+  return {
+    url: `http://127.0.0.1:${ports['command-gateway']}`,
+    supervisor,
+    ledgerDatabaseUrl: urls['account-ledger']!,
+    stop,
+  };
 }
 
 async function main(): Promise<void> {
@@ -331,6 +366,20 @@ async function main(): Promise<void> {
           .map(([n, m]) => `${n} ${m} MiB`)
           .join(', ')}`,
       );
+    // Money is conserved whatever the load did: every currency nets to zero, and every ledger check holds.
+    const trial = await client.get('/api/v1/reports/trial-balance');
+    const currencies = (trial.body.currencies ?? []) as { currency: string; net: string }[];
+    const unbalanced = currencies.filter((c) => Number(c.net) !== 0);
+    console.log(
+      `trial balance: ${currencies.map((c) => `${c.currency} net ${c.net}`).join(', ') || trial.status}`,
+    );
+    let ok = trial.status === 200 && unbalanced.length === 0;
+    if (own) {
+      const verified = await verifyLedger(own.ledgerDatabaseUrl);
+      console.log(`ledger:verify: ${verified.summary}`);
+      ok &&= verified.ok;
+    }
+    if (!ok) process.exitCode = 1;
   } finally {
     await own?.stop();
   }

@@ -1,6 +1,7 @@
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { provision } from './provision';
-import { SERVICES } from './services';
+import path from 'node:path';
+import { REPO_ROOT, SERVICES } from './services';
 import { superviseServices } from './supervisor';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
         ...(urls[s.name] ? { DATABASE_URL: urls[s.name]! } : {}),
         // A local run is development, said explicitly: without API_KEYS the gateway accepts dev-admin-key.
         ...(s.name === 'command-gateway' ? { GATEWAY_DEV_MODE: process.env.GATEWAY_DEV_MODE ?? 'true' } : {}),
+        // PROFILE=1: every service writes a CPU profile (.local/profiles/<timestamp>.<pid>...cpuprofile)
+        // when it stops, to see where the time goes (summarise one with a cpuprofile viewer or tool).
+        ...(process.env.PROFILE === '1'
+          ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(REPO_ROOT, '.local', 'profiles')}` }
+          : {}),
       },
     })),
     { color: process.stdout.isTTY === true, baseEnv: process.env },
