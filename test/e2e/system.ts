@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase } from '@billing/platform/db';
@@ -13,6 +12,7 @@ import {
 } from '@billing/provider-simulator/simulator';
 import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
+import { freePort } from '@billing/local-infra/ports';
 
 export interface RunningSystem {
   gatewayUrl: string;
@@ -136,21 +136,4 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     verifyLedger,
     ready,
   };
-}
-
-/**
- * A port that is free right now, chosen below the kernel's ephemeral range (32768 and up on Linux), where
- * outgoing connections take their local ports and could collide with a service about to listen.
- */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port found below the ephemeral range');
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { dropDatabase } from '@billing/platform/db';
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
@@ -10,6 +9,7 @@ import { provision } from './provision';
 import path from 'node:path';
 import { REPO_ROOT, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
+import { freePort } from './ports';
 
 /**
  * `npm run bench`: throughput and latency of the whole system on this machine, scenario by scenario,
@@ -206,20 +206,6 @@ async function scenario(name: string, client: Client, accounts: { users: string[
     default:
       throw new Error(`unknown scenario ${name}`);
   }
-}
-
-/** A free port below the ephemeral range, where outgoing connections could not take it first. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 10000 + Math.floor(Math.random() * 22000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-  throw new Error('no free port');
 }
 
 function rssMiB(pid: number | undefined): number | null {

@@ -1,6 +1,78 @@
 import type { ErrorCode } from '@billing/contracts/errors';
-import { backoffMs, escalate, sendWithDeadline } from '../workflow/common';
-import type { ActiveSaga, Decision, WorkflowContext } from '../workflow/types';
+import { backoffMs, escalate, sendWithDeadline, summaryOf } from '../workflow/common';
+import type {
+  ActiveSaga,
+  Decision,
+  FailureReason,
+  MovementRequest,
+  WorkflowContext,
+} from '../workflow/types';
+
+/**
+ * The first step of every hold-based flow: announce the transaction and hold its amount on the source,
+ * naming the account the capture will credit, so that the ledger judges both before anything else.
+ */
+export function placeHold(
+  request: MovementRequest,
+  saga: Omit<
+    ActiveSaga,
+    'status' | 'summary' | 'requestHash' | 'pendingCommandId' | 'holdId' | 'releaseReason'
+  >,
+  at: string,
+  ctx: WorkflowContext,
+): Decision {
+  const summary = summaryOf(request, at);
+  const holdId = ctx.newId();
+  const sent = sendWithDeadline(
+    {
+      ...saga,
+      status: 'holding',
+      summary,
+      requestHash: request.requestHash,
+      pendingCommandId: null,
+      holdId,
+      releaseReason: null,
+    },
+    {
+      type: 'PlaceHold',
+      data: {
+        commandId: ctx.newId(),
+        holdId,
+        transactionId: request.transactionId,
+        transactionType: request.type,
+        accountId: request.sourceAccountId,
+        creditAccountId: request.destinationAccountId,
+        amount: request.amount,
+        currency: request.currency,
+        expiresAt: new Date(Date.parse(at) + ctx.settings.holdTtlMs).toISOString(),
+      },
+    },
+    request.sourceAccountId,
+    ctx,
+  );
+  return {
+    state: sent.state,
+    actions: [{ kind: 'publish', event: 'TransactionAccepted', summary }, ...sent.actions],
+  };
+}
+
+/** Gives the held amount back (nothing moved), remembering why for the final event. */
+export function sendRelease(state: ActiveSaga, reason: FailureReason, ctx: WorkflowContext): Decision {
+  return sendWithDeadline(
+    { ...state, status: 'releasing', releaseReason: reason },
+    {
+      type: 'ReleaseHold',
+      data: {
+        commandId: ctx.newId(),
+        holdId: state.holdId!,
+        transactionId: state.summary.transactionId,
+        reason: reason.code,
+      },
+    },
+    state.summary.sourceAccountId,
+    ctx,
+  );
+}
 
 /**
  * The ledger step name of the n-th capture attempt. The ledger remembers a refusal for its

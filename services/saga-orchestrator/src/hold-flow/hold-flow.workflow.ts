@@ -1,14 +1,5 @@
 import type { Actor } from '@billing/contracts/envelope';
-import {
-  awaits,
-  backoffMs,
-  escalate,
-  finish,
-  ignore,
-  onStepDeadline,
-  sendWithDeadline,
-  summaryOf,
-} from '../workflow/common';
+import { awaits, backoffMs, escalate, finish, ignore, onStepDeadline } from '../workflow/common';
 import type {
   ActiveSaga,
   Decision,
@@ -19,7 +10,7 @@ import type {
   WorkflowContext,
   WorkflowInput,
 } from '../workflow/types';
-import { captureStep, onCaptureRefused, sendCapture } from './capture';
+import { captureStep, onCaptureRefused, placeHold, sendCapture, sendRelease } from './capture';
 
 /**
  * Withdrawal, bill payment and an owner's top-up: hold the amount, ask an external provider (payout,
@@ -78,45 +69,19 @@ function providerOf(request: MovementRequest): ProviderKind {
 }
 
 function start(request: MovementRequest, actor: Actor, at: string, ctx: WorkflowContext): Decision {
-  const summary = summaryOf(request, at);
-  const holdId = ctx.newId();
-  const saga: ActiveSaga = {
-    status: 'holding',
-    flow: 'hold-flow',
-    provider: providerOf(request),
-    summary,
-    requestHash: request.requestHash,
-    actor,
-    pendingCommandId: null,
-    holdId,
-    providerAttempts: 0,
-    voidAttempts: 0,
-    captureAttempts: 0,
-    releaseReason: null,
-  };
-  const sent = sendWithDeadline(
-    saga,
+  return placeHold(
+    request,
     {
-      type: 'PlaceHold',
-      data: {
-        commandId: ctx.newId(),
-        holdId,
-        transactionId: request.transactionId,
-        transactionType: request.type,
-        accountId: request.sourceAccountId,
-        creditAccountId: request.destinationAccountId,
-        amount: request.amount,
-        currency: request.currency,
-        expiresAt: new Date(Date.parse(at) + ctx.settings.holdTtlMs).toISOString(),
-      },
+      flow: 'hold-flow',
+      provider: providerOf(request),
+      actor,
+      providerAttempts: 0,
+      voidAttempts: 0,
+      captureAttempts: 0,
     },
-    request.sourceAccountId,
+    at,
     ctx,
   );
-  return {
-    state: sent.state,
-    actions: [{ kind: 'publish', event: 'TransactionAccepted', summary }, ...sent.actions],
-  };
 }
 
 function onLedgerDone(
@@ -197,20 +162,7 @@ function onProviderPaid(
 /** A definitive refusal: release the hold (nothing moved), or end at once if the hold is gone. */
 function releaseOrEnd(state: ActiveSaga, reason: FailureReason, at: string, ctx: WorkflowContext): Decision {
   if (state.holdGone) return ended({ ...state, releaseReason: reason }, at);
-  return sendWithDeadline(
-    { ...state, status: 'releasing', releaseReason: reason },
-    {
-      type: 'ReleaseHold',
-      data: {
-        commandId: ctx.newId(),
-        holdId: state.holdId!,
-        transactionId: state.summary.transactionId,
-        reason: reason.code,
-      },
-    },
-    state.summary.sourceAccountId,
-    ctx,
-  );
+  return sendRelease(state, reason, ctx);
 }
 
 /** The hold is released: a withdrawal or bill is reversed; a top-up that never came in failed. */

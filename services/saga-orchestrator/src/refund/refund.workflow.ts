@@ -1,6 +1,6 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { captureStep, sendCapture } from '../hold-flow/capture';
-import { awaits, finish, ignore, onStepDeadline, sendWithDeadline, summaryOf } from '../workflow/common';
+import { captureStep, placeHold, sendCapture, sendRelease } from '../hold-flow/capture';
+import { awaits, finish, ignore, onStepDeadline } from '../workflow/common';
 import type {
   ActiveSaga,
   Decision,
@@ -59,42 +59,7 @@ export function decideRefund(input: WorkflowInput, state: SagaState, ctx: Workfl
 }
 
 function start(request: MovementRequest, actor: Actor, at: string, ctx: WorkflowContext): Decision {
-  const summary = summaryOf(request, at);
-  const holdId = ctx.newId();
-  const saga: ActiveSaga = {
-    status: 'holding',
-    flow: 'refund',
-    summary,
-    requestHash: request.requestHash,
-    actor,
-    pendingCommandId: null,
-    holdId,
-    providerAttempts: 0,
-    releaseReason: null,
-  };
-  const sent = sendWithDeadline(
-    saga,
-    {
-      type: 'PlaceHold',
-      data: {
-        commandId: ctx.newId(),
-        holdId,
-        transactionId: request.transactionId,
-        transactionType: 'refund',
-        accountId: request.sourceAccountId,
-        creditAccountId: request.destinationAccountId,
-        amount: request.amount,
-        currency: request.currency,
-        expiresAt: new Date(Date.parse(at) + ctx.settings.holdTtlMs).toISOString(),
-      },
-    },
-    request.sourceAccountId,
-    ctx,
-  );
-  return {
-    state: sent.state,
-    actions: [{ kind: 'publish', event: 'TransactionAccepted', summary }, ...sent.actions],
-  };
+  return placeHold(request, { flow: 'refund', actor, providerAttempts: 0 }, at, ctx);
 }
 
 function onLedgerDone(
@@ -132,20 +97,7 @@ function onRefused(state: ActiveSaga, reason: FailureReason, at: string, ctx: Wo
 }
 
 function release(state: ActiveSaga, reason: FailureReason, ctx: WorkflowContext): Decision {
-  return sendWithDeadline(
-    { ...state, status: 'releasing', releaseReason: reason },
-    {
-      type: 'ReleaseHold',
-      data: {
-        commandId: ctx.newId(),
-        holdId: state.holdId!,
-        transactionId: state.summary.transactionId,
-        reason: reason.code,
-      },
-    },
-    state.summary.sourceAccountId,
-    ctx,
-  );
+  return sendRelease(state, reason, ctx);
 }
 
 /** Gives the reservation back to the payment, once, when a reserved refund does not complete. */
