@@ -1,40 +1,12 @@
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient } from './http';
 import { startSystem, type RunningSystem } from './system';
 
 /** Real keys instead of the development key: an admin and two owners. */
 const KEYS = { admin: 'e2e-admin-key-0000001', alice: 'e2e-alice-key-0000001', bob: 'e2e-bob-key-00000001' };
 let system: RunningSystem;
-let seq = 0;
-
-async function call(
-  who: keyof typeof KEYS,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': KEYS[who],
-      ...(body === undefined
-        ? {}
-        : { 'content-type': 'application/json', 'idempotency-key': `authz-${Date.now()}-${++seq}` }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown> & {
-      code?: string;
-      items?: unknown[];
-      reason?: { code: string };
-    },
-  };
-}
+const call = gatewayClient(() => system, KEYS, 'authz');
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 const wait = { prefer: 'wait=20' };

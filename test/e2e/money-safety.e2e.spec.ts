@@ -1,6 +1,7 @@
 import { waitFor } from '@billing/testing/wait';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient, type Answer } from './http';
 import { startSystem, type RunningSystem } from './system';
 
 /**
@@ -10,38 +11,7 @@ import { startSystem, type RunningSystem } from './system';
 const KEYS = { admin: 'e2e-admin-key-0000002', alice: 'e2e-alice-key-0000002', bob: 'e2e-bob-key-00000002' };
 type Who = keyof typeof KEYS;
 let system: RunningSystem;
-let seq = 0;
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown> & {
-    code?: string;
-    status?: string;
-    reason?: { code: string; detail: string };
-  };
-}
-
-async function call(
-  who: Who,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method,
-    headers: {
-      'x-api-key': KEYS[who],
-      ...(body === undefined
-        ? {}
-        : { 'content-type': 'application/json', 'idempotency-key': `safety-${Date.now()}-${++seq}` }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : {} } as Answer;
-}
+const call = gatewayClient(() => system, KEYS, 'safety');
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 const wait = { prefer: 'wait=25' };

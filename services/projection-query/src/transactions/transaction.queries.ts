@@ -1,4 +1,5 @@
 import type { Actor } from '@billing/contracts/envelope';
+import type { Knex } from '@billing/platform/db';
 import { decimalPlaces } from '@billing/contracts/money';
 import {
   REFUNDS_LISTED_MAX,
@@ -152,24 +153,11 @@ export async function listStuckTransactions(
   q: Extract<QueryRequest, { type: 'ListStuckTransactions' }>,
 ) {
   if (!privileged(q.actor)) return forbidden('only an admin may list stuck transactions');
-  const after = q.cursor === null ? null : decodeCursor(q.cursor);
-  if (q.cursor !== null && after === null) return invalid('cursor is not one this service wrote');
   const deadlinePassedBefore = new Date(ctx.nowMs - ctx.stuckAfterMs).toISOString();
-  const rows = await ctx
-    .trx(tableOf(ctx.schema, 'transactions'))
-    .where({ status: 'pending' })
-    .andWhere('created_at', '<', deadlinePassedBefore)
-    .modify((qb) => {
-      if (after)
-        qb.andWhereRaw('(created_at, transaction_id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
-    })
-    .orderBy([{ column: 'created_at' }, { column: 'transaction_id' }])
-    .limit(q.limit + 1)
-    .select<TransactionRow[]>('*');
-  const page = pageOf(rows.map(transactionStateOfRow), q.limit, (s) => ({
-    at: s.createdAt,
-    id: s.transactionId,
-  }));
+  const page = await oldestFirst(ctx, q, (qb) =>
+    qb.where({ status: 'pending' }).andWhere('created_at', '<', deadlinePassedBefore),
+  );
+  if ('ok' in page) return page;
   return {
     items: page.items.map((s) => ({
       ...toSummary(s),
@@ -190,21 +178,31 @@ export async function listTransactionsNeedingAttention(
   q: Extract<QueryRequest, { type: 'ListTransactionsNeedingAttention' }>,
 ) {
   if (!privileged(q.actor)) return forbidden('only an admin may list transactions that need attention');
+  const page = await oldestFirst(ctx, q, (qb) => qb.where({ status: 'needs_attention' }));
+  if ('ok' in page) return page;
+  return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+}
+
+/**
+ * One page of the transactions `filter` selects, oldest first, after the cursor: the admin listings of
+ * stuck transactions and of those needing attention share it.
+ */
+async function oldestFirst(
+  ctx: QueryContext,
+  q: { cursor: string | null; limit: number },
+  filter: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
+) {
   const after = q.cursor === null ? null : decodeCursor(q.cursor);
   if (q.cursor !== null && after === null) return invalid('cursor is not one this service wrote');
   const rows = await ctx
     .trx(tableOf(ctx.schema, 'transactions'))
-    .where({ status: 'needs_attention' })
     .modify((qb) => {
+      filter(qb);
       if (after)
         qb.andWhereRaw('(created_at, transaction_id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
     })
     .orderBy([{ column: 'created_at' }, { column: 'transaction_id' }])
     .limit(q.limit + 1)
     .select<TransactionRow[]>('*');
-  const page = pageOf(rows.map(transactionStateOfRow), q.limit, (s) => ({
-    at: s.createdAt,
-    id: s.transactionId,
-  }));
-  return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+  return pageOf(rows.map(transactionStateOfRow), q.limit, (s) => ({ at: s.createdAt, id: s.transactionId }));
 }
