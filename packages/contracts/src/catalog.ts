@@ -19,6 +19,7 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
   TransactionAccepted,
@@ -67,6 +68,7 @@ export const TOPIC_MESSAGES = {
     TransactionNeedsAttention,
     TransactionRequestRejected,
   ],
+  ledgerRepairs: [RepublishAccountEvents],
 } as const;
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;

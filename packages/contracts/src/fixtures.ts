@@ -19,6 +19,7 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
   TransactionAccepted,
@@ -412,6 +413,17 @@ export const fixtures = {
       detail: 'the idempotency key was used for a different request',
     },
     meta(),
+  ),
+  RepublishAccountEvents: createMessage(
+    RepublishAccountEvents,
+    {
+      accountId: FIXTURE_IDS.userAccount,
+      fromVersion: 2,
+      toVersion: 3,
+      appliedVersion: 1,
+      parkedSince: '2026-01-01T00:00:00.000Z',
+    },
+    meta({ kind: 'system', id: 'projection-query' }),
   ),
 } as const;
 

@@ -91,6 +91,17 @@ export const TOPICS = {
     ],
     config: RETAIN_FOREVER,
   },
+  ledgerRepairs: {
+    // The read side asks the ledger to publish again events of an account stream it never received.
+    // Requests are re-sent while a gap stays open, so an hour is plenty.
+    name: 'billing.ledger.repairs',
+    partitions: 3,
+    key: 'accountId',
+    producers: ['projection-query'],
+    consumers: ['account-ledger'],
+    messageTypes: ['RepublishAccountEvents'],
+    config: RETAIN_HOUR,
+  },
   queries: {
     name: 'billing.queries',
     partitions: 3,

@@ -2,6 +2,7 @@ import { createMessage } from '@billing/contracts/catalog';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
 import { OpenAccount } from '@billing/contracts/messages/accounts';
 import { PostEntry } from '@billing/contracts/messages/ledger';
+import { RepublishAccountEvents } from '@billing/contracts/messages/repairs';
 import { formatDecimal } from '@billing/contracts/money';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
@@ -20,6 +21,7 @@ import { formatReport } from './verify/format-report';
 import { verifyLedger } from './verify/verify-ledger';
 import { handleAccountCommands } from './account-commands/account-commands.handler';
 import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
+import { handleRepairRequests } from './republish/republish.handler';
 import { createLedgerWorker } from './runtime';
 
 const env = testEnv();
@@ -30,6 +32,8 @@ let runtime: Worker;
 let producer: Producer;
 let probe: TopicProbe;
 
+const silentLogger = createLogger('account-ledger', 'warn');
+const REPUBLISH_SETTINGS = { minIntervalMs: 60_000, eventsPerBatchMax: 1000 };
 const meta = () => ({ actor: admin, hlc: hlc.now(), causedBy: null, nowMs: Date.now() });
 
 async function send(
@@ -190,9 +194,13 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
     async ({ topic, message }) => {
       const deps = { knex: runtime.knex, hlc, nowMs: Date.now, topicPrefix: prefix };
       const batch = [asConsumed(message)] as never[];
-      await expect(
-        topic === 'accountCommands' ? handleAccountCommands(deps, batch) : handleLedgerCommands(deps, batch),
-      ).resolves.toBeUndefined();
+      const handled =
+        topic === 'accountCommands'
+          ? handleAccountCommands(deps, batch)
+          : topic === 'ledgerRepairs'
+            ? handleRepairRequests(deps, silentLogger, REPUBLISH_SETTINGS, batch)
+            : handleLedgerCommands(deps, batch);
+      await expect(handled).resolves.toBeUndefined();
     },
   );
 
@@ -204,5 +212,76 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
       consumers: true,
       outbox: true,
     });
+  });
+});
+
+describe("republishing an account stream at the read side's request", () => {
+  it('publishes the asked versions again as the original messages, and a repeated request changes nothing', async () => {
+    const account = uuidv7();
+    await send(
+      'accountCommands',
+      account,
+      createMessage(
+        OpenAccount,
+        { accountId: account, ownerId: 'carol', ownerType: 'user', type: 'USER', currency: 'USD' },
+        meta(),
+      ),
+    );
+    const openedOf = () => eventsOf('AccountOpened').filter((e) => e.data.accountId === account);
+    const original = await waitFor('AccountOpened', () => openedOf()[0]);
+    const request = (toVersion: number) =>
+      createMessage(
+        RepublishAccountEvents,
+        {
+          accountId: account,
+          fromVersion: 1,
+          toVersion,
+          appliedVersion: 0,
+          parkedSince: new Date().toISOString(),
+        },
+        { ...meta(), actor: { kind: 'system', id: 'projection-query' } },
+      );
+    await producer.send({
+      topic: topicName('ledgerRepairs', prefix),
+      acks: -1,
+      messages: [{ key: account, value: JSON.stringify(request(5)) }],
+    });
+    const copies = await waitFor('a republished AccountOpened', () =>
+      openedOf().length >= 2 ? openedOf() : undefined,
+    );
+    expect(copies[1]).toEqual(original);
+
+    // Within the interval the same range is not republished again, and a redelivery is not either.
+    const deps = { knex: runtime.knex, hlc, nowMs: Date.now, topicPrefix: prefix };
+    const again = request(1);
+    await handleRepairRequests(deps, silentLogger, REPUBLISH_SETTINGS, [asConsumed(again)] as never[]);
+    await handleRepairRequests(deps, silentLogger, REPUBLISH_SETTINGS, [asConsumed(again)] as never[]);
+    const queued = await runtime.knex('outbox').whereNull('published_at').count<{ count: string }[]>();
+    expect(Number(queued[0]!.count)).toBe(0);
+    expect(openedOf()).toHaveLength(2);
+  });
+
+  it('refuses a request for more versions than the contract allows as unparseable', () => {
+    const parsed = RepublishAccountEvents.schema.safeParse({
+      ...createMessage(
+        RepublishAccountEvents,
+        {
+          accountId: uuidv7(),
+          fromVersion: 1,
+          toVersion: 1,
+          appliedVersion: 0,
+          parkedSince: new Date().toISOString(),
+        },
+        meta(),
+      ),
+      data: {
+        accountId: uuidv7(),
+        fromVersion: 1,
+        toVersion: 1000,
+        appliedVersion: 0,
+        parkedSince: new Date().toISOString(),
+      },
+    });
+    expect(parsed.success).toBe(false);
   });
 });

@@ -249,4 +249,18 @@ export const migrations: Record<string, Migration> = {
       });
     },
   },
+  '0005_republishes': {
+    async up(knex: Knex) {
+      // The last republish of each stream at the read side's request: what rate-limits the next.
+      await knex.schema.createTable('republishes', (t) => {
+        t.uuid('stream_id').primary();
+        t.integer('from_version').notNullable();
+        t.integer('to_version').notNullable();
+        t.timestamp('republished_at', { useTz: true }).notNullable();
+      });
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('republishes');
+    },
+  },
 };

@@ -7,6 +7,7 @@ import { holdExpirySweep } from './holds/expiry-sweep';
 import { migrations } from './migrations';
 import { handleAccountCommands } from './account-commands/account-commands.handler';
 import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
+import { handleRepairRequests, REPUBLISHES_TABLE } from './republish/republish.handler';
 import type { LedgerDeps } from './shared/ledger-deps';
 
 /** Advisory lock id of the ledger's outbox relay ("LEDG" in ASCII). */
@@ -58,8 +59,24 @@ export function createLedgerWorker(
           name: 'ledger-commands',
           handler: (batch) => handleLedgerCommands(deps, batch),
         }),
+        consume({
+          topic: 'ledgerRepairs',
+          name: 'ledger-repairs',
+          handler: (batch) =>
+            handleRepairRequests(
+              deps,
+              logger,
+              {
+                minIntervalMs: config.REPUBLISH_MIN_INTERVAL_MS,
+                eventsPerBatchMax: config.REPUBLISH_EVENTS_PER_BATCH_MAX,
+              },
+              batch,
+            ),
+        }),
       ] as never[];
     },
+    // A republish record only rate-limits the next request for its stream: a day is plenty.
+    retention: [{ table: REPUBLISHES_TABLE, column: 'republished_at', keepMs: 24 * 3_600_000 }],
     jobs: () => [
       holdExpirySweep(ledgerDeps(), logger, {
         intervalMs: config.HOLD_SWEEP_INTERVAL_MS,
