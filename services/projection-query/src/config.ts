@@ -14,6 +14,12 @@ const schema = z.object({
     .min(1000)
     .max(7 * 24 * 3600 * 1000)
     .default(5 * 60 * 1000),
+  /** A gap in an account stream that lasts this long is asked for from the ledger (the read side heals). */
+  GAP_REPAIR_AFTER_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** How often the read side looks for lasting gaps and healed repairs. */
+  GAP_REPAIR_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  /** First wait before a request for a gap that stays open is sent again; it doubles, up to 5 minutes. */
+  GAP_REPAIR_RESEND_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** Longest one SQL statement of a query may run; below the gateway's QUERY_TIMEOUT_MS on purpose. */
   QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
 });

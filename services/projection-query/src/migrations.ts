@@ -1,5 +1,6 @@
 import type { Knex, Migration } from '@billing/platform/db';
 import { createInboxTable } from '@billing/platform/inbox';
+import { createOutboxTable } from '@billing/platform/outbox';
 import { createReadModel, dropReadModel, LIVE_SCHEMA, schemaExists } from './read-model/schema';
 
 /**
@@ -74,6 +75,25 @@ export const migrations: Record<string, Migration> = {
     },
     async down(knex: Knex) {
       await knex.raw('alter table ??.positions drop column if exists cluster_id', [LIVE_SCHEMA]);
+    },
+  },
+  '0005_gap_repairs': {
+    async up(knex: Knex) {
+      // The read side asks the ledger for events it never received, through an outbox of its own.
+      await createOutboxTable(knex);
+      // One open repair per account: the range asked for, and when, so re-sends back off.
+      await knex.schema.createTable('gap_repairs', (t) => {
+        t.uuid('account_id').primary();
+        t.integer('from_version').notNullable();
+        t.integer('to_version').notNullable();
+        t.timestamp('first_requested_at', { useTz: true }).notNullable();
+        t.timestamp('last_requested_at', { useTz: true }).notNullable();
+        t.integer('requests').notNullable();
+      });
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('gap_repairs');
+      await knex.schema.dropTableIfExists('outbox');
     },
   },
 };

@@ -5,10 +5,16 @@ import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
+import { gapRepairJob } from './accounts/gap-repair';
 import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import type { ProjectionConfig } from './config';
 import { METRICS_SOURCE, MetricsController } from './metrics/metrics.controller';
-import { readinessDetail, readSideSnapshot, toPrometheus } from './metrics/read-side-metrics';
+import {
+  gapRepairMetrics,
+  readinessDetail,
+  readSideSnapshot,
+  toPrometheus,
+} from './metrics/read-side-metrics';
 import { migrations } from './migrations';
 import type { QueryDeps } from './queries/answer-query';
 import type { ApplyTarget } from './read-model/apply-target';
@@ -21,6 +27,9 @@ import { applyTransactionEvents } from './transactions/transaction-events.handle
  */
 export const READ_MODEL_GENERATION = 'v2';
 
+/** Advisory lock id of the projection's outbox relay ("PROJ" in ASCII). */
+const RELAY_LOCK_KEY = 0x50524f4a;
+
 /** The projection service: live consumers into the read models, their health and metrics. */
 export class Projection {
   readonly worker: Worker;
@@ -28,6 +37,7 @@ export class Projection {
   private readonly topics: string[];
   /** The broker cluster's id, learnt before consuming: every stored position is checked against it. */
   private clusterId: string | null = null;
+  private readonly gapRepair: ReturnType<typeof gapRepairJob>;
 
   constructor(
     private readonly config: ProjectionConfig,
@@ -59,7 +69,8 @@ export class Projection {
       consumerGroup: config.PROJECTION_CONSUMER_GROUP,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       batchSizeMax: config.CONSUMER_BATCH_MAX,
-      relayLockKey: null,
+      relayLockKey: RELAY_LOCK_KEY,
+      jobs: () => [this.gapRepair],
       consumers: () =>
         [
           consume({
@@ -74,6 +85,23 @@ export class Projection {
           }),
         ] as never[],
     });
+    // Started by the worker after its consumers, so that requests go out once events are applied.
+    this.gapRepair = gapRepairJob({
+      knex: this.worker.knex,
+      schema: LIVE_SCHEMA,
+      logger,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      nowMs,
+      repairAfterMs: config.GAP_REPAIR_AFTER_MS,
+      intervalMs: config.GAP_REPAIR_INTERVAL_MS,
+      resendBaseMs: config.GAP_REPAIR_RESEND_MS,
+      resendMaxMs: 300_000,
+    });
+  }
+
+  /** Counters of the read side's healing: requests sent, repairs healed, repairs open. */
+  get gapRepairs() {
+    return this.gapRepair.counters;
   }
 
   get queryDeps(): QueryDeps {
@@ -137,7 +165,7 @@ export class Projection {
   }
 
   async metrics(): Promise<string> {
-    return toPrometheus(await this.snapshot(), this.nowMs());
+    return toPrometheus(await this.snapshot(), this.nowMs()) + gapRepairMetrics(this.gapRepair.counters);
   }
 }
 

@@ -173,3 +173,19 @@ export function toPrometheus(s: ReadSideSnapshot, nowMs: number): string {
   );
   return `${lines.join('\n')}\n`;
 }
+
+/** The read side's healing (accounts/gap-repair.ts), counted by this process since it started. Pure. */
+export function gapRepairMetrics(c: { requestsSent: number; healed: number; open: number }): string {
+  return [
+    '# HELP projection_gap_repair_requests_total Requests sent to the ledger to republish missing account events.',
+    '# TYPE projection_gap_repair_requests_total counter',
+    `projection_gap_repair_requests_total ${c.requestsSent}`,
+    '# HELP projection_gaps_healed_total Gaps in account streams closed after a republish request.',
+    '# TYPE projection_gaps_healed_total counter',
+    `projection_gaps_healed_total ${c.healed}`,
+    '# HELP projection_gap_repairs_open Gaps asked for and not closed yet, as of the last pass.',
+    '# TYPE projection_gap_repairs_open gauge',
+    `projection_gap_repairs_open ${c.open}`,
+    '',
+  ].join('\n');
+}
