@@ -3,7 +3,7 @@ import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { isTransient } from './errors';
+import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
 import { backoffMs, delay } from './wait';
 
@@ -60,7 +60,7 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private joined = false;
   private readonly topic: string;
   private readonly deadLetterTopic: string;
@@ -74,14 +74,41 @@ export class BatchConsumer<T extends MessageTopicId> {
     this.attemptsMax = options.messageAttemptsMax ?? 3;
     this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
     this.groupId = groupName(options.topicPrefix, options.groupId);
-    this.consumer = options.kafka.consumer(consumerConfig(this.groupId, options.sessionTimeoutMs));
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer(consumerConfig(this.groupId, this.options.sessionTimeoutMs));
+    consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
+    consumer.on(consumer.events.CRASH, (e) => {
       this.joined = false;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      // kafkajs restarts only after retriable errors; after any other it has disconnected for good.
+      // A stopped consumer in a running process would never be restarted by anyone, so it starts a
+      // fresh one itself (kafkajs's own restarts keep their consumer).
+      if (!e.payload.restart && !this.stopping) this.restartAfterCrash(1);
     });
+    return consumer;
+  }
+
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+
+  private restartAfterCrash(attempt: number): void {
+    const waitMs = backoffMs(attempt, 500, 30_000);
+    this.log.warn({ attempt, waitMs }, 'starting a new consumer after a crash');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping) return;
+      this.consumer = this.createConsumer();
+      this.start().catch((err: unknown) => {
+        this.log.error({ err, attempt }, 'restarting the consumer failed');
+        void this.consumer.disconnect().catch(() => undefined);
+        if (!this.stopping) this.restartAfterCrash(attempt + 1);
+      });
+    }, waitMs);
   }
 
   /** Ready once the group was joined; a crashed consumer is not ready until it rejoins. */
@@ -114,16 +141,29 @@ export class BatchConsumer<T extends MessageTopicId> {
           const last = chunk.at(-1)!.offset;
           resolveOffset(last);
           const next = (BigInt(last) + 1n).toString();
-          await this.consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: next },
-          ]);
-          await heartbeat();
+          try {
+            await this.consumer.commitOffsets([
+              { topic: batch.topic, partition: batch.partition, offset: next },
+            ]);
+            await heartbeat();
+          } catch (err) {
+            // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
+            // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
+            if (!isLostGroupMembership(err)) throw err;
+            this.log.warn(
+              { err, partition: batch.partition, offset: next },
+              'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
+            );
+            return;
+          }
         }
       },
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.joined = false;
     await this.consumer.disconnect();
   }

@@ -77,3 +77,25 @@ export function isRecordRefusal(err: unknown, depth = 0): boolean {
   if (typeof e.type === 'string' && RECORD_REFUSALS.has(e.type)) return true;
   return isRecordRefusal(e.cause, depth + 1) || isRecordRefusal(e.originalError, depth + 1);
 }
+
+/**
+ * Broker answers that mean this consumer is no longer (or not yet again) a member of its group's current
+ * generation: it missed a rebalance, e.g. because it was paused past its session timeout. An offset
+ * commit refused for that reason loses nothing (the batch is committed in the database, and its
+ * redelivery is absorbed by the inbox or the stored positions); the consumer only has to rejoin.
+ */
+const MEMBERSHIP_ERRORS = new Set([
+  'UNKNOWN_MEMBER_ID',
+  'ILLEGAL_GENERATION',
+  'REBALANCE_IN_PROGRESS',
+  'FENCED_INSTANCE_ID',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+]);
+
+export function isLostGroupMembership(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown };
+  if (typeof e.type === 'string' && MEMBERSHIP_ERRORS.has(e.type)) return true;
+  return isLostGroupMembership(e.cause, depth + 1) || isLostGroupMembership(e.originalError, depth + 1);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRecordRefusal, isTransient } from './errors';
+import { isLostGroupMembership, isRecordRefusal, isTransient } from './errors';
 
 const pgError = (code: string) => Object.assign(new Error(`pg ${code}`), { code });
 
@@ -57,5 +57,30 @@ describe('transient or poison, by cause', () => {
     expect(isRecordRefusal({ name: 'KafkaJSNonRetriableError', cause: { type: 'INVALID_RECORD' } })).toBe(
       true,
     );
+  });
+});
+
+describe('lost group membership', () => {
+  // As kafkajs throws it from commitOffsets: a non-retriable error whose cause is the protocol error.
+  const wrapped = (type: string) =>
+    Object.assign(new Error('The coordinator is not aware of this member'), {
+      name: 'KafkaJSNonRetriableError',
+      cause: Object.assign(new Error('The coordinator is not aware of this member'), {
+        name: 'KafkaJSProtocolError',
+        type,
+      }),
+    });
+
+  it.each(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR'])(
+    'given a commit refused with %s, then the consumer lost its membership',
+    (type) => {
+      expect(isLostGroupMembership(wrapped(type))).toBe(true);
+    },
+  );
+
+  it('given any other broker error, then it is not a lost membership', () => {
+    expect(isLostGroupMembership(wrapped('MESSAGE_TOO_LARGE'))).toBe(false);
+    expect(isLostGroupMembership(new Error('boom'))).toBe(false);
+    expect(isLostGroupMembership(null)).toBe(false);
   });
 });

@@ -150,6 +150,37 @@ describe('the batch consumer', () => {
   });
 });
 
+describe('the batch consumer after a pause past its session timeout', () => {
+  it('rejoins its group and keeps consuming instead of staying stopped in a live process', async () => {
+    const applied = new Set<string>();
+    let calls = 0;
+    const consumer = consumerWith(async (batch) => {
+      // The first batch takes longer than the session timeout without a heartbeat, as a process
+      // stopped with SIGSTOP would: the group moves on without this member, and its commit is refused.
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 9000));
+      for (const m of batch) applied.add(m.message.messageId);
+    }, 'paused');
+    await consumer.start();
+    await waitFor('joined', () => (consumer.isReady() ? true : undefined));
+    const first = openAccount();
+    await publish([first]);
+    await waitFor('the first batch handled', () => (applied.has(first.messageId) ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const after = openAccount();
+    await publish([after]);
+    await waitFor(
+      'a message after the pause applied',
+      () => (applied.has(after.messageId) ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await waitFor('ready again', () => (consumer.isReady() ? true : undefined), { timeoutMs: 30_000 });
+    await consumer.stop();
+  });
+});
+
 describe('the outbox relay', () => {
   it('dead-letters only the row the broker refuses for its own reason and publishes the rest, in order', async () => {
     const relay = new OutboxRelay({
