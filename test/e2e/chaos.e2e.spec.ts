@@ -13,16 +13,17 @@ describe('npm run chaos, short', () => {
     const lines: string[] = [];
     const summary = await runChaos({
       runs: 3,
-      trafficSeconds: 12,
+      trafficSeconds: 8,
       faultsPerRun: 2,
       workers: 3,
       settleSeconds: 90,
       databaseServerUrl: testEnv().databaseUrl,
       label: `e2e-${process.pid}`,
       log: (line) => lines.push(line),
-      // Every kind of fault once: kills, a pause past the session timeout, PostgreSQL backends, the broker.
+      // Kills of all four services, a pause past the session timeout and PostgreSQL backends terminated.
+      // The broker restart costs most of a minute, so it is left to `npm run chaos` (docs/reliability.md).
       cycle: parseFaults(
-        'kill:account-ledger,pause:saga-orchestrator,pg-terminate,kill:projection-query,kill:command-gateway,broker-restart',
+        'kill:account-ledger,pause:saga-orchestrator,pg-terminate,kill:projection-query,kill:command-gateway,kill:saga-orchestrator',
       ),
     });
     const report = [...lines, formatSummary(summary)].join('\n');

@@ -57,13 +57,14 @@ const ATTEMPTS_MAX = 6;
 export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
   const broker = await createChaosBroker(options.label);
   let system: ChaosSystem | null = null;
+  const startedAt = Date.now();
   try {
     await broker.start();
     system = await startChaosSystem(broker, options.databaseServerUrl);
     const gateway = new Gateway(system.gatewayUrl, system.adminKey);
     const accounts = await setUp(gateway);
     options.log(
-      `chaos: broker ${broker.brokers.join(',')}, ${USERS} users and ${MERCHANTS} merchants funded; ${options.runs} runs of ${options.trafficSeconds} s, ${options.faultsPerRun} faults each`,
+      `chaos: broker ${broker.brokers.join(',')}, ${USERS} users and ${MERCHANTS} merchants funded in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; ${options.runs} runs of ${options.trafficSeconds} s, ${options.faultsPerRun} faults each`,
     );
     const results: RunResult[] = [];
     const cycle = options.cycle ?? FAULT_CYCLE;
