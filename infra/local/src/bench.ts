@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { compareDecimal } from '@billing/contracts/money';
 import { dropDatabase } from '@billing/platform/db';
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { startSimulator } from '@billing/provider-simulator/simulator';
@@ -355,7 +356,7 @@ async function main(): Promise<void> {
     // Money is conserved whatever the load did: every currency nets to zero, and every ledger check holds.
     const trial = await client.get('/api/v1/reports/trial-balance');
     const currencies = (trial.body.currencies ?? []) as { currency: string; net: string }[];
-    const unbalanced = currencies.filter((c) => Number(c.net) !== 0);
+    const unbalanced = currencies.filter((c) => compareDecimal(c.net, '0') !== 0);
     console.log(
       `trial balance: ${currencies.map((c) => `${c.currency} net ${c.net}`).join(', ') || trial.status}`,
     );
