@@ -108,15 +108,12 @@ function panel(
         `<path d="${d}" stroke="${s.color}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} class="line"/>`,
       );
   }
-  // The legend sits in the plot's top right corner on a white ground, above the lines.
-  const lx = x0 + plotW - 110;
-  const top0 = y0 - plotH;
-  out.push(
-    `<rect x="${lx - 6}" y="${top0 + 2}" width="112" height="${series.length * 14 + 6}" class="legend"/>`,
-  );
+  // The legend runs along the title's line, right-aligned, so it never hides a line of the plot.
+  const itemWidth = 100;
   series.forEach((s, i) => {
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
-    const ly = top0 + 16 + i * 14;
+    const lx = x0 + plotW - (series.length - i) * itemWidth;
+    const ly = originY + 16;
     out.push(
       `<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}"${dash} class="line"/>`,
     );
@@ -160,7 +157,7 @@ export function renderChart(
   });
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
-    '<style>.title{font-size:13px;font-weight:bold}.grid{stroke:#e5e5e5}.axis{stroke:#333}.line{fill:none;stroke-width:1.8}.legend{fill:#fff;fill-opacity:0.85;stroke:#ccc}</style>',
+    '<style>.title{font-size:13px;font-weight:bold}.grid{stroke:#e5e5e5}.axis{stroke:#333}.line{fill:none;stroke-width:1.8}</style>',
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="16" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     ...subtitle.map(
