@@ -26,6 +26,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionRequestReplayed,
   TransactionReversed,
   TransactionNeedsAttention,
   RequestWithdrawal,
@@ -67,6 +68,7 @@ export const TOPIC_MESSAGES = {
     TransactionReversed,
     TransactionNeedsAttention,
     TransactionRequestRejected,
+    TransactionRequestReplayed,
   ],
   ledgerRepairs: [RepublishAccountEvents],
 } as const;

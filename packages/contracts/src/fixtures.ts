@@ -26,6 +26,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionRequestReplayed,
   TransactionReversed,
   TransactionNeedsAttention,
   RequestWithdrawal,
@@ -424,6 +425,11 @@ export const fixtures = {
       parkedSince: '2026-01-01T00:00:00.000Z',
     },
     meta({ kind: 'system', id: 'projection-query' }),
+  ),
+  TransactionRequestReplayed: createMessage(
+    TransactionRequestReplayed,
+    { requestHash: 'c'.repeat(64), transaction: { ...summary, status: 'completed' } },
+    meta(),
   ),
 } as const;
 
