@@ -184,6 +184,9 @@ export function createGatewayClient(options: GatewayClientOptions) {
       payBill: (body: Schemas['BillPaymentRequest'], o: WriteOptions = {}) =>
         write(api.POST('/api/v1/bills/pay', { body, headers: writeHeaders(o, newKey, true) })),
       get: (id: string) => data(api.GET('/api/v1/transactions/{id}', { params: { path: { id } } })),
+      /** Its steps, ledger postings and holds in time order. */
+      timeline: (id: string) =>
+        data(api.GET('/api/v1/transactions/{id}/timeline', { params: { path: { id } } })),
       /** Stuck transactions or those that need attention, oldest first (admins). */
       queue: (status: 'stuck' | 'needs_attention', limit?: number) =>
         paginate(async (cursor) =>
@@ -193,6 +196,9 @@ export function createGatewayClient(options: GatewayClientOptions) {
     reports: {
       trialBalance: () => data(api.GET('/api/v1/reports/trial-balance')),
       currencies: () => data(api.GET('/api/v1/currencies')),
+      /** Per-minute counts by outcome, completion latency, pending and stuck counts (admins). */
+      activity: (minutes?: number) =>
+        data(api.GET('/api/v1/reports/transaction-activity', { params: { query: { minutes } } })),
     },
     /** The live events of an account or a transaction (Server-Sent Events read through fetch). */
     events,

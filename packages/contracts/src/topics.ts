@@ -108,6 +108,8 @@ export const TOPICS = {
       'ListStuckTransactions',
       'ListCurrencies',
       'ListTransactionsNeedingAttention',
+      'GetTransactionActivity',
+      'GetTransactionTimeline',
     ],
     config: RETAIN_HOUR,
   },

@@ -14,6 +14,7 @@ import { BillsController } from './transactions/bills.controller';
 import { MovementService } from './transactions/movement.service';
 import { TransactionsController } from './transactions/transactions.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
+import { ConsoleReadController } from './read/console-read.controller';
 import { ReportsController } from './read/reports.controller';
 import { TransactionsReadController } from './read/transactions-read.controller';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -44,6 +45,7 @@ export class AppModule {
         AccountsReadController,
         TransactionsReadController,
         ReportsController,
+        ConsoleReadController,
         OpenApiController,
         EventsController,
       ],

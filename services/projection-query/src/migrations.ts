@@ -1,6 +1,12 @@
 import type { Knex, Migration } from '@billing/platform/db';
 import { createInboxTable } from '@billing/platform/inbox';
-import { createReadModel, dropReadModel, LIVE_SCHEMA, schemaExists } from './read-model/schema';
+import {
+  createReadModel,
+  createTimelineIndexes,
+  dropReadModel,
+  LIVE_SCHEMA,
+  schemaExists,
+} from './read-model/schema';
 
 /**
  * 0001 and 0002 are the first read models, kept because databases remember them; 0003 replaces them with
@@ -74,6 +80,16 @@ export const migrations: Record<string, Migration> = {
     },
     async down(knex: Knex) {
       await knex.raw('alter table ??.positions drop column if exists cluster_id', [LIVE_SCHEMA]);
+    },
+  },
+  '0005_timeline_indexes': {
+    async up(knex: Knex) {
+      // A rebuild creates them with the rest of the read model; this adds them to a live one made before.
+      await createTimelineIndexes(knex, LIVE_SCHEMA);
+    },
+    async down(knex: Knex) {
+      await knex.raw('drop index if exists ??.account_history_transaction', [LIVE_SCHEMA]);
+      await knex.raw('drop index if exists ??.holds_transaction', [LIVE_SCHEMA]);
     },
   },
 };

@@ -387,6 +387,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/reports/transaction-activity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Transaction activity per minute
+     * @description The transactions created in each of the last `minutes` minutes, counted by the status they have now; the latency (creation to completion) of those that completed; and how many are pending, stuck (pending past the stuck threshold) or need attention now. Admins only.
+     */
+    get: operations['getTransactionActivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/transactions/{id}/timeline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A transaction's timeline
+     * @description What happened to the transaction in time order, as the read side saw it: created, each hold placed and captured, released or expired, each ledger posting (with its step, account, side, amount and the balance after it), and the final status. A transaction that touches none of an owner’s accounts is 404 for that owner.
+     */
+    get: operations['getTransactionTimeline'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -980,6 +1020,79 @@ export interface components {
         name: string;
         ok: boolean;
         detail?: unknown;
+      }[];
+    };
+    TransactionActivity: {
+      /** Format: date-time */
+      from: string;
+      /** Format: date-time */
+      to: string;
+      perMinute: {
+        /** Format: date-time */
+        minute: string;
+        created: number;
+        completed: number;
+        failed: number;
+        reversed: number;
+        pending: number;
+        needsAttention: number;
+      }[];
+      latencyMs: {
+        count: number;
+        p50: number | null;
+        p95: number | null;
+        max: number | null;
+      };
+      pending: number;
+      stuck: number;
+      needsAttention: number;
+      stuckAfterMs: number;
+    };
+    TransactionTimeline: {
+      transactionId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      status: 'pending' | 'completed' | 'failed' | 'reversed' | 'needs_attention';
+      steps: {
+        /** Format: date-time */
+        at: string;
+        /** @enum {string} */
+        kind:
+          | 'created'
+          | 'hold_placed'
+          | 'hold_captured'
+          | 'hold_released'
+          | 'hold_expired'
+          | 'posting'
+          | 'finished';
+        label: string;
+        accountId: components['schemas']['Uuid'] | null;
+        amount: components['schemas']['Amount'] | null;
+        side: ('debit' | 'credit') | null;
+      }[];
+      entries: {
+        version: number;
+        entryId: components['schemas']['Uuid'];
+        step: string;
+        /** @enum {string} */
+        side: 'debit' | 'credit';
+        amount: components['schemas']['Amount'];
+        balanceAfter: components['schemas']['SignedAmount'];
+        reversesEntryId: components['schemas']['Uuid'] | null;
+        /** Format: date-time */
+        postedAt: string;
+        accountId: components['schemas']['Uuid'];
+      }[];
+      holds: {
+        holdId: components['schemas']['Uuid'];
+        accountId: components['schemas']['Uuid'];
+        amount: components['schemas']['Amount'];
+        status: string;
+        capturedAmount: components['schemas']['Amount'] | null;
+        /** Format: date-time */
+        placedAt: string;
+        /** Format: date-time */
+        expiresAt: string;
+        closedAt: string | null;
       }[];
     };
   };
@@ -3616,6 +3729,250 @@ export interface operations {
            *     }
            */
           'application/json': components['schemas']['Readiness'];
+        };
+      };
+    };
+  };
+  getTransactionActivity: {
+    parameters: {
+      query?: {
+        /**
+         * @description How many minutes back, 1-1440 (default 60).
+         * @example 60
+         */
+        minutes?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The activity of the window. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "from": "2026-01-01T00:00:00.000Z",
+           *       "to": "2026-01-01T00:02:00.000Z",
+           *       "perMinute": [
+           *         {
+           *           "minute": "2026-01-01T00:00:00.000Z",
+           *           "created": 12,
+           *           "completed": 10,
+           *           "failed": 1,
+           *           "reversed": 0,
+           *           "pending": 1,
+           *           "needsAttention": 0
+           *         },
+           *         {
+           *           "minute": "2026-01-01T00:01:00.000Z",
+           *           "created": 7,
+           *           "completed": 7,
+           *           "failed": 0,
+           *           "reversed": 0,
+           *           "pending": 0,
+           *           "needsAttention": 0
+           *         }
+           *       ],
+           *       "latencyMs": {
+           *         "count": 17,
+           *         "p50": 180,
+           *         "p95": 900,
+           *         "max": 1400
+           *       },
+           *       "pending": 1,
+           *       "stuck": 0,
+           *       "needsAttention": 0,
+           *       "stuckAfterMs": 300000
+           *     }
+           */
+          'application/json': components['schemas']['TransactionActivity'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTransactionTimeline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The timeline. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "status": "completed",
+           *       "steps": [
+           *         {
+           *           "at": "2026-01-01T00:00:00.000Z",
+           *           "kind": "created",
+           *           "label": "created",
+           *           "accountId": null,
+           *           "amount": null,
+           *           "side": null
+           *         },
+           *         {
+           *           "at": "2026-01-01T00:00:02.000Z",
+           *           "kind": "posting",
+           *           "label": "post",
+           *           "accountId": "0192f0a0-0000-7000-8000-000000000002",
+           *           "amount": "25.00",
+           *           "side": "credit"
+           *         },
+           *         {
+           *           "at": "2026-01-01T00:00:02.000Z",
+           *           "kind": "finished",
+           *           "label": "completed",
+           *           "accountId": null,
+           *           "amount": null,
+           *           "side": null
+           *         }
+           *       ],
+           *       "entries": [
+           *         {
+           *           "accountId": "0192f0a0-0000-7000-8000-000000000002",
+           *           "version": 2,
+           *           "entryId": "0192f0a0-0000-7000-8000-000000000004",
+           *           "step": "post",
+           *           "side": "credit",
+           *           "amount": "25.00",
+           *           "balanceAfter": "25.00",
+           *           "reversesEntryId": null,
+           *           "postedAt": "2026-01-01T00:00:02.000Z"
+           *         }
+           *       ],
+           *       "holds": []
+           *     }
+           */
+          'application/json': components['schemas']['TransactionTimeline'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

@@ -10,6 +10,7 @@ import { problemResponses } from './problems';
 import type { RouteDoc, SuccessDoc } from './route-model';
 import { HEADER_PARAMETERS, RESPONSE_HEADERS } from './route-model';
 import { ACCOUNT_ROUTES } from './routes-accounts';
+import { CONSOLE_ROUTES } from './routes-console';
 import { OTHER_ROUTES } from './routes-other';
 import { TRANSACTION_ROUTES } from './routes-transactions';
 import { componentRef, componentSchemas, inlineSchema } from './schemas';
@@ -19,7 +20,12 @@ import { componentRef, componentSchemas, inlineSchema } from './schemas';
  * schemas come from zod through z.toJSONSchema, so nothing here is written twice by hand.
  */
 
-export const ROUTES: readonly RouteDoc[] = [...ACCOUNT_ROUTES, ...TRANSACTION_ROUTES, ...OTHER_ROUTES];
+export const ROUTES: readonly RouteDoc[] = [
+  ...ACCOUNT_ROUTES,
+  ...TRANSACTION_ROUTES,
+  ...OTHER_ROUTES,
+  ...CONSOLE_ROUTES,
+];
 
 const JSON_MEDIA_TYPE = 'application/json';
 

@@ -138,6 +138,8 @@ export const RESPONSE_BODIES = {
   CurrencyList: dataOf(QueryReplySchemas.ListCurrencies),
   Liveness: LivenessSchema,
   Readiness: ReadinessSchema,
+  TransactionActivity: dataOf(QueryReplySchemas.GetTransactionActivity),
+  TransactionTimeline: dataOf(QueryReplySchemas.GetTransactionTimeline),
 } as const;
 
 /**

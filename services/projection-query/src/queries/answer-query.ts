@@ -10,6 +10,8 @@ import {
   listStuckTransactions,
   listTransactionsNeedingAttention,
 } from '../transactions/transaction.queries';
+import { getTransactionActivity } from '../transactions/activity.query';
+import { getTransactionTimeline } from '../transactions/timeline.query';
 import type { QueryContext, QueryFailure } from './query-context';
 
 type AnyReply = QueryReply<QueryRequest['type']>;
@@ -79,6 +81,10 @@ async function answer(ctx: QueryContext, query: QueryRequest): Promise<unknown> 
       return listCurrencies(ctx);
     case 'ListTransactionsNeedingAttention':
       return listTransactionsNeedingAttention(ctx, query);
+    case 'GetTransactionActivity':
+      return getTransactionActivity(ctx, query);
+    case 'GetTransactionTimeline':
+      return getTransactionTimeline(ctx, query.actor, query.transactionId);
     default: {
       const unreachable: never = query;
       throw new Error(`unknown query ${JSON.stringify(unreachable)}`);

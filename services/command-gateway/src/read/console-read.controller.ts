@@ -1,0 +1,52 @@
+import type { Actor } from '@billing/contracts/envelope';
+import { ACTIVITY_MINUTES_MAX } from '@billing/contracts/messages/queries';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { CurrentActor } from '../auth/auth.guard';
+import { parseId } from '../http/route-support';
+import { GatewayMessaging } from '../kafka/messaging';
+import { parseQueryString, unwrap } from './read-query';
+
+export const ACTIVITY_MINUTES_DEFAULT = 60;
+
+export const ActivityQuery = z.strictObject({
+  minutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(ACTIVITY_MINUTES_MAX)
+    .default(ACTIVITY_MINUTES_DEFAULT)
+    .describe(`How many minutes back, 1-${ACTIVITY_MINUTES_MAX} (default ${ACTIVITY_MINUTES_DEFAULT}).`),
+});
+
+const NoParameters = z.strictObject({});
+
+/**
+ * The reads an operator console needs beyond the resource routes: how the platform is doing, and what
+ * happened to one transaction step by step. Both are answered by projection-query over Kafka, which
+ * applies the same visibility as the other reads (activity for admins, a timeline for whom the
+ * transaction is visible).
+ */
+@Controller('api/v1')
+export class ConsoleReadController {
+  constructor(private readonly messaging: GatewayMessaging) {}
+
+  /** Per-minute created/outcome counts, completion latency, pending and stuck counts. Admins only. */
+  @Get('reports/transaction-activity')
+  async activity(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
+    const q = parseQueryString(ActivityQuery, raw);
+    return unwrap(await this.messaging.query({ type: 'GetTransactionActivity', actor, minutes: q.minutes }));
+  }
+
+  /** The steps, ledger postings and holds of one transaction, in time order. */
+  @Get('transactions/:id/timeline')
+  async timeline(
+    @Param('id') id: string,
+    @Query() raw: unknown,
+    @CurrentActor() actor: Actor,
+  ): Promise<unknown> {
+    const transactionId = parseId(id, 'TRANSACTION.NOT_FOUND');
+    parseQueryString(NoParameters, raw);
+    return unwrap(await this.messaging.query({ type: 'GetTransactionTimeline', actor, transactionId }));
+  }
+}
