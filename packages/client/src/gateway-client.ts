@@ -48,6 +48,8 @@ export interface StreamOptions {
   lastEventId?: string;
   /** Reconnects after the gateway ends the stream (its lifetime, a restart), with Last-Event-ID. */
   reconnectsMax?: number;
+  /** Called each time the gateway has accepted the stream (its 200 arrived), before any event. */
+  onOpen?: () => void;
 }
 
 type Answer = { data?: unknown; error?: unknown; response: Response };
@@ -120,6 +122,7 @@ export function createGatewayClient(options: GatewayClientOptions) {
         }),
       );
       if (!response.body) return;
+      o.onOpen?.();
       for await (const frame of parseSse(response.body)) {
         lastEventId = frame.id ?? lastEventId;
         const parsed = JSON.parse(frame.data) as Omit<LiveEvent, 'id'>;
@@ -137,6 +140,8 @@ export function createGatewayClient(options: GatewayClientOptions) {
   return {
     /** The openapi-fetch client itself, for a route this wrapper does not name. */
     api,
+    /** Who this client's credential is (admin, owner or system, and its id). */
+    me: () => data(api.GET('/api/v1/me')),
     accounts: {
       open: (body: Schemas['OpenAccountRequest'], o: WriteOptions = {}) =>
         write(api.POST('/api/v1/accounts', { body, headers: writeHeaders(o, newKey, true) })),

@@ -387,6 +387,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the credential is
+     * @description The caller as the gateway authenticated the API key or JWT: its kind (admin, owner or system) and id. An owner id is what the owner routes filter by.
+     */
+    get: operations['getCaller'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/reports/transaction-activity': {
     parameters: {
       query?: never;
@@ -1021,6 +1041,11 @@ export interface components {
         ok: boolean;
         detail?: unknown;
       }[];
+    };
+    Caller: {
+      /** @enum {string} */
+      kind: 'admin' | 'owner' | 'system';
+      id: string;
     };
     TransactionActivity: {
       /** Format: date-time */
@@ -3729,6 +3754,69 @@ export interface operations {
            *     }
            */
           'application/json': components['schemas']['Readiness'];
+        };
+      };
+    };
+  };
+  getCaller: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The caller. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "kind": "owner",
+           *       "id": "user_123"
+           *     }
+           */
+          'application/json': components['schemas']['Caller'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

@@ -11,7 +11,7 @@ import {
   type RouteDoc,
 } from './route-model';
 
-/** The reads of ConsoleReadController: the activity report and a transaction's timeline. */
+/** The reads of ConsoleReadController: the caller, the activity report and a transaction's timeline. */
 
 const minute = (m: number) => new Date(Date.parse(ex.CREATED_AT) + m * 60_000).toISOString();
 
@@ -61,6 +61,19 @@ const timeline: TransactionTimeline = {
 };
 
 export const CONSOLE_ROUTES: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/v1/me',
+    operationId: 'getCaller',
+    tag: 'Reports',
+    summary: 'Who the credential is',
+    description:
+      'The caller as the gateway authenticated the API key or JWT: its kind (admin, owner or system) and id. ' +
+      'An owner id is what the owner routes filter by.',
+    query: { schema: NoQuery, example: {} },
+    success: [success(200, 'Caller', 'The caller.', { kind: 'owner', id: 'user_123' })],
+    errors: [UNKNOWN_QUERY_PARAMETER, ...AUTH_ERRORS],
+  },
   {
     method: 'get',
     path: '/api/v1/reports/transaction-activity',

@@ -22,14 +22,21 @@ export const ActivityQuery = z.strictObject({
 const NoParameters = z.strictObject({});
 
 /**
- * The reads an operator console needs beyond the resource routes: how the platform is doing, and what
- * happened to one transaction step by step. Both are answered by projection-query over Kafka, which
+ * The reads an operator console needs beyond the resource routes: who is signed in, how the platform
+ * is doing, and what happened to one transaction step by step. The last two are answered by projection-query over Kafka, which
  * applies the same visibility as the other reads (activity for admins, a timeline for whom the
  * transaction is visible).
  */
 @Controller('api/v1')
 export class ConsoleReadController {
   constructor(private readonly messaging: GatewayMessaging) {}
+
+  /** Who the credential is, as the gateway authenticated it: what a console shows and hides depends on it. */
+  @Get('me')
+  me(@Query() raw: unknown, @CurrentActor() actor: Actor): Actor {
+    parseQueryString(NoParameters, raw);
+    return { kind: actor.kind, id: actor.id };
+  }
 
   /** Per-minute created/outcome counts, completion latency, pending and stuck counts. Admins only. */
   @Get('reports/transaction-activity')
