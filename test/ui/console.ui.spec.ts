@@ -4,7 +4,7 @@ import path from 'node:path';
 import { freePort } from '@billing/local-infra/ports';
 import { REPO_ROOT } from '@billing/local-infra/services';
 import { waitFor } from '@billing/testing/wait';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typedClient } from '../e2e/http';
 import { startSystem, type RunningSystem } from '../e2e/system';
@@ -49,6 +49,14 @@ async function signedIn(key: string, viewport = LAPTOP): Promise<Page> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   return page;
+}
+
+/**
+ * Waits until the element shows the text: Playwright's own bounded wait, which keeps polling the page
+ * (a busy machine may take seconds to render a refresh).
+ */
+async function showing(locator: Locator, text: string, timeoutMs = 20_000): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
 }
 
 /** A full-page screenshot with the pointer out of the way, so no chart tooltip covers the screen. */
@@ -124,7 +132,7 @@ describe('the operator console', () => {
     await page.goto(consoleUrl);
     await page.getByLabel('API key or JWT').fill('not-a-key-00000000000');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('Your credential was refused');
+    await showing(page.getByRole('alert'), 'Your credential was refused');
     await shot(page, 'sign-in-refused');
     await page.close();
   });
@@ -132,7 +140,7 @@ describe('the operator console', () => {
   it('shows an admin the overview: outcomes per minute, stuck count and books that balance', async () => {
     const page = await signedIn(KEYS.admin);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    await expect.poll(() => page.getByTestId('books-USD').innerText()).toBe('Books balance');
+    await showing(page.getByTestId('books-USD'), 'Books balance');
     expect(await page.getByTestId('stuck-count').innerText()).toBe('0');
     await page.locator('.recharts-bar-rectangle').first().waitFor();
     await shot(page, 'overview');
@@ -145,15 +153,15 @@ describe('the operator console', () => {
     await page.getByLabel('Owner id or account id').fill('alice');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: `Account ${alicesAccount}` }).click();
-    await expect.poll(() => page.getByTestId('balance').innerText()).toBe('100.00 USD');
+    await showing(page.getByTestId('balance'), '100.00 USD');
     await page.locator('[data-live="live"]').waitFor();
     const transfer = await typedClient(system, KEYS.alice).transactions.transfer(
       { sourceAccountId: alicesAccount, destinationAccountId: bobsAccount, amount: '12.34', currency: 'USD' },
       { waitSeconds: 20 },
     );
     expect(transfer.body).toMatchObject({ status: 'completed' });
-    await expect.poll(() => page.getByTestId('balance').innerText(), { timeout: 15_000 }).toBe('87.66 USD');
-    await expect.poll(() => page.getByTestId('account-feed').innerText()).toContain('TransactionCompleted');
+    await showing(page.getByTestId('balance'), '87.66 USD');
+    await showing(page.getByTestId('account-feed'), 'TransactionCompleted');
     await shot(page, 'account');
     await page.setViewportSize(PHONE);
     await shot(page, 'account-phone');
@@ -163,7 +171,7 @@ describe('the operator console', () => {
   it('opens the failed bill payment and reads its reason and timeline', async () => {
     const page = await signedIn(KEYS.admin);
     await page.goto(`${consoleUrl}/#/transactions/${failedBill}`);
-    await expect.poll(() => page.getByTestId('tx-reason').innerText()).toContain('PROVIDER.INVALID_ACCOUNT');
+    await showing(page.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
     expect(await page.getByTestId('tx-status').innerText()).toBe('reversed');
     const timeline = await page.getByTestId('timeline').innerText();
     expect(timeline).toContain('Hold placed');
@@ -180,7 +188,7 @@ describe('the operator console', () => {
     expect(await page.getByRole('link', { name: `Account ${alicesAccount}` }).count()).toBe(0);
     await shot(page, 'owner-accounts');
     await page.goto(`${consoleUrl}/#/accounts/${alicesAccount}`);
-    await expect.poll(() => page.getByRole('alert').innerText()).toContain('Not found');
+    await showing(page.getByRole('alert'), 'Not found');
     await page.context().close();
   });
 
@@ -192,9 +200,7 @@ describe('the operator console', () => {
     await page.getByLabel('New status').selectOption('suspended');
     await page.getByLabel('Reason').fill('fraud review');
     await page.getByRole('button', { name: 'Change status' }).click();
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Account is now' }).innerText())
-      .toContain('suspended');
+    await showing(page.getByRole('status'), 'Account is now suspended');
     await shot(page, 'operations');
     await page.context().close();
   });

@@ -74,7 +74,7 @@ export function AccountPage({ session, id }: { session: Session; id: string }) {
             <section aria-labelledby="chart-title">
               <h2 id="chart-title">Balance over time</h2>
               <Load value={statement.value} onRetry={statement.reload} label="statement">
-                {(s) => <BalanceChart statement={s} />}
+                {(s) => <BalanceChart statement={s} openedAt={a.createdAt} />}
               </Load>
             </section>
             <section aria-labelledby="live-title">
@@ -239,7 +239,7 @@ function TransactionTable({
 }
 
 /** The running balance after each posting; geometry in minor units, labels from the exact strings. */
-function BalanceChart({ statement }: { statement: Schemas['Statement'] }) {
+function BalanceChart({ statement, openedAt }: { statement: Schemas['Statement']; openedAt: string }) {
   const scale = useScale(statement.currency);
   const points = useMemo(() => {
     const point = (at: string, balance: string) => ({
@@ -249,11 +249,17 @@ function BalanceChart({ statement }: { statement: Schemas['Statement'] }) {
     });
     const lines = statement.lines.map((l) => point(l.postedAt, l.balanceAfter));
     if (lines.length === 0) return lines;
-    // The opening balance before the first posting and the closing one up to now (or the range end).
-    const first = statement.from ?? statement.lines[0]!.postedAt;
+    // The opening balance from the range start (or the opening, if later) and the closing one up to now.
+    const from =
+      statement.from === null
+        ? openedAt
+        : new Date(Math.max(Date.parse(statement.from), Date.parse(openedAt))).toISOString();
+    const first = new Date(
+      Math.min(Date.parse(from), Date.parse(statement.lines[0]!.postedAt)),
+    ).toISOString();
     const end = new Date(Math.min(Date.parse(statement.to), Date.now())).toISOString();
     return [point(first, statement.openingBalance), ...lines, point(end, statement.closingBalance)];
-  }, [statement, scale]);
+  }, [statement, scale, openedAt]);
   if (points.length === 0) return <Empty>No postings in this range.</Empty>;
   const spanMs = points.at(-1)!.at - points[0]!.at;
   const tick = (v: number) =>
