@@ -1,11 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { GENERATED_FILES, renderDocument, renderTypes } from './render.js';
+import { readDocument, renderTypes, TYPES_FILE } from './render.js';
 
-/** Writes openapi.json and src/generated/api.ts of this package; run after changing a gateway route. */
-const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const document = await renderDocument();
-await writeFile(join(packageRoot, GENERATED_FILES.document), document);
-await writeFile(join(packageRoot, GENERATED_FILES.types), await renderTypes(document));
-console.log(`wrote ${GENERATED_FILES.document} and ${GENERATED_FILES.types}`);
+/** Writes src/generated/api.ts from docs/openapi.json; run after `npm run gateway:openapi`. */
+await writeFile(TYPES_FILE, await renderTypes(await readDocument()));
+console.log('wrote src/generated/api.ts');

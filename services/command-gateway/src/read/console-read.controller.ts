@@ -1,25 +1,12 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { ACTIVITY_MINUTES_MAX } from '@billing/contracts/messages/queries';
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { z } from 'zod';
 import { CurrentActor } from '../auth/auth.guard';
 import { parseId } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/console.docs';
 import { parseQueryString, unwrap } from './read-query';
-
-export const ACTIVITY_MINUTES_DEFAULT = 60;
-
-export const ActivityQuery = z.strictObject({
-  minutes: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(ACTIVITY_MINUTES_MAX)
-    .default(ACTIVITY_MINUTES_DEFAULT)
-    .describe(`How many minutes back, 1-${ACTIVITY_MINUTES_MAX} (default ${ACTIVITY_MINUTES_DEFAULT}).`),
-});
-
-const NoParameters = z.strictObject({});
+import { ActivityQuery, NoQuery } from './read-queries';
 
 /**
  * The reads an operator console needs beyond the resource routes: who is signed in, how the platform
@@ -33,13 +20,15 @@ export class ConsoleReadController {
 
   /** Who the credential is, as the gateway authenticated it: what a console shows and hides depends on it. */
   @Get('me')
+  @ApiRoute(docs.GET_CALLER)
   me(@Query() raw: unknown, @CurrentActor() actor: Actor): Actor {
-    parseQueryString(NoParameters, raw);
+    parseQueryString(NoQuery, raw);
     return { kind: actor.kind, id: actor.id };
   }
 
   /** Per-minute created/outcome counts, completion latency, pending and stuck counts. Admins only. */
   @Get('reports/transaction-activity')
+  @ApiRoute(docs.GET_TRANSACTION_ACTIVITY)
   async activity(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
     const q = parseQueryString(ActivityQuery, raw);
     return unwrap(await this.messaging.query({ type: 'GetTransactionActivity', actor, minutes: q.minutes }));
@@ -47,13 +36,14 @@ export class ConsoleReadController {
 
   /** The steps, ledger postings and holds of one transaction, in time order. */
   @Get('transactions/:id/timeline')
+  @ApiRoute(docs.GET_TRANSACTION_TIMELINE)
   async timeline(
     @Param('id') id: string,
     @Query() raw: unknown,
     @CurrentActor() actor: Actor,
   ): Promise<unknown> {
     const transactionId = parseId(id, 'TRANSACTION.NOT_FOUND');
-    parseQueryString(NoParameters, raw);
+    parseQueryString(NoQuery, raw);
     return unwrap(await this.messaging.query({ type: 'GetTransactionTimeline', actor, transactionId }));
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@billing/contracts/messages/queries';
 import { notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { atScale } from '../shared/minor-units';
+import { formatDecimal } from '@billing/contracts/money';
 import type { TransactionRow } from './transaction-events.handler';
 
 type Entry = TransactionTimeline['entries'][number];
@@ -121,17 +121,17 @@ export async function getTransactionTimeline(
     entryId: r.entry_id,
     step: r.step,
     side: r.side,
-    amount: atScale(r.amount, scale),
-    balanceAfter: atScale(r.balance_after, scale),
+    amount: formatDecimal(r.amount, scale),
+    balanceAfter: formatDecimal(r.balance_after, scale),
     reversesEntryId: r.reverses_entry_id,
     postedAt: r.posted_at.toISOString(),
   }));
   const holds: Hold[] = holdRows.map((h) => ({
     holdId: h.hold_id,
     accountId: h.account_id,
-    amount: atScale(h.amount, scale),
+    amount: formatDecimal(h.amount, scale),
     status: h.status,
-    capturedAmount: h.captured_amount === null ? null : atScale(h.captured_amount, scale),
+    capturedAmount: h.captured_amount === null ? null : formatDecimal(h.captured_amount, scale),
     placedAt: h.placed_at.toISOString(),
     expiresAt: h.expires_at.toISOString(),
     closedAt: h.closed_at === null ? null : h.closed_at.toISOString(),
