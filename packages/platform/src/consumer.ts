@@ -5,6 +5,9 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
+import { platformMetrics } from './metrics';
+import { startMessageSpans } from './message-spans';
+import { tracingEnabled, withCauseContexts } from './telemetry';
 import { backoffMs, delay } from './wait';
 
 export { isTransient } from './errors';
@@ -101,10 +104,22 @@ export class BatchConsumer<T extends MessageTopicId> {
         const size = this.options.batchSizeMax ?? 500;
         for (let i = 0; i < batch.messages.length; i += size) {
           const chunk = batch.messages.slice(i, i + size);
-          const done = await this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
-            heartbeat,
-            goOn: () => isRunning() && !isStale(),
-          });
+          const work = () =>
+            this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
+              heartbeat,
+              goOn: () => isRunning() && !isStale(),
+            });
+          // With tracing off this is one boolean test per chunk; with it on, a span per message (see
+          // message-spans.ts) whose context the messages the handler writes carry on.
+          const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
+          let done: boolean;
+          try {
+            done = spans ? await withCauseContexts(spans.contexts, work) : await work();
+          } catch (err) {
+            spans?.end(err);
+            throw err;
+          }
+          spans?.end(done ? null : 'stopped before the batch was committed');
           // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved or
           // committed, so whoever owns the partition next starts from these messages again.
           if (!done) return;
@@ -117,6 +132,7 @@ export class BatchConsumer<T extends MessageTopicId> {
           await this.consumer.commitOffsets([
             { topic: batch.topic, partition: batch.partition, offset: next },
           ]);
+          this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
           await heartbeat();
         }
       },
@@ -161,6 +177,19 @@ export class BatchConsumer<T extends MessageTopicId> {
     }
   }
 
+  /** Per chunk, not per message: a counter and a gauge set (label lookups are a hash each). */
+  private countCommitted(
+    topic: string,
+    partition: number,
+    size: number,
+    highWatermark: string,
+    next: string,
+  ): void {
+    platformMetrics.consumerMessages.labels(topic).inc(size);
+    const lag = BigInt(highWatermark) - BigInt(next);
+    platformMetrics.consumerLag.labels(topic, String(partition)).set(lag > 0n ? Number(lag) : 0);
+  }
+
   /** How often a batch met a transient failure since start (for metrics and tests). */
   transientFailures = 0;
 
@@ -185,22 +214,50 @@ export class BatchConsumer<T extends MessageTopicId> {
         });
       } else {
         this.log.warn(
-          { partition, offset: m.offset, code: result.code, detail: result.detail },
+          {
+            partition,
+            offset: m.offset,
+            code: result.code,
+            detail: result.detail,
+            correlationId: m.headers?.['correlation-id']?.toString(),
+          },
           'dead-lettering',
         );
         dead.push(this.deadLetter(topic, partition, m, result.code, result.detail));
       }
     }
-    if (dead.length > 0) await sendAll(this.options.producer, dead);
+    if (dead.length > 0) {
+      await sendAll(this.options.producer, dead);
+      this.countDeadLetters(topic, dead);
+    }
     if (parsed.length === 0) return;
     try {
-      await this.options.handler(parsed, { topic, partition });
+      await this.timed(topic, partition, parsed);
     } catch (err) {
       // A transient failure says nothing about the messages: the whole batch is waited out.
       if (isTransient(err)) throw err;
       this.log.warn({ err, partition, size: parsed.length }, 'batch failed; retrying message by message');
       await this.processOneByOne(topic, partition, parsed, raw);
     }
+  }
+
+  /** The handler call, measured: its duration by outcome and the size of the batch it applied. */
+  private async timed(topic: string, partition: number, parsed: ConsumedMessage<T>[]): Promise<void> {
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      await this.options.handler(parsed, { topic, partition });
+      outcome = 'ok';
+    } finally {
+      platformMetrics.handlerDuration.labels(topic, outcome).observe((performance.now() - started) / 1000);
+      if (outcome === 'ok')
+        platformMetrics.consumerBatchSize.labels(topic, String(partition)).observe(parsed.length);
+    }
+  }
+
+  private countDeadLetters(topic: string, dead: readonly OutgoingMessage[]): void {
+    for (const d of dead)
+      platformMetrics.deadLetters.labels(topic, d.headers['dlq-error-code'] ?? 'unknown').inc();
   }
 
   /**
@@ -218,16 +275,19 @@ export class BatchConsumer<T extends MessageTopicId> {
     for (const item of parsed) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.options.handler([item], { topic, partition });
+          await this.timed(topic, partition, [item]);
           break;
         } catch (err) {
           if (isTransient(err)) throw err;
           if (attempt >= this.attemptsMax) {
             const original = raw.find((m) => m.offset === item.offset)!;
-            this.log.error({ err, offset: item.offset }, 'message failed repeatedly; dead-lettering');
-            await sendAll(this.options.producer, [
-              this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err)),
-            ]);
+            this.log.error(
+              { err, offset: item.offset, correlationId: item.message.correlationId },
+              'message failed repeatedly; dead-lettering',
+            );
+            const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
+            await sendAll(this.options.producer, dead);
+            this.countDeadLetters(topic, dead);
             break;
           }
           await delay(backoffMs(attempt, 100, 2000));
