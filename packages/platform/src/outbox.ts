@@ -339,7 +339,10 @@ export class OutboxRelay {
   }
 
   private countPublished(rows: readonly OutboxRow[]): void {
-    for (const r of rows) platformMetrics.outboxPublished.labels(r.topic).inc();
+    // One label lookup per topic of the pass, not per row.
+    const byTopic = new Map<string, number>();
+    for (const r of rows) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of byTopic) platformMetrics.outboxPublished.labels(topic).inc(n);
     if (!this.options.published) return;
     try {
       this.options.published(
