@@ -6,7 +6,17 @@ import client, { Counter, Gauge, Histogram, Registry } from 'prom-client';
  * adds its own through `counter`, `gauge` and `histogram`, which return the existing metric when a second
  * instance of a component (an in-process test harness) asks for the same name again.
  */
-export const metricsRegistry = new Registry();
+export const metricsRegistry: Registry = processWide('registry', () => new Registry());
+
+/**
+ * One per process even when this module is loaded twice (a test runner that loads a package through
+ * its own module graph and again through Node's): two registries would each hold half the metrics.
+ */
+function processWide<T>(name: string, create: () => T): T {
+  const key = Symbol.for(`@billing/platform/metrics.${name}`);
+  const g = globalThis as unknown as Record<symbol, T | undefined>;
+  return (g[key] ??= create());
+}
 
 type Labels<L extends string> = { name: string; help: string; labelNames?: readonly L[] };
 
@@ -82,7 +92,7 @@ export const platformMetrics = {
 
 /** Work done right before every scrape, e.g. a gauge read from the database. */
 type ScrapeHook = () => Promise<void>;
-const scrapeHooks = new Set<ScrapeHook>();
+const scrapeHooks = processWide('scrapeHooks', () => new Set<ScrapeHook>());
 
 /** Runs `hook` before every scrape until the returned function is called. */
 export function beforeScrape(hook: ScrapeHook): () => void {
@@ -90,12 +100,9 @@ export function beforeScrape(hook: ScrapeHook): () => void {
   return () => scrapeHooks.delete(hook);
 }
 
-let processMetricsOn = false;
-
 /** prom-client's default process metrics: CPU, memory, heap, GC, event-loop delay; once per process. */
 export function collectProcessMetrics(): void {
-  if (processMetricsOn) return;
-  processMetricsOn = true;
+  if (metricsRegistry.getSingleMetric('process_cpu_user_seconds_total')) return;
   client.collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 20 });
 }
 
