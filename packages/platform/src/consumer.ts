@@ -1,6 +1,7 @@
 import { parseTopicMessage, type MessageTopicId, type TopicMessage } from '@billing/contracts/catalog';
 import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
+import { context } from '@opentelemetry/api';
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isTransient } from './errors';
@@ -114,7 +115,11 @@ export class BatchConsumer<T extends MessageTopicId> {
           const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
           let done: boolean;
           try {
-            done = spans ? await withCauseContexts(spans.contexts, work) : await work();
+            done = spans
+              ? await withCauseContexts(spans.contexts, () =>
+                  spans.single ? context.with(spans.single, work) : work(),
+                )
+              : await work();
           } catch (err) {
             spans?.end(err);
             throw err;

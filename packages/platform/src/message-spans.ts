@@ -5,6 +5,8 @@ import { extractContext, tracer, type CauseContexts } from './telemetry';
 
 export interface MessageSpans {
   contexts: CauseContexts;
+  /** The one message's context when the chunk has one message: made active, so logs carry its trace. */
+  single: Context | null;
   /** Ends every span: `null` for a committed batch, else the error or reason it was not. */
   end(failure: unknown): void;
 }
@@ -20,6 +22,7 @@ export interface MessageSpans {
  */
 export function startMessageSpans(topic: string, partition: number, messages: KafkaMessage[]): MessageSpans {
   const spans: Span[] = [];
+  const contexts: Context[] = [];
   const byMessageId = new Map<string, Context>();
   const byCorrelationId = new Map<string, Context>();
   const t = tracer();
@@ -46,11 +49,13 @@ export function startMessageSpans(topic: string, partition: number, messages: Ka
     );
     spans.push(span);
     const ctx = trace.setSpan(parent, span);
+    contexts.push(ctx);
     if (messageId) byMessageId.set(messageId, ctx);
     if (correlationId && !byCorrelationId.has(correlationId)) byCorrelationId.set(correlationId, ctx);
   }
   return {
     contexts: { byMessageId, byCorrelationId },
+    single: contexts.length === 1 ? contexts[0]! : null,
     end(failure) {
       for (const span of spans) {
         if (failure !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: String(failure) });
