@@ -1,3 +1,4 @@
+import { compareDecimal } from '@billing/contracts/money';
 import { formatSummary, runFuzz, type FuzzSummary } from '@billing/local-infra/fuzz/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from './system';
@@ -68,7 +69,7 @@ describe('the API fuzzer', () => {
       expect(summary.requests).toBeGreaterThanOrEqual(500);
       expect(Object.keys(summary.byKind).length).toBeGreaterThanOrEqual(20);
       expect(summary.trialBalance.map((t) => t.currency)).toEqual(expect.arrayContaining(['EUR', 'USD']));
-      expect(summary.trialBalance.every((t) => Number(t.net) === 0)).toBe(true);
+      expect(summary.trialBalance.every((t) => compareDecimal(t.net, '0') === 0)).toBe(true);
       expect(summary.ledgerVerify).toMatchObject({ exitCode: 0 });
     },
   );

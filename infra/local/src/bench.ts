@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { dropDatabase } from '@billing/platform/db';
+import { createDatabase, dropDatabase } from '@billing/platform/db';
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 import { provision } from './provision';
@@ -10,12 +11,18 @@ import path from 'node:path';
 import { REPO_ROOT, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
 import { freePort } from './ports';
+import { renderChart, type ChartScenario } from './bench-chart';
+import { isSuccess, isZeroDecimal, scenarioCpu, type Sample } from './bench-report';
+import { clockTicksPerSecond, cpuSources, gitCommit, POSTGRES_ALL, readCpu } from './bench-probes';
+import { formatScenario, summarise, type ScenarioReport, type ScenarioRun } from './bench-summary';
 
 /**
  * `npm run bench`: throughput and latency of the whole system on this machine, scenario by scenario,
  * with each service's memory. It starts a system of its own (own topic prefix, databases and ports, so
  * it never touches `npm start`'s data) unless --url names a running gateway. Bounded in time and only
  * ever aimed at this machine. Figures, not assertions: the targets are judged by reading them.
+ * Per scenario it also measures each process's CPU from /proc, and at the end it writes a JSON report
+ * (settings, results, a per-second time series, the conservation checks) and an SVG chart beside it.
  *
  *   uniform   transfers between random pairs of many accounts
  *   hot       90 % of transfers touch one of 10 hot accounts
@@ -32,6 +39,10 @@ const { values } = parseArgs({
     accounts: { type: 'string', default: '200' },
     /** Most messages per consumer transaction in the system it starts; 1 switches batching off. */
     'batch-size': { type: 'string', default: '500' },
+    /** Where the JSON report goes (the chart goes beside it, .svg); default .local/bench/<run>.json. */
+    report: { type: 'string' },
+    /** A line of text carried into the report and the chart, e.g. what the run is an example of. */
+    note: { type: 'string' },
   },
 });
 const SECONDS = Math.min(Math.max(Number(values.seconds), 1), 300);
@@ -42,14 +53,9 @@ const BATCH = Math.min(Math.max(Number(values['batch-size']), 1), 10_000);
 const KEY = 'bench-admin-key-000001';
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
-interface Result {
-  latencies: number[];
+interface Result extends ScenarioRun {
+  samples: Sample[];
   outcomes: Map<string, number>;
-  seconds: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 class Client {
@@ -88,7 +94,7 @@ async function timed(
   seconds: number,
   work: (i: number) => Promise<string>,
 ): Promise<Result> {
-  const latencies: number[] = [];
+  const samples: Sample[] = [];
   const outcomes = new Map<string, number>();
   const deadline = performance.now() + seconds * 1000;
   let next = 0;
@@ -99,13 +105,14 @@ async function timed(
         const i = next++;
         const t0 = performance.now();
         const outcome = await work(i).catch((err: unknown) => `error:${(err as Error).name}`);
-        latencies.push(performance.now() - t0);
+        const t1 = performance.now();
+        samples.push({ endMs: t1 - started, latencyMs: t1 - t0, outcome });
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
     }),
   );
   return {
-    latencies: latencies.sort((a, b) => a - b),
+    samples,
     outcomes,
     seconds: (performance.now() - started) / 1000,
   };
@@ -222,6 +229,9 @@ interface OwnSystem {
   url: string;
   supervisor: Supervisor;
   ledgerDatabaseUrl: string;
+  databaseServerUrl: string;
+  /** Names of the databases of its services, to find their PostgreSQL backends. */
+  databases: string[];
   stop: () => Promise<void>;
 }
 
@@ -315,8 +325,53 @@ async function startOwnSystem(): Promise<OwnSystem> {
     url: `http://127.0.0.1:${ports['command-gateway']}`,
     supervisor,
     ledgerDatabaseUrl: urls['account-ledger']!,
+    databaseServerUrl,
+    databases: Object.values(urls).map((u) => decodeURIComponent(new URL(u).pathname.slice(1))),
     stop,
   };
+}
+
+interface Conservation {
+  trialBalance: { status: number; currencies: { currency: string; net: string }[]; unbalanced: string[] };
+  ledgerVerify: { ok: boolean; summary: string } | null;
+  ok: boolean;
+}
+
+/** Money is conserved whatever the load did: every currency nets to zero, and every ledger check holds. */
+async function checkConservation(client: Client, own: OwnSystem | null): Promise<Conservation> {
+  const trial = await client.get('/api/v1/reports/trial-balance');
+  const currencies = (trial.body.currencies ?? []) as { currency: string; net: string }[];
+  const unbalanced = currencies.filter((c) => !isZeroDecimal(String(c.net))).map((c) => c.currency);
+  console.log(
+    `trial balance: ${currencies.map((c) => `${c.currency} net ${c.net}`).join(', ') || trial.status}`,
+  );
+  const ledgerVerify = own ? await verifyLedger(own.ledgerDatabaseUrl) : null;
+  if (ledgerVerify) console.log(`ledger:verify: ${ledgerVerify.summary}`);
+  return {
+    trialBalance: { status: trial.status, currencies, unbalanced },
+    ledgerVerify,
+    ok: trial.status === 200 && unbalanced.length === 0 && (ledgerVerify?.ok ?? true),
+  };
+}
+
+function writeReport(report: Record<string, unknown>, scenarios: readonly ChartScenario[]): void {
+  const jsonPath = path.resolve(values.report ?? path.join(REPO_ROOT, '.local', 'bench', `${run}.json`));
+  const svgPath = `${jsonPath.replace(/\.json$/i, '')}.svg`;
+  mkdirSync(path.dirname(jsonPath), { recursive: true });
+  // Three decimals are more than the measurement's precision, and keep the file readable.
+  const rounded = (_: string, v: unknown) =>
+    typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v;
+  writeFileSync(jsonPath, `${JSON.stringify(report, rounded, 2)}\n`);
+  const subtitle = [
+    ...(values.note ? [values.note] : []),
+    `${SECONDS} s per scenario, concurrency ${CONCURRENCY} (reads ${READ_CONCURRENCY}), ${ACCOUNTS} accounts, consumer batch ${BATCH}`,
+    `${os.availableParallelism()} CPUs, node ${process.version}, run ${run} at ${new Date().toISOString().slice(0, 16)}Z`,
+  ];
+  writeFileSync(
+    svgPath,
+    renderChart('npm run bench: completed calls and latency per second', subtitle, scenarios),
+  );
+  console.log(`report: ${jsonPath}\nchart: ${svgPath}`);
 }
 
 async function main(): Promise<void> {
@@ -325,25 +380,47 @@ async function main(): Promise<void> {
     values.url ?? own!.url,
     values.url ? (process.env.BENCH_KEY ?? 'dev-admin-key') : KEY,
   );
+  const db = createDatabase({
+    url: own?.databaseServerUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    poolMax: 1,
+    applicationName: 'bench-cpu-probe',
+  });
+  const startedAt = new Date().toISOString();
   try {
     const accounts = await setUp(client);
     console.log(
       `bench: ${ACCOUNTS} accounts, concurrency ${CONCURRENCY} (reads ${READ_CONCURRENCY}), ${SECONDS} s per scenario, consumer batch ${BATCH}${own ? '' : ' (system under test not started by the bench)'}`,
     );
+    const ticksPerSecond = clockTicksPerSecond();
+    const sources = cpuSources(own && { pids: () => own.supervisor.pids(), databases: own.databases }, db);
+    const totalOf = sources.map((s) => s.name).filter((n) => n !== POSTGRES_ALL);
     const peak: Record<string, number> = {};
-    const sampler = setInterval(() => {
+    let scenarioPeak: Record<string, number> = {};
+    const sampleRss = () => {
       for (const [name, pid] of Object.entries(own?.supervisor.pids() ?? {})) {
         const mib = rssMiB(pid);
-        if (mib !== null) peak[name] = Math.max(peak[name] ?? 0, mib);
+        if (mib === null) continue;
+        peak[name] = Math.max(peak[name] ?? 0, mib);
+        scenarioPeak[name] = Math.max(scenarioPeak[name] ?? 0, mib);
       }
-    }, 1000);
-    for (const name of values.scenarios!.split(',')) {
-      const r = await scenario(name.trim(), client, accounts);
-      const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
-      const l = r.latencies;
-      console.log(
-        `${name.padEnd(8)} ${(l.length / r.seconds).toFixed(1).padStart(8)}/s  p50 ${fmt(percentile(l, 50))}  p95 ${fmt(percentile(l, 95))}  p99 ${fmt(percentile(l, 99))}  (${l.length} in ${r.seconds.toFixed(1)} s: ${[...r.outcomes].map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    };
+    const sampler = setInterval(sampleRss, 1000);
+    const scenarios: ScenarioReport[] = [];
+    for (const name of values.scenarios!.split(',').map((n) => n.trim())) {
+      scenarioPeak = {};
+      const before = await readCpu(sources);
+      const r = await scenario(name, client, accounts);
+      const after = await readCpu(sources);
+      sampleRss();
+      const completed = r.samples.filter((s) => isSuccess(s.outcome)).length;
+      const s = summarise(
+        name,
+        r,
+        scenarioCpu(before, after, ticksPerSecond, completed, totalOf),
+        scenarioPeak,
       );
+      for (const line of formatScenario(s, os.availableParallelism())) console.log(line);
+      scenarios.push(s);
     }
     clearInterval(sampler);
     if (own)
@@ -352,21 +429,36 @@ async function main(): Promise<void> {
           .map(([n, m]) => `${n} ${m} MiB`)
           .join(', ')}`,
       );
-    // Money is conserved whatever the load did: every currency nets to zero, and every ledger check holds.
-    const trial = await client.get('/api/v1/reports/trial-balance');
-    const currencies = (trial.body.currencies ?? []) as { currency: string; net: string }[];
-    const unbalanced = currencies.filter((c) => Number(c.net) !== 0);
-    console.log(
-      `trial balance: ${currencies.map((c) => `${c.currency} net ${c.net}`).join(', ') || trial.status}`,
+    const conservation = await checkConservation(client, own);
+    writeReport(
+      {
+        run,
+        note: values.note ?? null,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        settings: {
+          scenarios: scenarios.map((s) => s.name),
+          seconds: SECONDS,
+          concurrency: CONCURRENCY,
+          readConcurrency: READ_CONCURRENCY,
+          accounts: ACCOUNTS,
+          batchSize: BATCH,
+          systemUnderTest: own ? 'started by the bench' : values.url,
+          node: process.version,
+          cpus: os.availableParallelism(),
+          cpuModel: os.cpus()[0]?.model ?? null,
+          clockTicksPerSecond: ticksPerSecond,
+          git: gitCommit(),
+        },
+        scenarios,
+        peakRssMiB: peak,
+        conservation,
+      },
+      scenarios.map((s) => ({ name: s.name, buckets: s.timeSeries })),
     );
-    let ok = trial.status === 200 && unbalanced.length === 0;
-    if (own) {
-      const verified = await verifyLedger(own.ledgerDatabaseUrl);
-      console.log(`ledger:verify: ${verified.summary}`);
-      ok &&= verified.ok;
-    }
-    if (!ok) process.exitCode = 1;
+    if (!conservation.ok) process.exitCode = 1;
   } finally {
+    await db.destroy();
     await own?.stop();
   }
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { canonicalDecimal } from '@billing/contracts/money';
 import { z } from 'zod';
-import { canonicalAmount, unitsFor } from './decimal';
 import { answer } from './json-http';
 import { SERVICE_UNAVAILABLE, type AttemptPlan } from './provider-book';
 import { amountSchema, currencySchema, referenceSchema } from './schemas';
+import { unitsFor } from './tariff';
 
 /** The electricity provider: prepaid meter tokens bought with a client-chosen reference. */
 export const purchaseRequestSchema = z.object({
@@ -52,7 +53,7 @@ export function purchaseFingerprint(request: PurchaseRequest): string {
     request.reference,
     request.provider,
     request.meterNumber,
-    canonicalAmount(request.amount),
+    canonicalDecimal(request.amount),
     request.currency,
   ]);
 }

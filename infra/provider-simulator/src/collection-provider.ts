@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { canonicalDecimal, significantFraction } from '@billing/contracts/money';
 import { z } from 'zod';
-import { canonicalAmount, significantFraction } from './decimal';
 import { answer } from './json-http';
 import { SERVICE_UNAVAILABLE, type AttemptPlan } from './provider-book';
 import { amountSchema, currencySchema, referenceSchema } from './schemas';
@@ -41,7 +41,7 @@ export function collectionFingerprint(request: CollectionRequest): string {
     request.reference,
     request.method,
     request.sourceReference,
-    canonicalAmount(request.amount),
+    canonicalDecimal(request.amount),
     request.currency,
   ]);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { canonicalDecimal, significantFraction } from '@billing/contracts/money';
 import { z } from 'zod';
-import { canonicalAmount, significantFraction } from './decimal';
 import { answer } from './json-http';
 import type { AttemptPlan } from './provider-book';
 import { amountSchema, currencySchema, referenceSchema } from './schemas';
@@ -35,7 +35,7 @@ export function payoutFingerprint(request: PayoutRequest): string {
   return JSON.stringify([
     request.reference,
     request.accountId,
-    canonicalAmount(request.amount),
+    canonicalDecimal(request.amount),
     request.currency,
   ]);
 }

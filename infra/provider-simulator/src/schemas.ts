@@ -1,5 +1,5 @@
+import { amountPattern, isPositiveDecimal } from '@billing/contracts/money';
 import { z } from 'zod';
-import { DECIMAL_PATTERN, isPositive } from './decimal';
 import { RequestError } from './json-http';
 
 /** Both providers key idempotency on the client's reference, so both hold it to the same bounds. */
@@ -8,10 +8,16 @@ export const referenceSchema = z
   .min(8, 'must be at least 8 characters')
   .max(128, 'must be at most 128 characters');
 
+/**
+ * Providers take amounts with up to 8 decimals (BTC's scale), in plain notation only, so that the
+ * simulator's answers (units, refusal rules) never depend on how a client formats a number.
+ */
+const AMOUNT_SCALE_MAX = 8;
+
 export const amountSchema = z
   .string()
-  .regex(DECIMAL_PATTERN, 'must be a decimal string such as "1500.00"')
-  .refine(isPositive, 'must be greater than zero');
+  .regex(amountPattern({ scaleMax: AMOUNT_SCALE_MAX }), 'must be a decimal string such as "1500.00"')
+  .refine(isPositiveDecimal, 'must be greater than zero');
 
 export const currencySchema = z.string().min(1, 'must not be empty').max(16, 'must be at most 16 characters');
 

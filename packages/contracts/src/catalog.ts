@@ -25,6 +25,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionRequestReplayed,
   TransactionReversed,
   TransactionNeedsAttention,
   RequestWithdrawal,
@@ -66,6 +67,7 @@ export const TOPIC_MESSAGES = {
     TransactionReversed,
     TransactionNeedsAttention,
     TransactionRequestRejected,
+    TransactionRequestReplayed,
   ],
 } as const;
 

@@ -25,6 +25,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionRequestRejected,
+  TransactionRequestReplayed,
   TransactionReversed,
   TransactionNeedsAttention,
   RequestWithdrawal,
@@ -411,6 +412,11 @@ export const fixtures = {
       code: 'IDEMPOTENCY.KEY_REUSED',
       detail: 'the idempotency key was used for a different request',
     },
+    meta(),
+  ),
+  TransactionRequestReplayed: createMessage(
+    TransactionRequestReplayed,
+    { requestHash: 'c'.repeat(64), transaction: { ...summary, status: 'completed' } },
     meta(),
   ),
 } as const;

@@ -4,11 +4,22 @@ import {
   AMOUNT_INTEGER_DIGITS_MAX,
   AmountSchema,
   SEEDED_CURRENCIES,
+  addDecimal,
+  amountPattern,
+  canonicalDecimal,
+  compareDecimal,
   decimalPlaces,
   findSeededCurrency,
   formatDecimal,
   formatMinorUnits,
+  isPositiveDecimal,
+  multiplyDecimal,
+  parseAmount,
+  significantFraction,
+  subtractDecimal,
+  toMinor,
   toMinorUnits,
+  truncateDecimal,
 } from './money';
 
 function scaleOf(code: string): number {
@@ -276,5 +287,118 @@ describe('zero and non-finite values', () => {
 
   it.each(['NaN', 'Infinity', '-Infinity'])('formatDecimal refuses "%s"', (value) => {
     expect(() => formatDecimal(value, 2)).toThrow(/finite/);
+  });
+});
+
+describe('parseAmount with rules', () => {
+  it('given a signed limit "-50.00" in USD, then it returns -5000n', () => {
+    expect(parseAmount('-50.00', USD, { signed: true })).toEqual({ ok: true, minor: -5000n, scale: 2 });
+  });
+
+  it('given zero and a rule allowing it, then it returns 0n; without the rule it refuses', () => {
+    expect(parseAmount('0.00', USD, { zero: true })).toEqual({ ok: true, minor: 0n, scale: 2 });
+    expect(parseAmount('-0', USD, { signed: true, zero: true })).toEqual({ ok: true, minor: 0n, scale: 2 });
+    expect(parseAmount('0.00', USD)).toMatchObject({ ok: false, code: 'AMOUNT.INVALID' });
+  });
+
+  it('given a signed amount with more decimals than the scale, then it refuses with the count', () => {
+    expect(parseAmount('-1.000', USD, { signed: true })).toEqual({
+      ok: false,
+      code: 'AMOUNT.INVALID',
+      detail: '"-1.000" has 3 decimals; the currency allows 2',
+    });
+  });
+
+  it('given a malformed signed amount, then the detail says it is not a decimal string', () => {
+    expect(parseAmount('- 5', USD, { signed: true })).toEqual({
+      ok: false,
+      code: 'AMOUNT.INVALID',
+      detail: '"- 5" is not a decimal string',
+    });
+  });
+});
+
+describe('toMinor (stored and streamed values)', () => {
+  it.each([
+    ['-12.30', 2, -1230n],
+    ['5', 2, 500n],
+    ['0.000', 2, 0n],
+    ['100.000000', 2, 10000n],
+    ['7', 0, 7n],
+    ['123456789012345678901234567890.5', 1, 1234567890123456789012345678905n],
+  ])('reads %s at scale %i as %s', (value, scale, minor) => {
+    expect(toMinor(value, scale)).toBe(minor);
+  });
+
+  it('refuses a digit beyond the scale instead of rounding, and what is not a decimal', () => {
+    expect(() => toMinor('1.005', 2)).toThrow(/more than 2 significant decimals/);
+    expect(() => toMinor('1e3', 2)).toThrow(/not a finite decimal/);
+    expect(() => toMinor('', 2)).toThrow(/not a finite decimal/);
+  });
+
+  it('normalises to the scale with formatDecimal', () => {
+    expect(formatDecimal('-5', 2)).toBe('-5.00');
+    expect(formatDecimal('0.50000', 2)).toBe('0.50');
+    expect(formatDecimal('-0.000', 2)).toBe('0.00');
+  });
+});
+
+describe('amountPattern', () => {
+  it('given a scale limit of 8, then it accepts plain decimals with up to 8 decimals only', () => {
+    const pattern = amountPattern({ scaleMax: 8 });
+    for (const good of ['0.01', '7', '1500.00', '12.12345678']) expect(good).toMatch(pattern);
+    for (const bad of ['', '-1', '+1', '1e3', '01.00', '1.', '.5', '1.123456789', '1,00']) {
+      expect(bad).not.toMatch(pattern);
+    }
+  });
+
+  it('given signed, then it accepts a leading minus and nothing else new', () => {
+    const pattern = amountPattern({ signed: true });
+    expect('-50.00').toMatch(pattern);
+    expect('+50.00').not.toMatch(pattern);
+    expect('--5').not.toMatch(pattern);
+  });
+});
+
+describe('canonical form, comparison and arithmetic', () => {
+  it('ignores trailing zeros when comparing, canonicalising and reading the fraction', () => {
+    expect(canonicalDecimal('10.50')).toBe('10.5');
+    expect(canonicalDecimal('7.00')).toBe('7');
+    expect(canonicalDecimal('-0.00')).toBe('0');
+    expect(significantFraction('10.660')).toBe('66');
+    expect(significantFraction('10')).toBe('');
+    expect(compareDecimal('10.50', '10.5')).toBe(0);
+    expect(compareDecimal('-1', '0.01')).toBe(-1);
+  });
+
+  it('adds, subtracts and multiplies exactly beyond the 20 digits decimal.js keeps by default', () => {
+    const big = `${'9'.repeat(18)}.${'9'.repeat(18)}`;
+    expect(addDecimal(big, '0.000000000000000001')).toBe(`1${'0'.repeat(18)}`);
+    expect(subtractDecimal('0.1', '0.3')).toBe('-0.2');
+    expect(multiplyDecimal('123456789012345678.99999999', '4')).toBe('493827156049382715.99999996');
+  });
+
+  it('truncates towards zero and writes exactly the scale, never "-0.00"', () => {
+    expect(truncateDecimal('1.239', 2)).toBe('1.23');
+    expect(truncateDecimal('-1.239', 2)).toBe('-1.23');
+    expect(truncateDecimal('-0.001', 2)).toBe('0.00');
+    expect(truncateDecimal('5', 2)).toBe('5.00');
+  });
+
+  it('refuses values that are not plain decimals instead of reading them as decimal.js would', () => {
+    expect(() => compareDecimal('1e3', '1000')).toThrow(/not a finite decimal/);
+    expect(() => addDecimal('0x10', '1')).toThrow(/not a finite decimal/);
+  });
+
+  it('tells a positive decimal from zero, a negative and what is no decimal at all', () => {
+    expect(['0.01', '7', '0.00000001'].map(isPositiveDecimal)).toEqual([true, true, true]);
+    expect(['0', '0.00', '-1', 'abc', '', '1e3'].map(isPositiveDecimal)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -88,6 +88,7 @@ export const TOPICS = {
       'TransactionReversed',
       'TransactionNeedsAttention',
       'TransactionRequestRejected',
+      'TransactionRequestReplayed',
     ],
     config: RETAIN_FOREVER,
   },

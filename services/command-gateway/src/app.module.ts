@@ -1,21 +1,15 @@
-import { HealthController, READINESS_CHECKS } from '@billing/platform/health';
+import { READINESS_CHECKS } from '@billing/platform/health';
 import type { Logger } from '@billing/platform/logger';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { AccountsController } from './accounts/accounts.controller';
+import { API_CONTROLLERS } from './api-controllers';
 import { ApiKeyGuard } from './auth/auth.guard';
 import type { GatewayConfig } from './config';
 import { EventStreams } from './events/event-streams';
-import { EventsController } from './events/events.controller';
 import { GatewayMessaging } from './kafka/messaging';
 import { GATEWAY_SECURITY, type GatewaySecurity } from './security/gateway-security';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from './tokens';
-import { BillsController } from './transactions/bills.controller';
 import { MovementService } from './transactions/movement.service';
-import { TransactionsController } from './transactions/transactions.controller';
-import { AccountsReadController } from './read/accounts-read.controller';
-import { ReportsController } from './read/reports.controller';
-import { TransactionsReadController } from './read/transactions-read.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 
 export interface GatewayParts {
@@ -36,17 +30,7 @@ export class AppModule {
     }
     return {
       module: AppModule,
-      controllers: [
-        HealthController,
-        AccountsController,
-        TransactionsController,
-        BillsController,
-        AccountsReadController,
-        TransactionsReadController,
-        ReportsController,
-        OpenApiController,
-        EventsController,
-      ],
+      controllers: [...API_CONTROLLERS, OpenApiController],
       providers: [
         { provide: GatewayMessaging, useValue: parts.messaging },
         { provide: GATEWAY_CONFIG, useValue: parts.config },

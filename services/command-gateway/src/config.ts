@@ -52,6 +52,13 @@ const schema = z
     COMMAND_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
     /** Sends still waiting for the broker beyond which new commands are refused at once (503). */
     COMMAND_SENDS_IN_FLIGHT_MAX: z.coerce.number().int().min(1).max(100000).default(1000),
+    /**
+     * How long a money movement without `Prefer: wait` waits for the orchestrator to take it (accepted,
+     * a replay of a known request, or the key reused with other terms) before answering 202 anyway.
+     */
+    COMMAND_ACK_WAIT_MS: z.coerce.number().int().min(0).max(30000).default(5000),
+    /** Accounts whose owner, type and currency (which never change) the gateway remembers for its checks. */
+    ACCOUNT_FACTS_CACHE_MAX: z.coerce.number().int().min(0).max(10000000).default(100000),
     /** How long POST /accounts waits for the ledger's confirmation before answering 202. */
     ACCOUNT_CONFIRM_WAIT_MS: z.coerce.number().int().min(0).max(30000).default(5000),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(1048576).default(65536),

@@ -1,3 +1,4 @@
+import { formatMinorUnits } from '@billing/contracts/money';
 import fc from 'fast-check';
 import type { ApiSpec, JsonSchema } from './spec';
 import type { Credential, World } from './world';
@@ -44,6 +45,11 @@ export function transactionIdArb(ctx: ValueContext, paymentsOnly = false): fc.Ar
   return fc.oneof(...choices);
 }
 
+/** `minor` hundredths (whole units for a currency without decimals), written exactly. */
+function fuzzAmount(minor: number, scale: number): string {
+  return formatMinorUnits(BigInt(minor), Math.min(scale, 2));
+}
+
 /** A valid amount for a currency's scale: small, so that the funded accounts last the whole run. */
 export function amountArb(scale: number): fc.Arbitrary<string> {
   return fc
@@ -51,7 +57,7 @@ export function amountArb(scale: number): fc.Arbitrary<string> {
       { arbitrary: fc.integer({ min: 1, max: 500 }), weight: 8 },
       { arbitrary: fc.constantFrom(1, 10, 100), weight: 1 },
     )
-    .map((minor) => (scale === 0 ? String(minor) : (minor / 100).toFixed(2)));
+    .map((minor) => fuzzAmount(minor, scale));
 }
 
 /** An idempotency key unique to this run (the run id keeps runs with one seed apart). */
@@ -184,7 +190,7 @@ export function shapeBody(
   if (account && 'currency' in shaped) {
     shaped.currency = account.currency;
     const scale = ctx.world.currencies.find((c) => c.code === account.currency)?.scale ?? 2;
-    if ('amount' in shaped) shaped.amount = scale === 0 ? String(pick.minor) : (pick.minor / 100).toFixed(2);
+    if ('amount' in shaped) shaped.amount = fuzzAmount(pick.minor, scale);
   }
   return shaped;
 }

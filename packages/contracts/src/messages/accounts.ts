@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
-import { CurrencyCodeSchema, SignedAmountSchema } from '../money';
+import { CurrencyCodeSchema, SignedAmountSchema, amountPattern } from '../money';
 import { UuidSchema } from '../uuid';
 
 export const AccountTypeSchema = z.enum(['USER', 'EXTERNAL', 'SYSTEM']);
@@ -57,7 +57,7 @@ export type AccountOpenedMessage = MessageOf<typeof AccountOpened>;
 /** A signed decimal limit, or null for no bound. */
 export const LimitSchema = z
   .string()
-  .regex(/^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,18})?$/, 'a limit is a decimal string such as "-50.00"')
+  .regex(amountPattern({ signed: true }), 'a limit is a decimal string such as "-50.00"')
   .nullable();
 
 export const ChangeAccountStatus = defineMessage(

@@ -180,3 +180,18 @@ export const TransactionRequestRejected = defineMessage(
   }),
 );
 export type TransactionRequestRejectedMessage = MessageOf<typeof TransactionRequestRejected>;
+
+/**
+ * A repeat of a request the orchestrator already has (the same idempotency key and the same terms): the
+ * transaction as it stands now, so the caller that repeated it gets its answer without anyone reading
+ * the read side. It names the transaction but does not change it: read models ignore it.
+ */
+export const TransactionRequestReplayed = defineMessage(
+  'TransactionRequestReplayed',
+  1,
+  z.strictObject({
+    requestHash: RequestHashSchema,
+    transaction: TransactionSummarySchema,
+  }),
+);
+export type TransactionRequestReplayedMessage = MessageOf<typeof TransactionRequestReplayed>;

@@ -1,9 +1,8 @@
 import type { Actor } from '@billing/contracts/envelope';
 import type { AccountStatus } from '@billing/contracts/messages/accounts';
-import type { CurrencyDefinition } from '@billing/contracts/money';
+import { parseAmount, type CurrencyDefinition } from '@billing/contracts/money';
 import type { Account } from '../accounts/account';
 import { reject, type Rejection } from '../shared/rejection';
-import { parseSignedMinor } from './limits';
 
 export type StatusDecision =
   { kind: 'changed' | 'unchanged'; account: Account; previous: AccountStatus } | Rejection;
@@ -38,6 +37,12 @@ export function decideChangeStatus(
   };
 }
 
+/** A signed limit in minor units (zero allowed), or undefined when it is not one at the currency's scale. */
+function parseLimit(value: string, scale: number): bigint | undefined {
+  const parsed = parseAmount(value, scale, { signed: true, zero: true });
+  return parsed.ok ? parsed.minor : undefined;
+}
+
 export type LimitsDecision = { kind: 'changed'; account: Account } | Rejection;
 
 /**
@@ -57,8 +62,8 @@ export function decideSetLimits(
   if (!account) return reject('ACCOUNT.NOT_FOUND', `account ${accountId} does not exist`, accountId);
   if (account.status === 'closed')
     return reject('ACCOUNT.INACTIVE', `account ${accountId} is closed`, accountId);
-  const min = minBalance === null ? null : parseSignedMinor(minBalance, scale);
-  const max = maxBalance === null ? null : parseSignedMinor(maxBalance, scale);
+  const min = minBalance === null ? null : parseLimit(minBalance, scale);
+  const max = maxBalance === null ? null : parseLimit(maxBalance, scale);
   if (min === undefined || max === undefined)
     return reject('AMOUNT.INVALID', `limits may have at most ${scale} decimals`, accountId);
   if (min !== null && max !== null && min > max)

@@ -1,4 +1,4 @@
-import { formatMinorUnits, type CurrencyDefinition } from '@billing/contracts/money';
+import { formatMinorUnits, toMinor, type CurrencyDefinition } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
 import type { Account, CurrencyCatalog } from './account';
 
@@ -18,17 +18,6 @@ interface AccountRow {
   created_at: Date;
 }
 
-/** Converts a NUMERIC read back from PostgreSQL into minor units; it is exact by construction. */
-export function signedMinor(value: string, scale: number): bigint {
-  const negative = value.startsWith('-');
-  const digits = negative ? value.slice(1) : value;
-  const [whole = '0', fraction = ''] = digits.split('.');
-  const trimmed = fraction.replace(/0+$/, '');
-  if (trimmed.length > scale) throw new Error(`stored amount ${value} exceeds scale ${scale}`);
-  const minor = BigInt(whole + trimmed.padEnd(scale, '0'));
-  return negative ? -minor : minor;
-}
-
 export async function loadCurrencies(db: Knex | Knex.Transaction): Promise<CurrencyCatalog> {
   const rows: CurrencyDefinition[] = await db('currencies').select('code', 'scale', 'kind');
   return new Map(rows.map((r) => [r.code, { code: r.code, scale: Number(r.scale), kind: r.kind }]));
@@ -43,10 +32,10 @@ function toAccount(row: AccountRow, currencies: CurrencyCatalog): Account {
     type: row.type,
     currency: row.currency,
     status: row.status,
-    balanceMinor: signedMinor(row.balance, scale),
-    heldMinor: signedMinor(row.held, scale),
-    minBalanceMinor: row.min_balance === null ? null : signedMinor(row.min_balance, scale),
-    maxBalanceMinor: row.max_balance === null ? null : signedMinor(row.max_balance, scale),
+    balanceMinor: toMinor(row.balance, scale),
+    heldMinor: toMinor(row.held, scale),
+    minBalanceMinor: row.min_balance === null ? null : toMinor(row.min_balance, scale),
+    maxBalanceMinor: row.max_balance === null ? null : toMinor(row.max_balance, scale),
     metadata: row.metadata,
     version: row.version,
     createdAt: row.created_at.toISOString(),

@@ -1,7 +1,6 @@
-import { formatMinorUnits } from '@billing/contracts/money';
+import { formatMinorUnits, toMinor } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
 import type { CurrencyCatalog } from '../accounts/account';
-import { signedMinor } from '../accounts/account.store';
 import type { Hold } from './hold';
 
 interface HoldRow {
@@ -34,8 +33,8 @@ function toHold(row: HoldRow, currencies: CurrencyCatalog): StoredHold {
     transactionId: row.transaction_id,
     transactionType: row.transaction_type,
     currency: row.currency,
-    amountMinor: signedMinor(row.amount, scale),
-    capturedMinor: signedMinor(row.captured, scale),
+    amountMinor: toMinor(row.amount, scale),
+    capturedMinor: toMinor(row.captured, scale),
     status: row.status,
     expiresAt: row.expires_at.toISOString(),
     entryId: row.entry_id,

@@ -1,5 +1,5 @@
+import { toMinor } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
-import { signedMinor } from '../accounts/account.store';
 import type { CurrencyCatalog } from '../accounts/account';
 import type { OriginalEntry } from '../reverse-entry/reverse-entry.decide';
 
@@ -46,7 +46,7 @@ export async function loadEntries(
             .map((p) => ({
               accountId: p.account_id,
               side: p.side,
-              amountMinor: signedMinor(p.amount, scale),
+              amountMinor: toMinor(p.amount, scale),
             })),
         },
       ];

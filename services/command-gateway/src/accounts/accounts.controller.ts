@@ -1,41 +1,19 @@
 import type { Actor } from '@billing/contracts/envelope';
-import {
-  ChangeAccountStatus,
-  AccountStatusSchema,
-  OpenAccount,
-  MetadataSchema,
-  AccountTypeSchema,
-  OwnerIdSchema,
-  OwnerTypeSchema,
-} from '@billing/contracts/messages/accounts';
-import { IdempotencyKeySchema } from '@billing/contracts/messages/transactions';
+import { ChangeAccountStatus, OpenAccount } from '@billing/contracts/messages/accounts';
 import { createMessage } from '@billing/contracts/catalog';
-import { CurrencyCodeSchema, findSeededCurrency } from '@billing/contracts/money';
 import { IDEMPOTENCY_NAMESPACE, uuidv5, uuidv7 } from '@billing/contracts/uuid';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Patch, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { CurrentActor } from '../auth/auth.guard';
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/accounts.docs';
 import { GATEWAY_CONFIG } from '../tokens';
 import type { GatewayConfig } from '../config';
 import { preferredWaitMs } from '../http/prefer';
 import { ProblemError } from '../http/problem';
 import { parseBody, parseId, statusOfDomainCode } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
-
-export const OpenAccountBodySchema = z.strictObject({
-  ownerId: OwnerIdSchema,
-  ownerType: OwnerTypeSchema,
-  currency: CurrencyCodeSchema.refine((c) => findSeededCurrency(c) !== undefined, 'unknown currency'),
-  type: AccountTypeSchema,
-  metadata: MetadataSchema.optional(),
-  idempotencyKey: IdempotencyKeySchema.optional(),
-});
-
-export const ChangeStatusBodySchema = z.strictObject({
-  status: AccountStatusSchema,
-  reason: z.string().max(500).optional(),
-});
+import { ChangeStatusBodySchema, OpenAccountBodySchema } from './account-bodies';
 
 @Controller('api/v1/accounts')
 export class AccountsController {
@@ -49,6 +27,7 @@ export class AccountsController {
    * Location when the confirmation takes longer than the wait.
    */
   @Post()
+  @ApiRoute(docs.OPEN_ACCOUNT)
   async open(
     @Body() body: unknown,
     @Headers() headers: Record<string, string | undefined>,
@@ -116,6 +95,7 @@ export class AccountsController {
    * no open holds). Answers once the ledger has decided, or 202 when that takes longer than the wait.
    */
   @Patch(':id/status')
+  @ApiRoute(docs.CHANGE_ACCOUNT_STATUS)
   async changeStatus(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -161,6 +141,7 @@ export class AccountsController {
 
   @Get(':id')
   @HttpCode(200)
+  @ApiRoute(docs.GET_ACCOUNT)
   async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
     const reply = await this.messaging.query({
       type: 'GetAccount',
@@ -172,6 +153,7 @@ export class AccountsController {
   }
 
   @Get(':id/balance')
+  @ApiRoute(docs.GET_ACCOUNT_BALANCE)
   async balance(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
     const reply = await this.messaging.query({
       type: 'GetAccountBalance',

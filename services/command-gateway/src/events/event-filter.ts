@@ -29,6 +29,7 @@ export function accountsOf(event: FollowedEvent): string[] {
       return [event.data.sourceAccountId, event.data.destinationAccountId];
     case 'CurrencyAdded':
     case 'TransactionRequestRejected':
+    case 'TransactionRequestReplayed':
       return [];
     default: {
       const unreachable: never = event;
@@ -57,6 +58,8 @@ export function transactionOf(event: FollowedEvent): string | null {
     case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
       return event.data.transactionId;
+    case 'TransactionRequestReplayed':
+      return event.data.transaction.transactionId;
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${JSON.stringify(unreachable)}`);

@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
 import { GatewayMessaging } from '../kafka/messaging';
+import type { FeedItem } from '../kafka/live-feed';
 import type { FollowedEvent } from '../kafka/outcomes';
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from '../tokens';
 import { matches, toPayload, type StreamFilter } from './event-filter';
@@ -40,7 +41,7 @@ interface OpenStream {
  */
 @Injectable()
 export class EventStreams implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
-  private readonly recent: ReplayBuffer;
+  private readonly recent: ReplayBuffer<FeedItem>;
   private readonly open = new Set<OpenStream>();
   private readonly perCaller = new Map<string, number>();
   private unsubscribe: () => void = () => {};
@@ -51,11 +52,11 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy, BeforeApplic
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) private readonly logger: Logger,
   ) {
-    this.recent = new ReplayBuffer(config.SSE_REPLAY_MAX);
+    this.recent = new ReplayBuffer<FeedItem>(config.SSE_REPLAY_MAX);
   }
 
   onModuleInit(): void {
-    this.unsubscribe = this.messaging.subscribe((event) => this.publish(event));
+    this.unsubscribe = this.messaging.subscribe((item) => this.publish(item));
   }
 
   /**
@@ -114,7 +115,10 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy, BeforeApplic
         detail: 'events after Last-Event-ID are no longer buffered; read them from the GET history routes',
       });
     } else {
-      for (const event of missed) this.deliver(entry, event);
+      for (const item of missed) {
+        const event = item.event();
+        if (event) this.deliver(entry, event);
+      }
     }
   }
 
@@ -129,8 +133,14 @@ export class EventStreams implements OnModuleInit, OnModuleDestroy, BeforeApplic
     for (const entry of [...this.open]) entry.stream.close('shutdown');
   }
 
-  private publish(event: FollowedEvent): void {
-    if (!this.recent.push(event)) return;
+  /**
+   * Every item is kept for resuming streams, by the message id its header carries; it is parsed only
+   * when a stream is open to receive it (or, later, when a resuming stream replays it).
+   */
+  private publish(item: FeedItem): void {
+    if (!this.recent.push(item) || this.open.size === 0) return;
+    const event = item.event();
+    if (!event) return;
     for (const entry of this.open) this.deliver(entry, event);
   }
 

@@ -1,22 +1,13 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { UuidSchema } from '@billing/contracts/uuid';
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { CurrentActor, rateLimitKey, type AuthenticatedRequest } from '../auth/auth.guard';
 import { GatewayMessaging } from '../kafka/messaging';
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/other.docs';
 import { parseQueryString, unwrap } from '../read/read-query';
+import { EventStreamQuery } from '../read/read-queries';
 import { EventStreams } from './event-streams';
-
-const StreamQuery = z
-  .strictObject({
-    accountId: UuidSchema.optional().transform((v) => v ?? null),
-    transactionId: UuidSchema.optional().transform((v) => v ?? null),
-  })
-  .refine((q) => q.accountId !== null || q.transactionId !== null, {
-    path: ['accountId'],
-    message: 'name an accountId, a transactionId, or both',
-  });
 
 /** Ids this gateway writes are UUIDs; a longer Last-Event-ID is cut, finds nothing, and gets a replay gap. */
 const LAST_EVENT_ID_LENGTH_MAX = 128;
@@ -34,13 +25,14 @@ export class EventsController {
   ) {}
 
   @Get('stream')
+  @ApiRoute(docs.STREAM_EVENTS)
   async stream(
     @Query() raw: unknown,
     @CurrentActor() actor: Actor,
     @Req() request: AuthenticatedRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const filter = parseQueryString(StreamQuery, raw);
+    const filter = parseQueryString(EventStreamQuery, raw);
     if (filter.accountId !== null) {
       unwrap(await this.messaging.query({ type: 'GetAccount', actor, accountId: filter.accountId }));
     }

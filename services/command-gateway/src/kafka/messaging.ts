@@ -3,7 +3,6 @@ import type { Actor, Envelope } from '@billing/contracts/envelope';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
 import { QueryReplySchemas, type QueryReply, type QueryRequest } from '@billing/contracts/messages/queries';
 import { topicName, type TopicId } from '@billing/contracts/topics';
-import { BatchConsumer } from '@billing/platform/consumer';
 import type { ReadinessCheck } from '@billing/platform/health';
 import {
   createKafka,
@@ -20,6 +19,7 @@ import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
+import { LiveFeed, type FeedItem } from './live-feed';
 import { OutcomeWaiters, type FollowedEvent } from './outcomes';
 
 /**
@@ -34,9 +34,9 @@ export class GatewayMessaging {
   private batcher: SendBatcher | null = null;
   private admin: Admin | null = null;
   private queryClient: ClientKafka | null = null;
-  private followers: BatchConsumer<'ledgerEvents' | 'transactionEvents'>[] = [];
+  private feed: LiveFeed | null = null;
   private readonly queryTopic: string;
-  private readonly feedListeners = new Set<(event: FollowedEvent) => void>();
+  private readonly feedListeners = new Set<(item: FeedItem) => void>();
 
   constructor(
     private readonly config: GatewayConfig,
@@ -84,56 +84,51 @@ export class GatewayMessaging {
     this.queryClient.subscribeToResponseOf(this.queryTopic);
     await this.queryClient.connect();
 
-    const notify = async (batch: { message: Parameters<OutcomeWaiters['notify']>[0] }[]) => {
-      for (const item of batch) {
-        this.outcomes.notify(item.message);
-        for (const listener of this.feedListeners) this.deliver(listener, item.message);
+    // Only the events a waiting request is keyed by are parsed for the waiters; listeners (the event
+    // streams) parse what they need themselves.
+    const notify = (items: FeedItem[]) => {
+      for (const item of items) {
+        if (this.outcomes.has(item.key)) {
+          const event = item.event();
+          if (event) this.outcomes.notify(event);
+        }
+        for (const listener of this.feedListeners) this.deliver(listener, item);
       }
     };
-    const common = {
+    this.feed = new LiveFeed({
       kafka,
-      producer: this.producer,
-      logger,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      fromBeginning: false,
+      groupId: groupName(
+        config.KAFKA_TOPIC_PREFIX,
+        `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}`,
+      ),
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-    };
-    this.followers = [
-      new BatchConsumer({
-        ...common,
-        groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}`,
-        topic: 'ledgerEvents',
-        handler: notify,
-      }),
-      new BatchConsumer({
-        ...common,
-        groupId: `${config.GATEWAY_CONSUMER_GROUP}.live.${config.INSTANCE_ID}.tx`,
-        topic: 'transactionEvents',
-        handler: notify,
-      }),
-    ] as BatchConsumer<'ledgerEvents' | 'transactionEvents'>[];
-    await Promise.all(this.followers.map((f) => f.start()));
+      logger,
+      topics: ['ledgerEvents', 'transactionEvents'],
+      onBatch: notify,
+    });
+    await this.feed.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled(this.followers.map((f) => f.stop()));
+    await this.feed?.stop();
     await this.queryClient?.close();
     await this.producer?.disconnect();
     await this.admin?.disconnect();
   }
 
-  /** Hands every event of the live feed to `listener` until the returned function is called. */
-  subscribe(listener: (event: FollowedEvent) => void): () => void {
+  /** Hands every item of the live feed to `listener` until the returned function is called. */
+  subscribe(listener: (item: FeedItem) => void): () => void {
     this.feedListeners.add(listener);
     return () => this.feedListeners.delete(listener);
   }
 
   /** A failing listener is logged and skipped: it must not stop the feed for waiters and others. */
-  private deliver(listener: (event: FollowedEvent) => void, event: FollowedEvent): void {
+  private deliver(listener: (item: FeedItem) => void, item: FeedItem): void {
     try {
-      listener(event);
+      listener(item);
     } catch (err) {
-      this.logger.error({ err, type: event.type }, 'a live feed listener failed');
+      this.logger.error({ err, topic: item.topic }, 'a live feed listener failed');
     }
   }
 
@@ -241,7 +236,7 @@ export class GatewayMessaging {
       },
       {
         name: 'followers',
-        check: async () => ({ ok: this.followers.length > 0 && this.followers.every((f) => f.isReady()) }),
+        check: async () => ({ ok: this.feed !== null && this.feed.isReady() }),
       },
       { name: 'waiters', check: async () => ({ ok: true, detail: { waiting: this.outcomes.size } }) },
     ];

@@ -54,6 +54,11 @@ export class OutcomeWaiters {
     return { promise, cancel };
   }
 
+  /** Whether any request waits under `key` (the Kafka key of the events that concern it). */
+  has(key: string | null): boolean {
+    return key !== null && this.listeners.has(key);
+  }
+
   notify(event: FollowedEvent): void {
     for (const key of keysOf(event)) {
       const set = this.listeners.get(key);
@@ -85,6 +90,8 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
       return [event.data.transactionId];
+    case 'TransactionRequestReplayed':
+      return [event.data.transaction.transactionId];
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event ${JSON.stringify(unreachable)}`);

@@ -1,3 +1,5 @@
+import { API_CONTROLLERS } from '../api-controllers';
+import { documentedRoutes } from './api-route';
 import type {
   JsonSchema,
   MediaTypeObject,
@@ -9,17 +11,16 @@ import type {
 import { problemResponses } from './problems';
 import type { RouteDoc, SuccessDoc } from './route-model';
 import { HEADER_PARAMETERS, RESPONSE_HEADERS } from './route-model';
-import { ACCOUNT_ROUTES } from './routes-accounts';
-import { OTHER_ROUTES } from './routes-other';
-import { TRANSACTION_ROUTES } from './routes-transactions';
+import { HEALTH_DESCRIPTIONS } from './other.docs';
 import { componentRef, componentSchemas, inlineSchema } from './schemas';
 
 /**
- * Builds the gateway's OpenAPI 3.1 document from the route tables. It is plain data computed once: the
- * schemas come from zod through z.toJSONSchema, so nothing here is written twice by hand.
+ * Builds the gateway's OpenAPI 3.1 document from the API controllers: each route's method and path are
+ * the ones its Nest decorators register, its description is its `@ApiRoute`, and the schemas come from
+ * zod through z.toJSONSchema, so nothing here is written twice by hand. It is plain data computed once.
  */
 
-export const ROUTES: readonly RouteDoc[] = [...ACCOUNT_ROUTES, ...TRANSACTION_ROUTES, ...OTHER_ROUTES];
+export const ROUTES: readonly RouteDoc[] = documentedRoutes(API_CONTROLLERS, HEALTH_DESCRIPTIONS);
 
 const JSON_MEDIA_TYPE = 'application/json';
 

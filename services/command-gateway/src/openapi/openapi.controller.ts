@@ -4,6 +4,7 @@ import { Controller, Get, Header, Param, Res, StreamableFile } from '@nestjs/com
 import type { FastifyReply } from 'fastify';
 import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import { ProblemError } from '../http/problem';
+import { ApiExcluded } from './api-route';
 import { openApiDocument } from './document';
 import type { OpenApiDocument } from './openapi-types';
 
@@ -66,12 +67,14 @@ export class OpenApiController {
   private readonly assetDir = getAbsoluteFSPath();
 
   @Get(DOCUMENT_PATH)
+  @ApiExcluded()
   @Header('cache-control', 'no-cache')
   document(): OpenApiDocument {
     return openApiDocument();
   }
 
   @Get(DOCS_PATH)
+  @ApiExcluded()
   @Header('content-type', 'text/html; charset=utf-8')
   @Header('cache-control', 'no-cache')
   page(): string {
@@ -79,6 +82,7 @@ export class OpenApiController {
   }
 
   @Get(`${DOCS_PATH}/:file`)
+  @ApiExcluded()
   asset(@Param('file') file: string, @Res({ passthrough: true }) reply: FastifyReply): StreamableFile {
     if (file === 'swagger-initializer.js') {
       // The package ships an initializer too, but it points at a demo document; this one is ours.

@@ -8,8 +8,9 @@ import { REQUEST_BODIES, RESPONSE_BODIES, type RequestBodyName, type ResponseBod
 
 /**
  * How one route is described before it becomes OpenAPI: the zod schemas it is checked against and
- * examples typed by those schemas. The route tables fill this in and document.ts turns it into paths,
- * so every operation gets its parameters, examples and problem responses in the same shape.
+ * examples typed by those schemas. Each controller handler carries its description in `@ApiRoute`
+ * (api-route.ts), the method and path come from its Nest decorators, and document.ts turns the result into
+ * paths, so every operation gets its parameters, examples and problem responses in the same shape.
  */
 
 /** Statuses answered with a JSON body of the route's own (readiness answers 503 that way too). */
@@ -48,7 +49,7 @@ export interface StreamDoc {
 
 export interface RouteDoc {
   method: HttpMethod;
-  /** The OpenAPI path, with {id} where Nest has :id. */
+  /** The OpenAPI path, with {id} where Nest has :id; derived from the controller's decorators. */
   path: string;
   operationId: string;
   tag: string;
@@ -67,6 +68,12 @@ export interface RouteDoc {
   stream?: StreamDoc;
   errors: ErrorDoc[];
 }
+
+/**
+ * What a route's `@ApiRoute` says: everything but its method and path, which the Nest decorators beside it
+ * declare.
+ */
+export type RouteDescription = Omit<RouteDoc, 'method' | 'path'>;
 
 /** A request body whose example is typed by the schema the controller parses it with. */
 export function body<N extends RequestBodyName>(

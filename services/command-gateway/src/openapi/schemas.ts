@@ -11,7 +11,7 @@ import { IdempotencyKeySchema, TransactionSummarySchema } from '@billing/contrac
 import { AmountSchema, CurrencyCodeSchema, SignedAmountSchema } from '@billing/contracts/money';
 import { UuidSchema } from '@billing/contracts/uuid';
 import { z } from 'zod';
-import { ChangeStatusBodySchema, OpenAccountBodySchema } from '../accounts/accounts.controller';
+import { ChangeStatusBodySchema, OpenAccountBodySchema } from '../accounts/account-bodies';
 import {
   BillPaymentBodySchema,
   PaymentBodySchema,

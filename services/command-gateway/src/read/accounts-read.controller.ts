@@ -1,42 +1,13 @@
 import type { Actor } from '@billing/contracts/envelope';
-import { OwnerIdSchema } from '@billing/contracts/messages/accounts';
-import { TransactionTypeSchema } from '@billing/contracts/messages/ledger';
-import { TransactionStatusSchema } from '@billing/contracts/messages/transactions';
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { z } from 'zod';
 import { CurrentActor } from '../auth/auth.guard';
 import { ProblemError } from '../http/problem';
 import { parseId } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
-import {
-  CursorParam,
-  InstantParam,
-  LimitParam,
-  parseQueryString,
-  rangeIsOrdered,
-  unwrap,
-} from './read-query';
-
-const ListAccountsQuery = z.strictObject({
-  ownerId: OwnerIdSchema.optional(),
-  limit: LimitParam,
-  cursor: CursorParam,
-});
-
-const AccountTransactionsQuery = z
-  .strictObject({
-    type: TransactionTypeSchema.optional().transform((v) => v ?? null),
-    status: TransactionStatusSchema.optional().transform((v) => v ?? null),
-    from: InstantParam,
-    to: InstantParam,
-    limit: LimitParam,
-    cursor: CursorParam,
-  })
-  .refine(rangeIsOrdered, { path: ['from'], message: 'must be before to' });
-
-const StatementQuery = z
-  .strictObject({ from: InstantParam, to: InstantParam })
-  .refine(rangeIsOrdered, { path: ['from'], message: 'must be before to' });
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/accounts.docs';
+import { parseQueryString, unwrap } from './read-query';
+import { AccountTransactionsQuery, ListAccountsQuery, StatementQuery } from './read-queries';
 
 /**
  * Read routes about accounts, answered by projection-query over Kafka. Owners see only their own
@@ -48,6 +19,7 @@ export class AccountsReadController {
 
   /** Accounts of one owner, oldest first. An owner may leave ownerId out and gets its own. */
   @Get()
+  @ApiRoute(docs.LIST_ACCOUNTS)
   async list(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
     const q = parseQueryString(ListAccountsQuery, raw);
     const ownerId = q.ownerId ?? (actor.kind === 'owner' ? actor.id : undefined);
@@ -63,6 +35,7 @@ export class AccountsReadController {
 
   /** Transactions touching the account, newest first, keyset-paginated: `{items, nextCursor}`. */
   @Get(':id/transactions')
+  @ApiRoute(docs.LIST_ACCOUNT_TRANSACTIONS)
   async transactions(
     @Param('id') id: string,
     @Query() raw: unknown,
@@ -87,6 +60,7 @@ export class AccountsReadController {
 
   /** `{openingBalance, closingBalance, lines}` for [from, to); to defaults to now, from to the opening. */
   @Get(':id/statement')
+  @ApiRoute(docs.GET_ACCOUNT_STATEMENT)
   async statement(
     @Param('id') id: string,
     @Query() raw: unknown,

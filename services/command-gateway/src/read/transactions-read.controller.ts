@@ -1,21 +1,11 @@
 import type { Actor } from '@billing/contracts/envelope';
 import { Controller, Get, Query } from '@nestjs/common';
-import { z } from 'zod';
 import { CurrentActor } from '../auth/auth.guard';
 import { GatewayMessaging } from '../kafka/messaging';
-import { CursorParam, LimitParam, parseQueryString, unwrap } from './read-query';
-
-/**
- * Across accounts only the transactions someone must look at can be listed: stuck ones (pending past
- * their deadline) and those that need attention. An account's own are under /accounts/:id.
- */
-export const TransactionsQuery = z.strictObject({
-  status: z.enum(['stuck', 'needs_attention'], {
-    error: 'only status=stuck or status=needs_attention is supported',
-  }),
-  limit: LimitParam,
-  cursor: CursorParam,
-});
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/transactions.docs';
+import { parseQueryString, unwrap } from './read-query';
+import { TransactionsQuery } from './read-queries';
 
 @Controller('api/v1/transactions')
 export class TransactionsReadController {
@@ -26,6 +16,7 @@ export class TransactionsReadController {
    * `?status=needs_attention`: sagas that could not finish on their own, oldest first. Admins only.
    */
   @Get()
+  @ApiRoute(docs.LIST_STUCK_TRANSACTIONS)
   async list(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
     const q = parseQueryString(TransactionsQuery, raw);
     const page = { actor, limit: q.limit, cursor: q.cursor };

@@ -4,6 +4,8 @@ import { RequestBillPayment } from '@billing/contracts/messages/transactions';
 import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { CurrentActor } from '../auth/auth.guard';
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/transactions.docs';
 import { parseBody } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
 import { MovementService } from './movement.service';
@@ -22,6 +24,7 @@ export class BillsController {
    * refuses or never answers.
    */
   @Post('pay')
+  @ApiRoute(docs.PAY_BILL)
   pay(
     @Body() body: unknown,
     @Headers() h: Record<string, string | undefined>,

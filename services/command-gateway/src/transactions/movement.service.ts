@@ -1,18 +1,16 @@
 import { SYSTEM_ACTOR, type Actor, type Envelope } from '@billing/contracts/envelope';
-import {
-  TransactionViewSchema,
-  type AccountView,
-  type TransactionDetails,
-  type TransactionView,
-} from '@billing/contracts/messages/queries';
+import type { TransactionView } from '@billing/contracts/messages/queries';
 import { MOVEMENT_RULES } from '@billing/contracts/policy';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { GATEWAY_CONFIG } from '../tokens';
+import type { GatewayConfig } from '../config';
 import { preferredWaitMs } from '../http/prefer';
 import { ProblemError } from '../http/problem';
 import { GatewayMessaging } from '../kafka/messaging';
 import type { FollowedEvent } from '../kafka/outcomes';
-import { EDGE_CHECKS, requestHash, sameTerms, transactionIdFor, type MovementTerms } from './movements';
+import { AccountFactsCache, type AccountFacts } from './account-facts';
+import { EDGE_CHECKS, requestHash, transactionIdFor, type MovementTerms } from './movements';
 
 type Pending = { transactionId: string; status: 'pending' };
 
@@ -31,57 +29,55 @@ export interface Submission {
 
 /**
  * The one path every money movement takes through the gateway: derive the transaction id from the
- * caller and key, answer a replay from what is known, refuse a reused key, check the parties against
- * the read side, emit the command, and answer 202 or (with Prefer: wait) the final state.
+ * caller and key, check the parties against what the gateway knows of them, emit the command, and answer
+ * with what the orchestrator says. The orchestrator decides every request: it accepts a new one, answers
+ * a repeat with the transaction as it stands (TransactionRequestReplayed), and refuses a key reused with
+ * other terms; the gateway waits for that answer (bounded by COMMAND_ACK_WAIT_MS), and with Prefer: wait
+ * for the final state. No read-side round trip stands on the command path.
  */
 @Injectable()
 export class MovementService {
-  constructor(private readonly messaging: GatewayMessaging) {}
+  private readonly facts: AccountFactsCache;
+  private readonly ackWaitMs: number;
+
+  constructor(
+    private readonly messaging: GatewayMessaging,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.ackWaitMs = config.COMMAND_ACK_WAIT_MS;
+    this.facts = new AccountFactsCache(async (accountId) => {
+      const found = await this.messaging.query({ type: 'GetAccount', actor: SYSTEM_ACTOR, accountId });
+      return found.ok ? found.data : null;
+    }, config.ACCOUNT_FACTS_CACHE_MAX);
+  }
 
   async submit(s: Submission): Promise<TransactionView | Pending> {
     const waitMs = preferredWaitMs(s.preferHeader);
     const transactionId = transactionIdFor(s.actor, s.key);
     const hash = requestHash(s.terms);
     void s.reply.header('location', `/api/v1/transactions/${transactionId}`);
-
-    // Both read-side round trips at once: a replay is answered from what exists (the party check is then
-    // moot), a new request is refused by the party check or emitted.
-    const parties = this.checkParties(s.actor, s.terms).then(
-      () => null,
-      (err: unknown) => err,
-    );
-    const existing = await this.findTransaction(transactionId);
-    if (existing) {
-      if (!sameTerms(existing, s.terms)) {
-        throw new ProblemError(
-          409,
-          'IDEMPOTENCY.KEY_REUSED',
-          'this idempotency key was used for a different request',
-        );
-      }
-      const known =
-        existing.status === 'pending' ? await this.awaitOutcome(transactionId, waitMs, existing) : existing;
-      return this.answer(s.reply, await this.forCaller(s.actor, known), waitMs);
-    }
-    const refused = await parties;
-    if (refused) throw refused;
+    await this.checkParties(s.actor, s.terms);
 
     const command = s.command(transactionId, hash);
-    const final = await this.messaging.emitAndWait('transactionCommands', transactionId, command, {
+    const answer = orchestratorAnswer(command.messageId, hash, waitMs > 0);
+    const outcome = await this.messaging.emitAndWait('transactionCommands', transactionId, command, {
       key: transactionId,
-      match: finalOutcome(hash),
-      timeoutMs: waitMs,
+      match: answer.match,
+      timeoutMs: waitMs > 0 ? waitMs : this.ackWaitMs,
     });
-    if (final === 'key-reused') {
+    if (outcome === 'key-reused') {
       throw new ProblemError(
         409,
         'IDEMPOTENCY.KEY_REUSED',
         'this idempotency key was used for a different request',
       );
     }
+    // Timed out: what the orchestrator said so far (pending), or nothing yet: the command was sent and
+    // will be decided; the client polls its Location.
+    const view = outcome ?? answer.acknowledged();
     return this.answer(
       s.reply,
-      final === null ? { transactionId, status: 'pending' } : await this.forCaller(s.actor, final),
+      view === null ? { transactionId, status: 'pending' } : await this.forCaller(s.actor, view),
       waitMs,
     );
   }
@@ -108,51 +104,20 @@ export class MovementService {
     if (view.sourceAccountId === payment && view.destinationAccountId === payment) return view;
     const owned = await Promise.all(
       [view.sourceAccountId, view.destinationAccountId].map(async (accountId) =>
-        accountId === payment
-          ? false
-          : (await this.messaging.query({ type: 'GetAccount', actor, accountId })).ok,
+        accountId === payment ? false : (await this.facts.get(accountId))?.ownerId === actor.id,
       ),
     );
     return owned.some(Boolean) ? view : { ...view, sourceAccountId: payment, destinationAccountId: payment };
   }
 
   /**
-   * Waits for the transaction's final state, or for the orchestrator's refusal of this very request (the
-   * key was taken by a request with other terms that the read side had not shown yet).
-   */
-  private waitForFinal(transactionId: string, waitMs: number) {
-    return this.messaging.outcomes.wait(transactionId, finalOutcome(null), waitMs);
-  }
-
-  private async awaitOutcome(
-    transactionId: string,
-    waitMs: number,
-    current: TransactionView,
-  ): Promise<TransactionView> {
-    const outcome = this.waitForFinal(transactionId, waitMs);
-    // The outcome may have been published between the read and the registration: read once more.
-    const again = await this.findTransaction(transactionId);
-    if (again && again.status !== 'pending') {
-      outcome.cancel();
-      return again;
-    }
-    const final = await outcome.promise;
-    return final === null || final === 'key-reused' ? current : final;
-  }
-
-  private async findTransaction(transactionId: string): Promise<TransactionView | null> {
-    const reply = await this.messaging.query({ type: 'GetTransaction', actor: SYSTEM_ACTOR, transactionId });
-    return reply.ok ? summaryOf(reply.data) : null;
-  }
-
-  /**
-   * Refuses at the edge what the read side already knows to be wrong, reading as the caller. An owner's
-   * pre-check reads only the account it must own (MOVEMENT_RULES' side), as itself: one that is missing
-   * and one of somebody else are the same 404, and the type and currency checked are its own account's.
-   * The other party's account is never looked at for an owner, so a refusal cannot tell it anything
-   * about another owner's account; the ledger judges it and answers ACCOUNT.UNAVAILABLE for any reason.
-   * Admins get every check on both parties. An account the read side has not seen yet is left to the
-   * ledger, which checks all of it again.
+   * Refuses at the edge what is known to be wrong about the parties, from facts that never change
+   * (owner, type, currency), remembered after the first read. An owner's check looks only at the account
+   * it must own (MOVEMENT_RULES' side): one that is missing and one of somebody else are the same 404,
+   * and the type and currency checked are its own account's. The other party's account is never looked
+   * at for an owner, so a refusal cannot tell it anything about another owner's account; the ledger
+   * judges it and answers ACCOUNT.UNAVAILABLE for any reason. Admins get every check on both parties.
+   * An account the read side has not seen yet is left to the ledger, which checks all of it again.
    */
   private async checkParties(actor: Actor, terms: MovementTerms): Promise<void> {
     const rule = MOVEMENT_RULES[terms.type];
@@ -168,35 +133,61 @@ export class MovementService {
     ].filter(
       (p): p is typeof p & { id: string } => p.id !== null && (!owner || p.side === rule.ownerMustOwn),
     );
-    const accounts = await Promise.all(
-      parties.map((p) =>
-        this.messaging.query({ type: 'GetAccount', actor: owner ? actor : SYSTEM_ACTOR, accountId: p.id }),
-      ),
-    );
+    const accounts = await Promise.all(parties.map((p) => this.facts.get(p.id)));
     parties.forEach((party, i) => {
       const found = accounts[i]!;
-      if (!found.ok) {
+      if (!found || (owner && found.ownerId !== actor.id)) {
         if (owner) throw new ProblemError(404, 'ACCOUNT.NOT_FOUND', `account ${party.id} does not exist`);
         return;
       }
-      checkAccount(terms, party, found.data);
+      checkAccount(terms, party, found);
     });
   }
 }
 
 /**
- * The read side answers GetTransaction with the details (refunds, what is left to refund); a movement is
- * answered with the summary its events carry, as documented, whether it is a replay or not.
+ * Recognises the orchestrator's answer to this request among the transaction's events:
+ * - TransactionRequestRejected for this request's hash: the key was taken by other terms (409);
+ * - TransactionRequestReplayed for this hash: a repeat, answered with the transaction as it stands;
+ * - an event this very command caused (TransactionAccepted, or TransactionFailed when the request was
+ *   refused outright).
+ * Until one of those arrived, other events of the transaction are not taken as this request's: they
+ * may belong to another request that took the key with other terms. Once acknowledged, the final state
+ * (or needs_attention, the last word a waiting client gets for a while) answers a waiting client.
  */
-export function summaryOf(details: TransactionDetails): TransactionView {
-  const keys = Object.keys(TransactionViewSchema.shape) as (keyof TransactionView)[];
-  return Object.fromEntries(keys.map((k) => [k, details[k]])) as TransactionView;
+export function orchestratorAnswer(commandId: string, hash: string, waitForFinal: boolean) {
+  let acknowledged: TransactionView | null = null;
+  const match = (event: FollowedEvent): TransactionView | 'key-reused' | undefined => {
+    switch (event.type) {
+      case 'TransactionRequestRejected':
+        return event.data.requestHash === hash ? 'key-reused' : undefined;
+      case 'TransactionRequestReplayed': {
+        if (event.data.requestHash !== hash) return undefined;
+        const view = event.data.transaction;
+        acknowledged = view;
+        return waitForFinal && view.status === 'pending' ? undefined : view;
+      }
+      case 'TransactionAccepted':
+        if (acknowledged === null && event.causationId !== commandId) return undefined;
+        acknowledged = event.data;
+        return waitForFinal ? undefined : event.data;
+      case 'TransactionCompleted':
+      case 'TransactionFailed':
+      case 'TransactionReversed':
+      case 'TransactionNeedsAttention':
+        if (acknowledged === null && event.causationId !== commandId) return undefined;
+        return event.data;
+      default:
+        return undefined;
+    }
+  };
+  return { match, acknowledged: (): TransactionView | null => acknowledged };
 }
 
 function checkAccount(
   terms: MovementTerms,
   party: { side: 'debit' | 'credit'; allowed: readonly string[] },
-  account: AccountView,
+  account: AccountFacts,
 ): void {
   if (!party.allowed.includes(account.type)) {
     const verb = party.side === 'debit' ? 'take money from' : 'pay into';
@@ -213,25 +204,4 @@ function checkAccount(
       `account ${account.id} holds ${account.currency}, not ${terms.currency}`,
     );
   }
-}
-
-/**
- * Recognises a transaction's final state (or its needs_attention state), or the orchestrator's refusal of the request with this hash
- * (the key was taken by a request with other terms that the read side had not shown yet).
- */
-function finalOutcome(hash: string | null) {
-  return (event: FollowedEvent): TransactionView | 'key-reused' | undefined => {
-    switch (event.type) {
-      case 'TransactionCompleted':
-      case 'TransactionFailed':
-      case 'TransactionReversed':
-      case 'TransactionNeedsAttention':
-        // needs_attention is not final, but the last word a waiting client gets for a while.
-        return event.data;
-      case 'TransactionRequestRejected':
-        return event.data.requestHash === hash ? 'key-reused' : undefined;
-      default:
-        return undefined;
-    }
-  };
 }

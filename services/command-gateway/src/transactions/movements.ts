@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '@billing/contracts/envelope';
 import type { TransactionType } from '@billing/contracts/messages/ledger';
-import type { TransactionView } from '@billing/contracts/messages/queries';
 import {
   BillTypeSchema,
   FundingSourceSchema,
@@ -147,15 +146,6 @@ export interface MovementTerms {
 const DETAIL_TERMS = ['provider', 'meterNumber', 'billType'] as const;
 
 /**
- * Where a collected top-up's view keeps its funding: the orchestrator copies the request's funding into
- * the transaction's details under these keys (and only for a collection), so a replay can be compared.
- */
-export const FUNDING_DETAILS = {
-  method: 'fundingMethod',
-  sourceReference: 'fundingSourceReference',
-} as const;
-
-/**
  * One spelling per amount: "1.5", "1.50" and "01.50" of USD are the same request. Known currencies are
  * written at their scale; any other decimal loses its trailing fractional zeros.
  */
@@ -186,37 +176,6 @@ export function requestHash(terms: MovementTerms): string {
   // (a retry across an upgrade is still the same request to the orchestrator).
   if (terms.funding !== null) fields.push([terms.funding.method, terms.funding.sourceReference]);
   return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
-}
-
-/**
- * The terms a stored transaction was created with, as far as its view tells. A collected top-up's view
- * names the funding provider's account as its source, which the request never named, so its terms are
- * the funding recorded in its details instead. Where the view does not record a funding field (an older
- * orchestrator kept only the method), the requested value stands in for it: that field cannot differ
- * from what the view does not know, and the orchestrator compares the full request hash again.
- */
-export function termsOf(view: TransactionView, requested: MovementTerms): MovementTerms {
-  const refund = view.type === 'refund';
-  const details = view.details ?? {};
-  const method = details[FUNDING_DETAILS.method];
-  const collected = view.type === 'topup' && method !== undefined;
-  const reference =
-    details[FUNDING_DETAILS.sourceReference] ?? requested.funding?.sourceReference ?? 'unrecorded';
-  return {
-    type: view.type,
-    sourceAccountId: refund || collected ? null : view.sourceAccountId,
-    destinationAccountId: refund ? null : view.destinationAccountId,
-    amount: view.amount,
-    currency: view.currency,
-    originalTransactionId: view.originalTransactionId ?? null,
-    details,
-    funding: collected ? { method: method as FundingSource['method'], sourceReference: reference } : null,
-  };
-}
-
-/** Whether a stored transaction is what this request asks for: same terms, amounts compared canonically. */
-export function sameTerms(view: TransactionView, requested: MovementTerms): boolean {
-  return requestHash(termsOf(view, requested)) === requestHash(requested);
 }
 
 export function billTerms(body: z.output<typeof BillPaymentBodySchema>): MovementTerms {

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '@billing/contracts/envelope';
-import type { TransactionView } from '@billing/contracts/messages/queries';
 import { IDEMPOTENCY_NAMESPACE, uuidv5 } from '@billing/contracts/uuid';
 import { describe, expect, it } from 'vitest';
 import {
   canonicalAmount,
   requestHash,
-  sameTerms,
   TopUpBodySchema,
   transactionIdFor,
   type MovementTerms,
@@ -14,7 +12,6 @@ import {
 
 const SOURCE = '0192f0a0-0000-7000-8000-000000000001';
 const DESTINATION = '0192f0a0-0000-7000-8000-000000000002';
-const FUNDING_ACCOUNT = '0192f0a0-0000-7000-8000-000000000003';
 const owner = (id: string): Actor => ({ kind: 'owner', id });
 
 function someTerms(overrides: Partial<MovementTerms> = {}): MovementTerms {
@@ -27,25 +24,6 @@ function someTerms(overrides: Partial<MovementTerms> = {}): MovementTerms {
     originalTransactionId: null,
     details: {},
     funding: null,
-    ...overrides,
-  };
-}
-
-function aView(overrides: Partial<TransactionView> = {}): TransactionView {
-  return {
-    transactionId: '0192f0a0-0000-7000-8000-0000000000f1',
-    type: 'transfer',
-    status: 'completed',
-    amount: '1.50',
-    currency: 'USD',
-    sourceAccountId: SOURCE,
-    destinationAccountId: DESTINATION,
-    idempotencyKey: 'key-00000001',
-    reason: null,
-    originalTransactionId: null,
-    details: {},
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:01.000Z',
     ...overrides,
   };
 }
@@ -107,46 +85,6 @@ describe('requestHash', () => {
     // sha256 of the canonical array the gateway has always hashed for such a transfer.
     const before = JSON.stringify(['transfer', SOURCE, DESTINATION, '1.50', 'USD', null, [null, null, null]]);
     expect(requestHash(someTerms())).toBe(createHash('sha256').update(before).digest('hex'));
-  });
-});
-
-describe('sameTerms (a retry against the stored transaction)', () => {
-  it('matches a view whose amount is written at another scale', () => {
-    expect(sameTerms(aView({ amount: '1.50' }), someTerms({ amount: '1.5' }))).toBe(true);
-    expect(sameTerms(aView({ amount: '1.50' }), someTerms({ amount: '1.49' }))).toBe(false);
-  });
-
-  it('compares a collected top-up by its funding, not by the source the orchestrator chose', () => {
-    const requested = someTerms({
-      type: 'topup',
-      sourceAccountId: null,
-      funding: { method: 'card', sourceReference: 'tok_0001' },
-    });
-    const view = aView({
-      type: 'topup',
-      sourceAccountId: FUNDING_ACCOUNT,
-      details: { fundingProvider: 'acme-funding', fundingMethod: 'card', fundingSourceReference: 'tok_0001' },
-    });
-    expect(sameTerms(view, requested)).toBe(true);
-    expect(sameTerms(view, { ...requested, funding: { method: 'card', sourceReference: 'tok_9999' } })).toBe(
-      false,
-    );
-    expect(
-      sameTerms(view, { ...requested, funding: { method: 'bank_debit', sourceReference: 'tok_0001' } }),
-    ).toBe(false);
-    // The same key for a top-up from a named source is another request.
-    expect(sameTerms(view, someTerms({ type: 'topup', sourceAccountId: FUNDING_ACCOUNT }))).toBe(false);
-  });
-
-  it('does not take a top-up from a named source for a collection', () => {
-    const view = aView({ type: 'topup', sourceAccountId: SOURCE });
-    const collection = someTerms({
-      type: 'topup',
-      sourceAccountId: null,
-      funding: { method: 'card', sourceReference: 'tok_0001' },
-    });
-    expect(sameTerms(view, collection)).toBe(false);
-    expect(sameTerms(view, someTerms({ type: 'topup' }))).toBe(true);
   });
 });
 

@@ -14,6 +14,8 @@ import { CurrentActor } from '../auth/auth.guard';
 import { ProblemError } from '../http/problem';
 import { parseBody, parseId, statusOfDomainCode } from '../http/route-support';
 import { GatewayMessaging } from '../kafka/messaging';
+import { ApiRoute } from '../openapi/api-route';
+import * as docs from '../openapi/transactions.docs';
 import { MovementService } from './movement.service';
 import {
   idempotencyKeyOf,
@@ -51,6 +53,7 @@ export class TransactionsController {
    * a source asks for such a collection too.
    */
   @Post('topup')
+  @ApiRoute(docs.TOP_UP)
   topUp(
     @Body() body: unknown,
     @Headers() h: Headers_,
@@ -105,6 +108,7 @@ export class TransactionsController {
 
   /** USER -> EXTERNAL: held, paid out by the payout provider, captured on confirmation or released. */
   @Post('withdraw')
+  @ApiRoute(docs.WITHDRAW)
   withdraw(
     @Body() body: unknown,
     @Headers() h: Headers_,
@@ -116,6 +120,7 @@ export class TransactionsController {
 
   /** USER -> USER, same currency, in one atomic entry. */
   @Post('transfer')
+  @ApiRoute(docs.TRANSFER)
   transfer(
     @Body() body: unknown,
     @Headers() h: Headers_,
@@ -127,6 +132,7 @@ export class TransactionsController {
 
   /** Customer -> merchant. */
   @Post('payment')
+  @ApiRoute(docs.PAY)
   payment(
     @Body() body: unknown,
     @Headers() h: Headers_,
@@ -170,6 +176,7 @@ export class TransactionsController {
 
   /** Gives back part or all of a completed payment; refunds never add up to more than the payment. */
   @Post('refund')
+  @ApiRoute(docs.REFUND)
   refund(
     @Body() body: unknown,
     @Headers() h: Headers_,
@@ -210,6 +217,7 @@ export class TransactionsController {
   }
 
   @Get(':id')
+  @ApiRoute(docs.GET_TRANSACTION)
   async get(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<unknown> {
     const reply = await this.messaging.query({
       type: 'GetTransaction',

@@ -1,6 +1,5 @@
 import type { AccountStatus, AccountType } from '@billing/contracts/messages/accounts';
-import { decimalPlaces } from '@billing/contracts/money';
-import { atScale } from '../shared/minor-units';
+import { decimalPlaces, formatDecimal } from '@billing/contracts/money';
 import type { AccountStreamItem } from './account-stream';
 
 /** The account view as the fold of its stream up to `version`. Amounts are decimals at `scale`. */
@@ -79,8 +78,8 @@ export function evolveAccount(state: AccountState | null, item: AccountStreamIte
   });
   switch (item.kind) {
     case 'posted': {
-      const amount = atScale(item.amount, state.scale);
-      const balanceAfter = atScale(item.balanceAfter, state.scale);
+      const amount = formatDecimal(item.amount, state.scale);
+      const balanceAfter = formatDecimal(item.balanceAfter, state.scale);
       return {
         state: next({ balance: balanceAfter }),
         effects: [
@@ -113,7 +112,7 @@ export function evolveAccount(state: AccountState | null, item: AccountStreamIte
             holdId: item.holdId,
             accountId: state.id,
             transactionId: item.transactionId,
-            amount: atScale(item.amount, state.scale),
+            amount: formatDecimal(item.amount, state.scale),
             expiresAt: item.expiresAt,
             placedAt: item.at,
           },
@@ -141,7 +140,7 @@ export function evolveAccount(state: AccountState | null, item: AccountStreamIte
             kind: 'hold-closed',
             holdId: item.holdId,
             status: 'captured',
-            capturedAmount: atScale(item.capturedAmount, state.scale),
+            capturedAmount: formatDecimal(item.capturedAmount, state.scale),
             closedAt: item.at,
           },
         ],
@@ -171,7 +170,7 @@ function openedAccount(item: Extract<AccountStreamItem, { kind: 'opened' }>): Ac
     balance: item.balance,
     // The ledger's default limits (docs/ledger.md, rule 5): USER accounts may not go below zero; the
     // others are unbounded. AccountLimitsChanged replaces them.
-    minBalance: item.type === 'USER' ? atScale('0', scale) : null,
+    minBalance: item.type === 'USER' ? formatDecimal('0', scale) : null,
     maxBalance: null,
     metadata: item.metadata,
     version: item.version,

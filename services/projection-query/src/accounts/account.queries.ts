@@ -1,3 +1,4 @@
+import { formatDecimal, formatMinorUnits, toMinor } from '@billing/contracts/money';
 import type { Actor } from '@billing/contracts/envelope';
 import {
   OPEN_HOLDS_LISTED_MAX,
@@ -7,7 +8,6 @@ import {
 import { decodeCursor, pageOf } from '../queries/cursor';
 import { invalid, notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { atScale, formatMinorUnits, toMinor } from '../shared/minor-units';
 import { pgArray } from '../shared/pg-array';
 import { stateOfRow, type AccountRow } from './account.store';
 
@@ -69,7 +69,7 @@ function toView(row: AccountRow, holds: OpenHolds | undefined): AccountView {
     openHolds: (holds?.listed ?? []).map((h) => ({
       holdId: h.hold_id,
       transactionId: h.transaction_id,
-      amount: atScale(h.amount, s.scale),
+      amount: formatDecimal(h.amount, s.scale),
       expiresAt: h.expires_at.toISOString(),
       placedAt: h.placed_at.toISOString(),
     })),

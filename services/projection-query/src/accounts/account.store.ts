@@ -1,8 +1,8 @@
+import { formatDecimal, formatMinorUnits, toMinor } from '@billing/contracts/money';
 import type { Knex } from '@billing/platform/db';
 import { tableOf } from '../read-model/schema';
 import { insertIgnoringDuplicates } from '../shared/insert-chunked';
 import { pgArray } from '../shared/pg-array';
-import { atScale, formatMinorUnits, toMinor } from '../shared/minor-units';
 import type { AccountEffect, AccountState } from './account.evolve';
 import { AccountStreamItemSchema, type AccountStreamItem } from './account-stream';
 
@@ -24,7 +24,7 @@ export interface AccountRow {
 }
 
 export function stateOfRow(row: AccountRow): AccountState {
-  const limit = (v: string | null) => (v === null ? null : atScale(v, row.scale));
+  const limit = (v: string | null) => (v === null ? null : formatDecimal(v, row.scale));
   return {
     id: row.id,
     ownerId: row.owner_id,
@@ -33,7 +33,7 @@ export function stateOfRow(row: AccountRow): AccountState {
     currency: row.currency,
     scale: row.scale,
     status: row.status,
-    balance: atScale(row.balance, row.scale),
+    balance: formatDecimal(row.balance, row.scale),
     minBalance: limit(row.min_balance),
     maxBalance: limit(row.max_balance),
     metadata: row.metadata,

@@ -1,8 +1,8 @@
+import { formatDecimal } from '@billing/contracts/money';
 import { STATEMENT_LINES_MAX, type QueryRequest, type Statement } from '@billing/contracts/messages/queries';
 import { visibleAccount } from '../accounts/account.queries';
 import { invalid, notFound, type QueryContext, type QueryFailure } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { atScale } from '../shared/minor-units';
 
 interface HistoryRow {
   version: number;
@@ -32,7 +32,7 @@ export async function getStatement(
   if (!account) return notFound('account', q.accountId);
   const history = tableOf(ctx.schema, 'account_history');
   const balanceBefore = async (instant: string | null): Promise<string> => {
-    if (instant === null) return atScale('0', account.scale);
+    if (instant === null) return formatDecimal('0', account.scale);
     const row = await ctx
       .trx(history)
       .where({ account_id: account.id })
@@ -42,7 +42,7 @@ export async function getStatement(
         { column: 'version', order: 'desc' },
       ])
       .first<{ balance_after: string } | undefined>('balance_after');
-    return atScale(row?.balance_after ?? '0', account.scale);
+    return formatDecimal(row?.balance_after ?? '0', account.scale);
   };
   const rows = await ctx
     .trx(history)
@@ -68,8 +68,8 @@ export async function getStatement(
       transactionType: r.transaction_type,
       step: r.step,
       side: r.side,
-      amount: atScale(r.amount, account.scale),
-      balanceAfter: atScale(r.balance_after, account.scale),
+      amount: formatDecimal(r.amount, account.scale),
+      balanceAfter: formatDecimal(r.balance_after, account.scale),
       reversesEntryId: r.reverses_entry_id,
       postedAt: r.posted_at.toISOString(),
     })),

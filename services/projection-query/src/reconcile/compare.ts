@@ -1,4 +1,4 @@
-import { atScale } from '../shared/minor-units';
+import { formatDecimal } from '@billing/contracts/money';
 
 /** An account as the ledger has it now. */
 export interface LedgerAccount {
@@ -50,7 +50,7 @@ export function compareAccount(
   }
   if (read === undefined)
     return { kind: 'behind', accountId: id, readVersion: 0, ledgerVersion: ledger.version };
-  const same = (a: string, b: string) => atScale(a, ledger.scale) === atScale(b, ledger.scale);
+  const same = (a: string, b: string) => formatDecimal(a, ledger.scale) === formatDecimal(b, ledger.scale);
   if (read.version > ledger.version) {
     const versions = { ledger: String(ledger.version), readModel: String(read.version) };
     return { kind: 'drift', accountId: id, field: 'version', ...versions, version: read.version };

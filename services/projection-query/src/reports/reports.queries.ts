@@ -1,9 +1,8 @@
 import type { Actor } from '@billing/contracts/envelope';
-import type { CurrencyKind } from '@billing/contracts/money';
+import { formatMinorUnits, toMinor, type CurrencyKind } from '@billing/contracts/money';
 import type { TrialBalance } from '@billing/contracts/messages/queries';
 import { forbidden, privileged, type QueryContext, type QueryFailure } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { formatMinorUnits, toMinor } from '../shared/minor-units';
 
 /**
  * Debits and credits of every posting applied so far, per currency. Every entry balances, so `net` is

@@ -71,7 +71,8 @@ export async function applyTransactionEvents(
           summaries.push({ summary: message.data, hlc: message.hlc });
           break;
         case 'TransactionRequestRejected':
-          // A refused request names a transaction but must not change what the transaction is.
+        case 'TransactionRequestReplayed':
+          // A refused or repeated request names a transaction but must not change what it is.
           break;
         default: {
           const unreachable: never = message;

@@ -1,6 +1,6 @@
 import type { Actor } from '@billing/contracts/envelope';
 import type { Knex } from '@billing/platform/db';
-import { decimalPlaces } from '@billing/contracts/money';
+import { decimalPlaces, formatMinorUnits, toMinor } from '@billing/contracts/money';
 import {
   REFUNDS_LISTED_MAX,
   type QueryRequest,
@@ -19,7 +19,6 @@ import {
   type QueryFailure,
 } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { formatMinorUnits, toMinor } from '../shared/minor-units';
 import { transactionStateOfRow, type TransactionRow } from './transaction-events.handler';
 import type { TransactionState } from './transaction.evolve';
 

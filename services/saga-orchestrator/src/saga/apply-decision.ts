@@ -9,6 +9,7 @@ import {
   TransactionFailed,
   TransactionNeedsAttention,
   TransactionRequestRejected,
+  TransactionRequestReplayed,
   TransactionReversed,
 } from '@billing/contracts/messages/transactions';
 import { topicName } from '@billing/contracts/topics';
@@ -177,6 +178,18 @@ async function perform(
               code: action.code,
               detail: action.detail,
             },
+            meta(),
+          ),
+        },
+      ];
+    case 'replay-request':
+      return [
+        {
+          topic: topicName('transactionEvents', deps.topicPrefix),
+          key: action.summary.transactionId,
+          envelope: createMessage(
+            TransactionRequestReplayed,
+            { requestHash: action.requestHash, transaction: action.summary },
             meta(),
           ),
         },

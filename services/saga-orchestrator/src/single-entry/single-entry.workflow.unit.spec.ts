@@ -70,10 +70,13 @@ describe('single-entry workflow (top-up, transfer, payment, refund)', () => {
     });
   });
 
-  it('ignores a repeated request with the same terms, refuses one with other terms, and leaves the state alone', () => {
+  it('answers a repeated request with the same terms with the transaction as it stands, refuses one with other terms, and leaves the state alone', () => {
     const { saga, ctx } = started();
     const same = decideSingleEntry({ kind: 'requested', request: aRequest(), actor, at: AT }, saga, ctx);
-    expect(same).toEqual({ state: saga, actions: [{ kind: 'ignore', reason: 'duplicate request' }] });
+    expect(same).toEqual({
+      state: saga,
+      actions: [{ kind: 'replay-request', requestHash: saga.requestHash, summary: saga.summary }],
+    });
     const other = decideSingleEntry(
       { kind: 'requested', request: aRequest({ requestHash: 'b'.repeat(64) }), actor, at: AT },
       saga,

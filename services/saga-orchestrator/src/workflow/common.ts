@@ -87,9 +87,18 @@ export function backoffMs(settings: WorkflowContext['settings'], attempt: number
   return Math.min(settings.providerBackoffMaxMs, settings.providerBackoffMs * 2 ** Math.max(0, attempt - 1));
 }
 
-/** A request for a transaction id already taken: a retry when the terms match, a conflict when not. */
+/**
+ * A request for a transaction id already taken: a retry when the terms match, answered with the
+ * transaction as it stands (the caller learns it from the orchestrator, not the read side); a conflict
+ * when not. Neither changes the saga.
+ */
 export function onRepeatedRequest(state: ActiveSaga, request: MovementRequest): Decision {
-  if (state.requestHash === request.requestHash) return ignore(state, 'duplicate request');
+  if (state.requestHash === request.requestHash) {
+    return {
+      state,
+      actions: [{ kind: 'replay-request', requestHash: request.requestHash, summary: currentSummary(state) }],
+    };
+  }
   return {
     state,
     actions: [
@@ -102,6 +111,16 @@ export function onRepeatedRequest(state: ActiveSaga, request: MovementRequest): 
       },
     ],
   };
+}
+
+/**
+ * What the read side shows for this saga: its final summary once it ended; while it runs, pending, or
+ * needs_attention with the reason when a person was called (the summary kept in the state stays pending
+ * then, see `escalate`).
+ */
+export function currentSummary(state: ActiveSaga): TransactionSummary {
+  if (state.summary.status !== 'pending' || !state.attention) return state.summary;
+  return { ...state.summary, status: 'needs_attention', reason: state.attention };
 }
 
 /** True when a ledger outcome answers the command this saga is waiting for. */

@@ -132,6 +132,7 @@ export type WorkflowAction =
   | { kind: 'schedule'; task: 'deadline'; commandId: string; attempt: number; dueInMs: number }
   | { kind: 'release-refund'; originalTransactionId: string; amount: string }
   | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
+  | { kind: 'replay-request'; requestHash: string; summary: TransactionSummary }
   | { kind: 'complete' }
   | { kind: 'ignore'; reason: string };
 

@@ -1,0 +1,134 @@
+import { parseTopicMessage } from '@billing/contracts/catalog';
+import { topicName } from '@billing/contracts/topics';
+import { consumerConfig } from '@billing/platform/kafka';
+import type { Logger } from '@billing/platform/logger';
+import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { FollowedEvent } from './outcomes';
+
+type FeedTopic = 'ledgerEvents' | 'transactionEvents';
+
+/**
+ * One event of the live feed as it came off the broker, parsed only when somebody needs it: the Kafka
+ * key and the message-id header say whom it concerns and what it is without reading the body, and most
+ * events concern no request waiting at this replica. Parsed at most once.
+ */
+export class FeedItem {
+  private parsed: FollowedEvent | null | undefined;
+
+  constructor(
+    readonly topic: FeedTopic,
+    readonly key: string | null,
+    private readonly headerId: string | null,
+    private readonly value: Buffer | null,
+    private readonly onRefused: (detail: string) => void = () => {},
+  ) {}
+
+  /** The envelope's messageId, from the header producers set; the body is read only when it lacks one. */
+  get messageId(): string {
+    return this.headerId ?? this.event()?.messageId ?? `unparseable:${this.key ?? ''}`;
+  }
+
+  /**
+   * The validated event, or null for a message this feed cannot read. A live feed only listens: the
+   * services that consume these topics dead-letter such a message, so it is logged and skipped here.
+   */
+  event(): FollowedEvent | null {
+    if (this.parsed === undefined) {
+      const result = parseTopicMessage(this.topic, this.value);
+      this.parsed = result.ok ? (result.message as FollowedEvent) : null;
+      if (!result.ok) this.onRefused(`${result.code}: ${result.detail}`);
+    }
+    return this.parsed;
+  }
+
+  /** An item for an event at hand (tests, and events that never went through the broker). */
+  static of(event: FollowedEvent, topic: FeedTopic = 'transactionEvents'): FeedItem {
+    const item = new FeedItem(topic, null, event.messageId, null);
+    item.parsed = event;
+    return item;
+  }
+}
+
+function header(headers: IHeaders | undefined, name: string): string | null {
+  const value = headers?.[name];
+  if (value === undefined) return null;
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? null : first.toString();
+}
+
+/**
+ * The gateway's view of the event topics as they happen: a consumer group of its own per replica that
+ * starts at the latest offset (a new replica has no request waiting for an old event). Its position is
+ * committed every few seconds rather than per batch, so that a rebalance resumes near where it was
+ * without a commit round trip per fetch. It does not validate what it receives up front: each item is
+ * parsed by whoever needs it (see FeedItem).
+ */
+export class LiveFeed {
+  private readonly consumers: { consumer: Consumer; joined: boolean }[] = [];
+
+  constructor(
+    private readonly options: {
+      kafka: Kafka;
+      topicPrefix: string;
+      groupId: string;
+      sessionTimeoutMs: number;
+      logger: Logger;
+      topics: readonly FeedTopic[];
+      onBatch: (items: FeedItem[]) => void;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    const { kafka, topicPrefix, groupId, sessionTimeoutMs, logger, topics, onBatch } = this.options;
+    const log = logger.child({ component: 'live-feed' });
+    for (const topic of topics) {
+      const consumer = kafka.consumer({
+        ...consumerConfig(`${groupId}.${topic}`, sessionTimeoutMs),
+        // Waiting requests want their outcome soon; an empty fetch returns after this long at most.
+        maxWaitTimeInMs: 20,
+        // A live feed holds no work of its own: a small fetch per partition keeps memory bounded.
+        maxBytesPerPartition: 256 * 1024,
+      });
+      const entry = { consumer, joined: false };
+      consumer.on(consumer.events.GROUP_JOIN, () => (entry.joined = true));
+      consumer.on(consumer.events.CRASH, (e) => {
+        entry.joined = false;
+        log.error({ err: e.payload.error, topic }, 'live feed consumer crashed');
+      });
+      this.consumers.push(entry);
+      await consumer.connect();
+      await consumer.subscribe({ topic: topicName(topic, topicPrefix), fromBeginning: false });
+      await consumer.run({
+        autoCommit: true,
+        autoCommitInterval: 5000,
+        // Every partition at once: one slow partition must not hold back another's outcomes.
+        partitionsConsumedConcurrently: 16,
+        eachBatch: async ({ batch }) => {
+          const refused = (offset: string) => (detail: string) =>
+            log.warn({ topic: batch.topic, partition: batch.partition, offset, detail }, 'unreadable event');
+          onBatch(
+            batch.messages.map(
+              (m: KafkaMessage) =>
+                new FeedItem(
+                  topic,
+                  m.key?.toString() ?? null,
+                  header(m.headers, 'message-id'),
+                  m.value,
+                  refused(m.offset),
+                ),
+            ),
+          );
+        },
+      });
+    }
+  }
+
+  isReady(): boolean {
+    return this.consumers.length > 0 && this.consumers.every((c) => c.joined);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.consumers.map((c) => c.consumer.disconnect()));
+    for (const c of this.consumers) c.joined = false;
+  }
+}
