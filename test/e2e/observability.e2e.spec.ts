@@ -132,7 +132,9 @@ describe('one picture of the running system: metrics and one trace per request',
       'spans of all four services in the transfer trace',
       async () => {
         const mine = receiver.spans.filter((s) => s.traceId === traceId);
+        // Each service exports on its own schedule: wait for the gateway's span as for the others.
         const complete =
+          has(mine, 'command-gateway', 'POST /api/v1/transactions/transfer') &&
           has(mine, 'saga-orchestrator', `${topics.commands} process`) &&
           has(mine, 'account-ledger', `${topics.ledgerCommands} process`) &&
           has(mine, 'saga-orchestrator', `${topics.ledgerEvents} process`) &&
@@ -206,6 +208,14 @@ describe('one picture of the running system: metrics and one trace per request',
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(gateway).not.toMatch(/route="[^"]*[0-9a-f]{8}-[0-9a-f]{4}-/);
+    // The gateway's live feed of outcomes is a consumer too.
+    const gatewayFeed = topicName('transactionEvents', system.topicPrefix);
+    expect(sample(gateway, 'kafka_consumer_messages_total', { topic: gatewayFeed })).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(
+      sample(gateway, 'kafka_consumer_batch_size_messages_count', { topic: gatewayFeed }),
+    ).toBeGreaterThanOrEqual(1);
 
     const ledger = await scrape('account-ledger');
     expect(sample(ledger, 'ledger_postings_total', { transaction_type: 'transfer' })).toBeGreaterThanOrEqual(

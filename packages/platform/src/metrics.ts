@@ -90,6 +90,42 @@ export const platformMetrics = {
   }),
 };
 
+/** The consumer metrics of one partition, their label lookups done once (a lookup hashes its labels). */
+export interface PartitionMeters {
+  messages: ReturnType<Counter<string>['labels']>;
+  lag: ReturnType<Gauge<string>['labels']>;
+  batchSize: ReturnType<Histogram<string>['labels']>;
+  handlerOk: ReturnType<Histogram<string>['labels']>;
+  handlerError: ReturnType<Histogram<string>['labels']>;
+  /** Counts a batch handled up to `nextOffset`, and the lag behind the fetch's high watermark. */
+  handled(size: number, highWatermark: string, nextOffset: string): void;
+}
+
+const partitionMeters = new Map<string, PartitionMeters>();
+
+export function consumerMeters(topic: string, partition: number): PartitionMeters {
+  const key = `${topic}/${partition}`;
+  let m = partitionMeters.get(key);
+  if (m) return m;
+  const p = String(partition);
+  const messages = platformMetrics.consumerMessages.labels(topic);
+  const lag = platformMetrics.consumerLag.labels(topic, p);
+  m = {
+    messages,
+    lag,
+    batchSize: platformMetrics.consumerBatchSize.labels(topic, p),
+    handlerOk: platformMetrics.handlerDuration.labels(topic, 'ok'),
+    handlerError: platformMetrics.handlerDuration.labels(topic, 'error'),
+    handled(size, highWatermark, nextOffset) {
+      messages.inc(size);
+      const behind = BigInt(highWatermark) - BigInt(nextOffset);
+      lag.set(behind > 0n ? Number(behind) : 0);
+    },
+  };
+  partitionMeters.set(key, m);
+  return m;
+}
+
 /** Work done right before every scrape, e.g. a gauge read from the database. */
 type ScrapeHook = () => Promise<void>;
 const scrapeHooks = processWide('scrapeHooks', () => new Set<ScrapeHook>());
