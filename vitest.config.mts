@@ -17,6 +17,7 @@ export default defineConfig({
             'infra/*/src/**/*.unit.spec.ts',
             'packages/*/test/**/*.unit.spec.ts',
             'services/*/test/**/*.unit.spec.ts',
+            'test/unit/**/*.unit.spec.ts',
           ],
           environment: 'node',
         },

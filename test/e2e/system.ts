@@ -24,6 +24,8 @@ export interface RunningSystem {
   /** Waits until one service reports ready again (after a restart). */
   ready(name: string): Promise<true>;
   ports: Record<string, number>;
+  /** The prefix of this system's topics and consumer groups. */
+  topicPrefix: string;
   logs: string[];
   supervisor: Supervisor;
   stop(): Promise<void>;
@@ -128,6 +130,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   return {
     gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`,
     ports,
+    topicPrefix,
     logs,
     supervisor,
     simulator,
