@@ -4,7 +4,7 @@
 #   docker build --target provision -t billing/provision .
 #
 # SERVICE is the folder name under services/ (command-gateway, account-ledger, saga-orchestrator,
-# projection-query). The default target (the last stage, `runtime`) runs that service with
+# projection-query, operator-console: its dist/ holds the server and the built app in dist/public). The default target (the last stage, `runtime`) runs that service with
 # `node dist/main.js`; the `provision` target is the one-shot job that creates the databases, the
 # topics of the registry and their ACLs (infra/local/dist/provision-cli.js; its broker identity comes
 # from KAFKA_SASL_*, docs/adr/0007-broker-identities-and-acls.md) before the services start.
@@ -47,8 +47,8 @@ RUN pnpm install --offline --frozen-lockfile
 FROM workspace AS build
 ARG SERVICE
 RUN case "${SERVICE}" in \
-      command-gateway|account-ledger|saga-orchestrator|projection-query) ;; \
-      *) echo "build with --build-arg SERVICE=<command-gateway|account-ledger|saga-orchestrator|projection-query> (got '${SERVICE}')" >&2; exit 1 ;; \
+      command-gateway|account-ledger|saga-orchestrator|projection-query|operator-console) ;; \
+      *) echo "build with --build-arg SERVICE=<command-gateway|account-ledger|saga-orchestrator|projection-query|operator-console> (got '${SERVICE}')" >&2; exit 1 ;; \
     esac
 # The service and every workspace package it depends on (the trailing "...").
 RUN pnpm turbo run build --filter="@billing/${SERVICE}..."
@@ -85,7 +85,7 @@ CMD ["node", "infra/local/dist/provision-cli.js"]
 
 # ---------------------------------------------------------------------------------------------------
 # The service image (default target). Listens on HOST:PORT; PORT defaults per service (3000 gateway,
-# 3001 ledger, 3002 saga, 3003 projection). The service migrates its own database at start. No
+# 3001 ledger, 3002 saga, 3003 projection, 3005 console). The service migrates its own database at start. No
 # HEALTHCHECK: orchestrators probe GET /health/live and /health/ready.
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE

@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers by file name: unit (pure, no I/O), int (one service against real PostgreSQL and Kafka),
- * e2e (all four services as separate processes). Packages are imported from their compiled output, so
+ * Four tiers by file name: unit (pure, no I/O), int (one service against real PostgreSQL and Kafka),
+ * e2e (all four services as separate processes), ui (the operator console in Chromium against them). Packages are imported from their compiled output, so
  * `npm test` builds first.
  */
 export default defineConfig({
@@ -17,6 +17,7 @@ export default defineConfig({
             'infra/*/src/**/*.unit.spec.ts',
             'packages/*/test/**/*.unit.spec.ts',
             'services/*/test/**/*.unit.spec.ts',
+            'test/unit/**/*.unit.spec.ts',
           ],
           environment: 'node',
         },
@@ -46,6 +47,18 @@ export default defineConfig({
           globalSetup: ['./packages/testing/src/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          pool: 'forks',
+          maxWorkers: 1,
+        },
+      },
+      {
+        test: {
+          name: 'ui',
+          include: ['test/ui/**/*.ui.spec.ts'],
+          environment: 'node',
+          globalSetup: ['./packages/testing/src/global-setup.ts', './test/ui/chromium-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
           pool: 'forks',
           maxWorkers: 1,
         },

@@ -35,6 +35,11 @@ ensure_local_infra() {
   bash infra/local/postgres.sh
 }
 
+# Debian's chromium for the operator console's browser tests (test/ui), installed when missing.
+ensure_chromium() {
+  bash scripts/chromium.sh >/dev/null
+}
+
 docker_engine_available() {
   command -v docker >/dev/null 2>&1 && docker info --format '{{.ServerVersion}}' >/dev/null 2>&1
 }

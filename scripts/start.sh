@@ -6,5 +6,5 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ensure_local_infra
-echo "starting the services: gateway on http://localhost:3000 (API docs: README.md)"
+echo "starting the services: gateway on http://localhost:3000 (API docs: README.md), operator console on http://localhost:3005"
 exec node --enable-source-maps infra/local/dist/start.js

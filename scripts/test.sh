@@ -13,6 +13,7 @@ if [ -z "${KAFKA_BROKERS:-}${DATABASE_URL:-}" ] && docker_engine_available; then
 else
   ensure_local_infra
 fi
+ensure_chromium
 pnpm exec prettier --check . --log-level warn
 pnpm exec turbo run typecheck lint --output-logs=errors-only
 pnpm exec tsc -p tsconfig.json

@@ -1,3 +1,4 @@
+import { createGatewayClient, type GatewayClient } from '@billing/client/gateway-client';
 import type { RunningSystem } from './system';
 
 /** A gateway answer as the e2e tests read it: the status and the parsed body (problem or resource). */
@@ -11,9 +12,15 @@ export interface Answer {
   };
 }
 
+/** The typed client of the system's gateway, calling with one API key. */
+export function typedClient(system: RunningSystem, apiKey: string): GatewayClient {
+  return createGatewayClient({ baseUrl: system.gatewayUrl, credential: { apiKey } });
+}
+
 /**
- * A client of the system's gateway that calls as one of several API keys. A call with a body gets a
- * fresh idempotency key unless the headers bring one.
+ * A client of the system's gateway that calls as one of several API keys, through the published client's
+ * untyped `request` (the tests probe refusals and odd inputs that the typed calls would not let through).
+ * A call with a body gets a fresh idempotency key unless the headers bring one.
  */
 export function gatewayClient<K extends string>(
   system: () => RunningSystem,
@@ -21,6 +28,20 @@ export function gatewayClient<K extends string>(
   label: string,
 ) {
   let seq = 0;
+  const clients = new Map<string, GatewayClient>();
+  const clientOf = (who: K) => {
+    const key = `${system().gatewayUrl} ${who}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createGatewayClient({
+        baseUrl: system().gatewayUrl,
+        credential: { apiKey: keys[who] },
+        newIdempotencyKey: () => `${label}-${Date.now()}-${++seq}`,
+      });
+      clients.set(key, client);
+    }
+    return client;
+  };
   return async function call(
     who: K,
     method: string,
@@ -28,18 +49,7 @@ export function gatewayClient<K extends string>(
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
-    const res = await fetch(`${system().gatewayUrl}${path}`, {
-      method,
-      headers: {
-        'x-api-key': keys[who],
-        ...(body === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'idempotency-key': `${label}-${Date.now()}-${++seq}` }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : {} } as Answer;
+    const { status, body: parsed } = await clientOf(who).request(method, path, body, headers);
+    return { status, body: parsed } as Answer;
   };
 }

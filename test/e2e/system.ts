@@ -26,6 +26,8 @@ export interface RunningSystem {
   /** Waits until one service reports ready again (after a restart). */
   ready(name: string): Promise<true>;
   ports: Record<string, number>;
+  /** The prefix of this system's topics and consumer groups. */
+  topicPrefix: string;
   logs: string[];
   supervisor: Supervisor;
   stop(): Promise<void>;
@@ -131,6 +133,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`,
     topicPrefix,
     ports,
+    topicPrefix,
     logs,
     supervisor,
     simulator,

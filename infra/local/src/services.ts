@@ -14,9 +14,18 @@ export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'command-gateway', port: 3000, database: null },
 ];
 
+/**
+ * The operator console: not a Kafka service (no database, no broker identity), a web server in front of
+ * the gateway. The launcher runs it beside the four; tests of the services leave it out.
+ */
+export const CONSOLE = { name: 'operator-console', port: 3005 } as const;
+
+/** Anything the supervisor can run: one of the four services, or the console. */
+export type DeployableName = ServiceDefinition['name'] | (typeof CONSOLE)['name'];
+
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-export function serviceEntry(name: ServiceDefinition['name']): string {
+export function serviceEntry(name: DeployableName): string {
   return path.join(REPO_ROOT, 'services', name, 'dist', 'main.js');
 }
 

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { serviceEntry, type ServiceDefinition } from './services';
+import { serviceEntry, type DeployableName } from './services';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m'];
 const RESET = '\x1b[0m';
 
 export interface ManagedService {
-  name: ServiceDefinition['name'];
+  name: DeployableName;
   env: Record<string, string>;
 }
 

@@ -467,4 +467,10 @@ export const queryFixtures: Record<QueryRequest['type'], QueryRequest> = {
     limit: 50,
     cursor: null,
   },
+  GetTransactionActivity: { type: 'GetTransactionActivity', actor: FIXTURE_ADMIN, minutes: 60 },
+  GetTransactionTimeline: {
+    type: 'GetTransactionTimeline',
+    actor: FIXTURE_OWNER,
+    transactionId: FIXTURE_IDS.transaction,
+  },
 };

@@ -120,6 +120,8 @@ export const TOPICS = {
       'ListStuckTransactions',
       'ListCurrencies',
       'ListTransactionsNeedingAttention',
+      'GetTransactionActivity',
+      'GetTransactionTimeline',
     ],
     config: RETAIN_HOUR,
   },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { context, propagation } from '@opentelemetry/api';
+import { propagation } from '@opentelemetry/api';
 import type { Envelope } from '@billing/contracts/envelope';
 import { TOPICS, topicName, type TopicId } from '@billing/contracts/topics';
 import {
@@ -15,6 +15,7 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaEnv } from './config';
+import { contextFor, tracingEnabled } from './telemetry';
 import { delay } from './wait';
 
 /** How a client proves who it is to the broker, and whether it talks TLS; none of it for an open broker. */
@@ -145,14 +146,19 @@ export function groupName(prefix: string, group: string): string {
   return `${prefix}${group}`;
 }
 
-/** Kafka headers for an envelope: the type for routing without parsing, and W3C trace context. */
+/**
+ * Kafka headers for an envelope: the type for routing without parsing, and, with tracing on, the W3C
+ * trace context of what caused it (see `contextFor`): the HTTP request at the gateway, the consumed
+ * message inside a batch handler. The outbox stores these headers with the row, so the relay publishes
+ * the context of the transaction that wrote it.
+ */
 export function envelopeHeaders(envelope: Envelope): Record<string, string> {
   const headers: Record<string, string> = {
     'message-type': envelope.type,
     'message-id': envelope.messageId,
     'correlation-id': envelope.correlationId,
   };
-  propagation.inject(context.active(), headers);
+  if (tracingEnabled()) propagation.inject(contextFor(envelope), headers);
   return headers;
 }
 

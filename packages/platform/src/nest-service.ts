@@ -1,19 +1,12 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Inject,
-  Module,
-  type DynamicModule,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './health';
+import { instrumentHttp } from './http-metrics';
 
 /**
- * Starts a worker service's HTTP side (health only) on Fastify and stops the process cleanly on SIGTERM,
+ * Starts a worker service's HTTP side (health and /metrics) on Fastify and stops the process cleanly on SIGTERM,
  * which is how Kubernetes and the local runner end it.
  */
 export async function listenNestService(options: {
@@ -25,7 +18,9 @@ export async function listenNestService(options: {
   /** For services that also serve a Nest microservice transport (request-reply), connected before HTTP. */
   beforeListen?: (app: NestFastifyApplication) => Promise<unknown>;
 }): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, new FastifyAdapter(), {
+  const adapter = new FastifyAdapter();
+  instrumentHttp(adapter.getInstance());
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, {
     logger: ['error', 'warn'],
   });
   app.enableShutdownHooks();
@@ -51,28 +46,11 @@ export interface ServiceRuntime {
 @Module({})
 class WorkerModule {}
 
-const WORKER_METRICS = Symbol('WORKER_METRICS');
-
-/** GET /metrics in the Prometheus text format, for a worker that has metrics of its own. */
-@Controller('metrics')
-class WorkerMetricsController {
-  constructor(@Inject(WORKER_METRICS) private readonly render: () => Promise<string>) {}
-
-  @Get()
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async metrics(): Promise<string> {
-    return this.render();
-  }
-}
-
 /**
- * The Nest module of a worker service: health routes (and /metrics when the worker renders metrics),
- * and the runtime stopped when Nest shuts down.
+ * The Nest module of a worker service: health routes, and the runtime stopped when Nest shuts down.
+ * (/metrics is served by the Fastify instance itself, see http-metrics.ts.)
  */
-export function workerModule(
-  runtime: ServiceRuntime,
-  options: { metrics?: () => Promise<string> } = {},
-): DynamicModule {
+export function workerModule(runtime: ServiceRuntime): DynamicModule {
   class RuntimeShutdown implements OnApplicationShutdown {
     async onApplicationShutdown(): Promise<void> {
       await runtime.stop();
@@ -80,11 +58,7 @@ export function workerModule(
   }
   return {
     module: WorkerModule,
-    controllers: options.metrics ? [HealthController, WorkerMetricsController] : [HealthController],
-    providers: [
-      { provide: READINESS_CHECKS, useValue: () => runtime.readiness() },
-      ...(options.metrics ? [{ provide: WORKER_METRICS, useValue: options.metrics }] : []),
-      RuntimeShutdown,
-    ],
+    controllers: [HealthController],
+    providers: [{ provide: READINESS_CHECKS, useValue: () => runtime.readiness() }, RuntimeShutdown],
   };
 }

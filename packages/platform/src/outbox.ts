@@ -4,7 +4,10 @@ import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { isRecordRefusal } from './errors';
-import { sendAll, toOutgoing } from './kafka';
+import { sendAll, toOutgoing, type OutgoingMessage } from './kafka';
+import { beforeScrape, platformMetrics } from './metrics';
+import { startPublishSpans } from './message-spans';
+import { tracingEnabled } from './telemetry';
 import { backoffMs, delay } from './wait';
 
 /**
@@ -79,6 +82,20 @@ export interface OutboxRelayOptions {
   lockKey: number;
   /** Where a row the broker refuses for the row's own reason (too large, invalid) is dead-lettered. */
   deadLetterTopic?: string;
+  /**
+   * Called with the rows of each publish once the broker acknowledged them: what a service counts about
+   * what it announced (postings, rejections, finished sagas) is counted only once it is committed and sent.
+   */
+  published?: (rows: readonly PublishedRow[]) => void;
+}
+
+/** A published outbox row as the `published` hook sees it. */
+export interface PublishedRow {
+  topic: string;
+  /** The envelope's type (the `message-type` header). */
+  type: string;
+  /** The envelope as JSON. */
+  payload: string;
 }
 
 export interface OutboxBacklog {
@@ -152,11 +169,21 @@ export class OutboxRelay {
     };
   }
 
+  private unregisterMetrics: (() => void) | null = null;
+
   start(): void {
+    // One indexed count per scrape (the pending rows are a partial index), not one per pass.
+    this.unregisterMetrics = beforeScrape(async () => {
+      const b = await this.backlog();
+      platformMetrics.outboxBacklog.labels('pending').set(b.pending);
+      platformMetrics.outboxBacklog.labels('failed').set(b.failed);
+      platformMetrics.outboxOldestAge.set((b.oldestPendingAgeMs ?? 0) / 1000);
+    });
     this.loop = this.run().catch((err) => this.log.fatal({ err }, 'outbox relay stopped'));
   }
 
   async stop(): Promise<void> {
+    this.unregisterMetrics?.();
     this.stopping.abort();
     this.wake?.();
     await this.loop;
@@ -275,7 +302,7 @@ export class OutboxRelay {
     this.oldestPendingAt = rows[0] ? new Date(rows[0].created_at).getTime() : null;
     if (rows.length === 0) return 0;
     try {
-      await sendAll(this.options.producer, rows.map(toRecord));
+      await this.send(rows);
     } catch (err) {
       if (!isRecordRefusal(err)) return this.failed(rows, err);
       // One of the rows is refused for its own reason: find it by sending one by one, in order.
@@ -283,6 +310,47 @@ export class OutboxRelay {
     }
     await this.markPublished(rows);
     return rows.length;
+  }
+
+  /**
+   * Sends rows as stored. With tracing on, each row gets a producer span, a child of the context stored
+   * with the row (the transaction that wrote it) that starts when the row was written, so the time a
+   * message waited in the outbox shows in its trace; the span's context replaces the stored one in the
+   * headers sent. With tracing off the stored headers go out untouched.
+   */
+  private async send(rows: readonly OutboxRow[]): Promise<void> {
+    if (!tracingEnabled()) {
+      await sendAll(this.options.producer, rows.map(toRecord));
+      this.countPublished(rows);
+      return;
+    }
+    const spans = startPublishSpans(
+      rows.map(toRecord),
+      rows.map((r) => new Date(r.created_at)),
+    );
+    try {
+      await sendAll(this.options.producer, spans.records);
+    } catch (err) {
+      spans.end(err);
+      throw err;
+    }
+    spans.end(null);
+    this.countPublished(rows);
+  }
+
+  private countPublished(rows: readonly OutboxRow[]): void {
+    // One label lookup per topic of the pass, not per row.
+    const byTopic = new Map<string, number>();
+    for (const r of rows) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of byTopic) platformMetrics.outboxPublished.labels(topic).inc(n);
+    if (!this.options.published) return;
+    try {
+      this.options.published(
+        rows.map((r) => ({ topic: r.topic, type: r.headers['message-type'] ?? '', payload: r.payload })),
+      );
+    } catch (err) {
+      this.log.warn({ err }, 'the published hook failed');
+    }
   }
 
   private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
@@ -308,7 +376,7 @@ export class OutboxRelay {
     let published = 0;
     for (const row of rows) {
       try {
-        await sendAll(this.options.producer, [toRecord(row)]);
+        await this.send([row]);
         await this.markPublished([row]);
         published++;
       } catch (err) {
@@ -340,6 +408,7 @@ export class OutboxRelay {
           },
         },
       ]);
+      platformMetrics.deadLetters.labels(row.topic, 'MESSAGE.REFUSED_BY_BROKER').inc();
     }
     await knex(OUTBOX_TABLE)
       .where({ id: row.id })
@@ -378,6 +447,6 @@ export class OutboxRelay {
   }
 }
 
-function toRecord(r: OutboxRow) {
+function toRecord(r: OutboxRow): OutgoingMessage {
   return { topic: r.topic, key: r.key, value: r.payload, headers: r.headers };
 }

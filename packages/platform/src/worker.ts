@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { BatchConsumer, type BatchHandler } from './consumer';
 import { migrate, type Knex, type Migration } from './db';
 import type { ReadinessCheck } from './health';
-import { OutboxRelay } from './outbox';
+import { OutboxRelay, type PublishedRow } from './outbox';
 import { DEFAULT_RETENTION, retentionJob, type RetentionRule } from './retention';
 import {
   connectKafka,
@@ -46,6 +46,8 @@ export interface WorkerSpec {
   partitionsConcurrently?: number;
   /** Most messages per handler call (one database transaction); CONSUMER_BATCH_MAX. */
   batchSizeMax?: number;
+  /** Called with each publish of the outbox once acknowledged, for the service's own metrics. */
+  published?: (rows: readonly PublishedRow[]) => void;
   /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
   retention?: readonly RetentionRule[];
 }
@@ -99,6 +101,7 @@ export class Worker {
             lockKey: spec.relayLockKey,
             deadLetterTopic: topicName('deadLetter', spec.settings.topicPrefix),
             batchSizeMax: spec.batchSizeMax ?? 500,
+            published: spec.published,
           });
     this.running = { connections, consumers, relay };
     relay?.start();

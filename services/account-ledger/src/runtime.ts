@@ -4,6 +4,7 @@ import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { LedgerConfig } from './config';
 import { holdExpirySweep } from './holds/expiry-sweep';
+import { countLedgerOutcomes } from './metrics/ledger-metrics';
 import { migrations } from './migrations';
 import { handleAccountCommands } from './account-commands/account-commands.handler';
 import { handleLedgerCommands } from './ledger-commands/ledger-commands.handler';
@@ -46,6 +47,7 @@ export function createLedgerWorker(
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
+    published: countLedgerOutcomes,
     consumers: () => {
       const deps = ledgerDeps();
       return [

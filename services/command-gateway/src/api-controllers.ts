@@ -3,6 +3,7 @@ import type { Type } from '@nestjs/common';
 import { AccountsController } from './accounts/accounts.controller';
 import { EventsController } from './events/events.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
+import { ConsoleReadController } from './read/console-read.controller';
 import { ReportsController } from './read/reports.controller';
 import { TransactionsReadController } from './read/transactions-read.controller';
 import { BillsController } from './transactions/bills.controller';
@@ -20,6 +21,7 @@ export const API_CONTROLLERS: readonly Type[] = [
   BillsController,
   TransactionsReadController,
   ReportsController,
+  ConsoleReadController,
   EventsController,
   HealthController,
 ];

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { instrumentHttp } from '@billing/platform/http-metrics';
 import type { Logger } from '@billing/platform/logger';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,6 +26,9 @@ export async function createGateway(config: GatewayConfig, logger: Logger): Prom
     frameworkErrors: frameworkErrorHandler(config.NODE_ENV === 'production'),
     ...serverTimeouts(config.REQUEST_TIMEOUT_MS),
   });
+  // /metrics, a duration histogram per route, and the request's server span (traceparent in,
+  // traceresponse out), before Nest's routes and the hardening hooks.
+  instrumentHttp(adapter.getInstance(), { traceRequests: true });
   installHardening(
     adapter.getInstance(),
     { production: config.NODE_ENV === 'production', requestTimeoutMs: config.REQUEST_TIMEOUT_MS },

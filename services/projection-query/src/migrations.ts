@@ -1,7 +1,13 @@
 import type { Knex, Migration } from '@billing/platform/db';
 import { createInboxTable } from '@billing/platform/inbox';
 import { createOutboxTable } from '@billing/platform/outbox';
-import { createReadModel, dropReadModel, LIVE_SCHEMA, schemaExists } from './read-model/schema';
+import {
+  createReadModel,
+  createTimelineIndexes,
+  dropReadModel,
+  LIVE_SCHEMA,
+  schemaExists,
+} from './read-model/schema';
 
 /**
  * 0001 and 0002 are the first read models, kept because databases remember them; 0003 replaces them with
@@ -77,7 +83,17 @@ export const migrations: Record<string, Migration> = {
       await knex.raw('alter table ??.positions drop column if exists cluster_id', [LIVE_SCHEMA]);
     },
   },
-  '0005_gap_repairs': {
+  '0005_timeline_indexes': {
+    async up(knex: Knex) {
+      // A rebuild creates them with the rest of the read model; this adds them to a live one made before.
+      await createTimelineIndexes(knex, LIVE_SCHEMA);
+    },
+    async down(knex: Knex) {
+      await knex.raw('drop index if exists ??.account_history_transaction', [LIVE_SCHEMA]);
+      await knex.raw('drop index if exists ??.holds_transaction', [LIVE_SCHEMA]);
+    },
+  },
+  '0006_gap_repairs': {
     async up(knex: Knex) {
       // The read side asks the ledger for events it never received, through an outbox of its own.
       await createOutboxTable(knex);

@@ -1,6 +1,7 @@
 import { topicName } from '@billing/contracts/topics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from '@billing/platform/health';
 import { createKafka, kafkaSecurity } from '@billing/platform/kafka';
+import { beforeScrape } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
@@ -8,13 +9,7 @@ import type { Admin } from 'kafkajs';
 import { gapRepairJob } from './accounts/gap-repair';
 import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import type { ProjectionConfig } from './config';
-import { METRICS_SOURCE, MetricsController } from './metrics/metrics.controller';
-import {
-  gapRepairMetrics,
-  readinessDetail,
-  readSideSnapshot,
-  toPrometheus,
-} from './metrics/read-side-metrics';
+import { readinessDetail, readSideSnapshot, recordReadSide } from './metrics/read-side-metrics';
 import { migrations } from './migrations';
 import type { QueryDeps } from './queries/answer-query';
 import type { ApplyTarget } from './read-model/apply-target';
@@ -38,6 +33,7 @@ export class Projection {
   /** The broker cluster's id, learnt before consuming: every stored position is checked against it. */
   private clusterId: string | null = null;
   private readonly gapRepair: ReturnType<typeof gapRepairJob>;
+  private unregisterMetrics: (() => void) | null = null;
 
   constructor(
     private readonly config: ProjectionConfig,
@@ -128,6 +124,7 @@ export class Projection {
     await this.admin.connect();
     this.clusterId = (await this.admin.describeCluster()).clusterId;
     await this.worker.start();
+    this.unregisterMetrics = beforeScrape(async () => recordReadSide(await this.snapshot(), this.nowMs()));
     const alarms = (await this.snapshot()).alarms;
     for (const alarm of alarms)
       this.logger.error(
@@ -137,6 +134,7 @@ export class Projection {
   }
 
   async stop(): Promise<void> {
+    this.unregisterMetrics?.();
     await this.admin?.disconnect();
     await this.worker.stop();
   }
@@ -163,16 +161,12 @@ export class Projection {
       },
     ];
   }
-
-  async metrics(): Promise<string> {
-    return toPrometheus(await this.snapshot(), this.nowMs()) + gapRepairMetrics(this.gapRepair.counters);
-  }
 }
 
 @Module({})
 class ProjectionModule {}
 
-/** Health and metrics routes; the projection stops when Nest shuts down. */
+/** Health routes (/metrics is the platform's); the projection stops when Nest shuts down. */
 export function projectionModule(projection: Projection): DynamicModule {
   class ProjectionShutdown implements OnApplicationShutdown {
     async onApplicationShutdown(): Promise<void> {
@@ -181,11 +175,7 @@ export function projectionModule(projection: Projection): DynamicModule {
   }
   return {
     module: ProjectionModule,
-    controllers: [HealthController, MetricsController],
-    providers: [
-      { provide: READINESS_CHECKS, useValue: () => projection.readiness() },
-      { provide: METRICS_SOURCE, useValue: () => projection.metrics() },
-      ProjectionShutdown,
-    ],
+    controllers: [HealthController],
+    providers: [{ provide: READINESS_CHECKS, useValue: () => projection.readiness() }, ProjectionShutdown],
   };
 }

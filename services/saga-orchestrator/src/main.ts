@@ -15,7 +15,7 @@ runMain('saga-orchestrator', async () => {
   await runtime.start();
   await listenNestService({
     name: 'saga-orchestrator',
-    module: workerModule(runtime, { metrics: () => metrics.render(runtime.knex) }),
+    module: workerModule(runtime),
     host: config.HOST,
     port: config.PORT,
     logger,

@@ -1,5 +1,6 @@
 import { HybridLogicalClock } from '@billing/contracts/hlc';
 import { kafkaSecurity } from '@billing/platform/kafka';
+import { beforeScrape } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
 import type { SagaConfig } from './config';
@@ -59,6 +60,7 @@ export function createSagaWorker(
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
+    published: (rows) => metrics.published(rows),
     // Finished tasks are history once their saga moved on; a day is kept for operators.
     retention: [{ table: 'saga_tasks', column: 'done_at', keepMs: 24 * 3_600_000 }],
     consumers: () =>
@@ -75,6 +77,7 @@ export function createSagaWorker(
         }),
       ] as never[],
     jobs: () => [
+      scrapeJob(() => metrics.collect(worker.knex)),
       {
         start: () =>
           void openProviderAccounts(
@@ -94,4 +97,17 @@ export function createSagaWorker(
     ],
   });
   return worker;
+}
+
+/** Reads the orchestrator's database-backed gauges at each scrape while the worker runs. */
+function scrapeJob(collect: () => Promise<void>): { start(): void; stop(): Promise<void> } {
+  let unregister: (() => void) | null = null;
+  return {
+    start: () => {
+      unregister = beforeScrape(collect);
+    },
+    stop: async () => {
+      unregister?.();
+    },
+  };
 }

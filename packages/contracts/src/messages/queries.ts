@@ -24,6 +24,11 @@ export const STATEMENT_LINES_MAX = 1000;
 export const OPEN_HOLDS_LISTED_MAX = 50;
 /** A transaction lists at most this many of its refunds (the sums cover all of them). */
 export const REFUNDS_LISTED_MAX = 100;
+/** The activity report covers at most this many minutes back from now. */
+export const ACTIVITY_MINUTES_MAX = 24 * 60;
+/** A transaction's timeline lists at most this many ledger postings and holds. */
+export const TIMELINE_ENTRIES_MAX = 200;
+export const TIMELINE_HOLDS_MAX = 20;
 
 const Timestamp = z.iso.datetime({ offset: true });
 const Limit = z.number().int().min(1).max(PAGE_LIMIT_MAX);
@@ -79,6 +84,18 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
     actor: ActorSchema,
     limit: Limit,
     cursor: CursorSchema.nullable(),
+  }),
+  /** Transactions started per minute by their status now, and how long completed ones took. Admins. */
+  z.strictObject({
+    type: z.literal('GetTransactionActivity'),
+    actor: ActorSchema,
+    minutes: z.number().int().min(1).max(ACTIVITY_MINUTES_MAX),
+  }),
+  /** What happened to one transaction, in order: its holds and ledger postings with their times. */
+  z.strictObject({
+    type: z.literal('GetTransactionTimeline'),
+    actor: ActorSchema,
+    transactionId: UuidSchema,
   }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
@@ -201,6 +218,84 @@ export const CurrencyListSchema = z.strictObject({
   ),
 });
 
+const Count = z.number().int().min(0);
+
+export const TransactionActivitySchema = z.strictObject({
+  /** The window: [from, to), whole minutes, to being the start of the minute after now. */
+  from: Timestamp,
+  to: Timestamp,
+  /** One bucket per minute of the window, oldest first, counting the transactions created in it by status. */
+  perMinute: z.array(
+    z.strictObject({
+      minute: Timestamp,
+      created: Count,
+      completed: Count,
+      failed: Count,
+      reversed: Count,
+      pending: Count,
+      needsAttention: Count,
+    }),
+  ),
+  /** Milliseconds from creation to completion of the transactions that completed in the window. */
+  latencyMs: z.strictObject({
+    count: Count,
+    p50: z.number().int().nullable(),
+    p95: z.number().int().nullable(),
+    max: z.number().int().nullable(),
+  }),
+  /** Pending now, over the whole ledger; stuck ones are pending past stuckAfterMs. */
+  pending: Count,
+  stuck: Count,
+  needsAttention: Count,
+  stuckAfterMs: z.number().int(),
+});
+export type TransactionActivity = z.infer<typeof TransactionActivitySchema>;
+
+export const TimelineStepSchema = z.strictObject({
+  at: Timestamp,
+  kind: z.enum([
+    'created',
+    'hold_placed',
+    'hold_captured',
+    'hold_released',
+    'hold_expired',
+    'posting',
+    'finished',
+  ]),
+  /** The ledger step (e.g. `capture`) of a posting, or the final status of `finished`. */
+  label: z.string(),
+  accountId: UuidSchema.nullable(),
+  amount: AmountSchema.nullable(),
+  side: PostingSideSchema.nullable(),
+});
+export type TimelineStep = z.infer<typeof TimelineStepSchema>;
+
+export const TimelineEntrySchema = StatementLineSchema.omit({
+  transactionId: true,
+  transactionType: true,
+}).extend({ accountId: UuidSchema });
+
+export const TimelineHoldSchema = z.strictObject({
+  holdId: UuidSchema,
+  accountId: UuidSchema,
+  amount: AmountSchema,
+  status: z.string(),
+  capturedAmount: AmountSchema.nullable(),
+  placedAt: Timestamp,
+  expiresAt: Timestamp,
+  closedAt: Timestamp.nullable(),
+});
+
+/** A transaction's history as the read side saw it: the steps in time order, the postings and the holds. */
+export const TransactionTimelineSchema = z.strictObject({
+  transactionId: UuidSchema,
+  status: TransactionStatusSchema,
+  steps: z.array(TimelineStepSchema),
+  entries: z.array(TimelineEntrySchema).max(TIMELINE_ENTRIES_MAX),
+  holds: z.array(TimelineHoldSchema).max(TIMELINE_HOLDS_MAX),
+});
+export type TransactionTimeline = z.infer<typeof TransactionTimelineSchema>;
+
 export const QueryErrorSchema = z.strictObject({
   ok: z.literal(false),
   code: z.enum(ERROR_CODES),
@@ -221,6 +316,8 @@ export const QueryReplySchemas = {
   ListStuckTransactions: reply(page(StuckTransactionSchema).extend({ stuckAfterMs: z.number().int() })),
   ListCurrencies: reply(CurrencyListSchema),
   ListTransactionsNeedingAttention: reply(page(TransactionViewSchema)),
+  GetTransactionActivity: reply(TransactionActivitySchema),
+  GetTransactionTimeline: reply(TransactionTimelineSchema),
 } as const satisfies Record<QueryType, z.ZodType>;
 
 export type QueryReply<T extends QueryType> = z.infer<(typeof QueryReplySchemas)[T]>;

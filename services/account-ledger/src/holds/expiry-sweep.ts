@@ -52,6 +52,7 @@ export function holdExpirySweep(
         if (decision.kind !== 'released') continue;
         await recordRelease(batch, decision.hold, decision.account, null, meta);
       }
+      await batch.flush();
       for (const id of [...batch.touched].sort()) {
         const account = batch.accounts.get(id)!;
         await saveAccount(trx, account, batch.scaleOf(account.currency), new Date(nowMs).toISOString());

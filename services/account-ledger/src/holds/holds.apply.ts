@@ -10,7 +10,7 @@ import {
 import { formatMinorUnits } from '@billing/contracts/money';
 import { availableMinor, type Account } from '../accounts/account';
 import type { LedgerBatch, Meta } from '../ledger-commands/ledger-batch';
-import { appendEvent, metaFrom } from '../shared/ledger-deps';
+import { metaFrom } from '../shared/ledger-deps';
 import type { Hold } from './hold';
 import { decideCaptureHold, decidePlaceHold, decideReleaseHold } from './holds.decide';
 import { closeHold, insertHold, markCaptureRequested, type StoredHold } from './holds.store';
@@ -69,8 +69,8 @@ export async function applyPlaceHold(batch: LedgerBatch, command: PlaceHoldMessa
         closedEventId: null,
       } as StoredHold);
       await insertHold(batch.trx, decision.hold, scale, event.messageId, event.data.placedAt);
-      await appendEvent(batch.trx, decision.account.id, decision.account.version, event);
-      await appendEvent(batch.trx, decision.hold.id, HOLD_PLACED_VERSION, event);
+      batch.appendEvent(decision.account.id, decision.account.version, event);
+      batch.appendEvent(decision.hold.id, HOLD_PLACED_VERSION, event);
       return batch.publish(decision.account.id, event);
     }
   }
@@ -101,7 +101,7 @@ export async function applyCaptureHold(batch: LedgerBatch, command: CaptureHoldM
   }
   const scale = batch.scaleOf(hold!.currency);
   for (const account of decision.accounts) batch.update(account);
-  const entry = await batch.recordEntry(
+  const entry = batch.recordEntry(
     {
       transactionId: hold!.transactionId,
       step: command.data.step,
@@ -133,8 +133,10 @@ export async function applyCaptureHold(batch: LedgerBatch, command: CaptureHoldM
     placedEventId: hold!.placedEventId,
     closedEventId: event.messageId,
   } as StoredHold);
+  // The closed hold names its entry, so the entries recorded so far are written first.
+  await batch.flush();
   await closeHold(batch.trx, closed, scale, event.messageId, event.data.capturedAt);
-  await appendEvent(batch.trx, closed.id, HOLD_CLOSED_VERSION, event);
+  batch.appendEvent(closed.id, HOLD_CLOSED_VERSION, event);
   batch.publish(key, event);
 }
 
@@ -156,7 +158,7 @@ export async function applyReleaseHold(batch: LedgerBatch, command: ReleaseHoldM
 
 /** Shared by ReleaseHold and the expiry sweep. */
 export async function recordRelease(
-  batch: Pick<LedgerBatch, 'trx' | 'update' | 'publish' | 'scaleOf' | 'holds'>,
+  batch: Pick<LedgerBatch, 'trx' | 'update' | 'publish' | 'scaleOf' | 'holds' | 'appendEvent'>,
   hold: Hold,
   account: Account,
   commandId: string | null,
@@ -181,7 +183,7 @@ export async function recordRelease(
   const stored = batch.holds.get(hold.id) as StoredHold;
   batch.holds.set(hold.id, { ...stored, status: hold.status, closedEventId: event.messageId } as StoredHold);
   await closeHold(batch.trx, hold, scale, event.messageId, event.data.releasedAt);
-  await appendEvent(batch.trx, account.id, account.version, event);
-  await appendEvent(batch.trx, hold.id, HOLD_CLOSED_VERSION, event);
+  batch.appendEvent(account.id, account.version, event);
+  batch.appendEvent(hold.id, HOLD_CLOSED_VERSION, event);
   batch.publish(account.id, event);
 }

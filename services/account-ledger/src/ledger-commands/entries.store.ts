@@ -3,15 +3,34 @@ import type { Knex } from '@billing/platform/db';
 import type { CurrencyCatalog } from '../accounts/account';
 import type { OriginalEntry } from '../reverse-entry/reverse-entry.decide';
 
-/** The entry already posted for a (transaction, step), if any: a command naming it again is a replay. */
-export async function findEntryByStep(
+export interface EntryByStep {
+  id: string;
+  event_message_id: string;
+}
+
+export const entryStepKey = (transactionId: string, step: string) => `${transactionId}\u0000${step}`;
+
+/**
+ * The entries already posted for these (transaction, step)s, in one statement: a command naming one
+ * again is a replay, answered with the original EntryPosted.
+ */
+export async function loadEntriesBySteps(
   trx: Knex.Transaction,
-  transactionId: string,
-  step: string,
-): Promise<{ id: string; event_message_id: string } | undefined> {
-  return trx('journal_entries')
-    .where({ transaction_id: transactionId, step })
-    .first('id', 'event_message_id');
+  steps: readonly { transactionId: string; step: string }[],
+): Promise<Map<string, EntryByStep>> {
+  if (steps.length === 0) return new Map();
+  const rows: (EntryByStep & { transaction_id: string; step: string })[] = await trx('journal_entries')
+    .whereIn(
+      ['transaction_id', 'step'],
+      steps.map((s) => [s.transactionId, s.step]),
+    )
+    .select('id', 'event_message_id', 'transaction_id', 'step');
+  return new Map(
+    rows.map((r) => [
+      entryStepKey(r.transaction_id, r.step),
+      { id: r.id, event_message_id: r.event_message_id },
+    ]),
+  );
 }
 
 /** Entries to be reversed, with their postings (immutable, so read without locks). */

@@ -6,7 +6,7 @@ import { applyCaptureHold, applyPlaceHold, applyReleaseHold } from '../holds/hol
 import { lockHolds } from '../holds/holds.store';
 import { applyPostEntry, applyReverseEntry } from '../post-entry/post-entry.apply';
 import type { LedgerDeps } from '../shared/ledger-deps';
-import { loadEntries } from './entries.store';
+import { loadEntries, loadEntriesBySteps } from './entries.store';
 import { LedgerBatch, type LedgerCommand } from './ledger-batch';
 import { insertRejections, loadRejections } from './rejections.store';
 
@@ -59,7 +59,15 @@ export async function handleLedgerCommands(
     });
     const accounts = await lockAccounts(trx, accountIds, currencies);
     const rejections = await loadRejections(trx, fresh);
-    const work = new LedgerBatch(trx, deps, currencies, accounts, holds, rejections);
+    const posted = await loadEntriesBySteps(
+      trx,
+      fresh.flatMap((c) =>
+        c.type === 'PostEntry' || c.type === 'ReverseEntry'
+          ? [{ transactionId: c.data.transactionId, step: c.data.step }]
+          : [],
+      ),
+    );
+    const work = new LedgerBatch(trx, deps, currencies, accounts, holds, rejections, posted);
     for (const command of fresh) {
       switch (command.type) {
         case 'PostEntry':
@@ -83,6 +91,7 @@ export async function handleLedgerCommands(
         }
       }
     }
+    await work.flush();
     const nowIso = new Date(deps.nowMs()).toISOString();
     await saveAccounts(
       trx,

@@ -16,7 +16,7 @@ export async function applyPostEntry(batch: LedgerBatch, command: PostEntryMessa
   );
   if (decision.kind === 'rejected') return batch.reject(command, key, meta, decision);
   for (const account of decision.accounts) batch.update(account);
-  await batch.recordEntry({ ...command.data, reversesEntryId: null }, decision.postings, command, meta);
+  batch.recordEntry({ ...command.data, reversesEntryId: null }, decision.postings, command, meta);
 }
 
 export async function applyReverseEntry(
@@ -32,7 +32,7 @@ export async function applyReverseEntry(
   const decision = decideReverseEntry(original, command.data.entryId, batch.accounts, command.actor, scale);
   if (decision.kind === 'rejected') return batch.reject(command, key, meta, decision);
   for (const account of decision.accounts) batch.update(account);
-  await batch.recordEntry(
+  batch.recordEntry(
     {
       transactionId: command.data.transactionId,
       step: command.data.step,

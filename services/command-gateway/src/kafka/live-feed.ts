@@ -1,6 +1,7 @@
 import { parseTopicMessage } from '@billing/contracts/catalog';
 import { topicName } from '@billing/contracts/topics';
 import { consumerConfig } from '@billing/platform/kafka';
+import { consumerMeters } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { FollowedEvent } from './outcomes';
@@ -104,6 +105,12 @@ export class LiveFeed {
         // Every partition at once: one slow partition must not hold back another's outcomes.
         partitionsConsumedConcurrently: 16,
         eachBatch: async ({ batch }) => {
+          const last = batch.messages.at(-1);
+          if (last) {
+            const meters = consumerMeters(batch.topic, batch.partition);
+            meters.batchSize.observe(batch.messages.length);
+            meters.handled(batch.messages.length, batch.highWatermark, (BigInt(last.offset) + 1n).toString());
+          }
           const refused = (offset: string) => (detail: string) =>
             log.warn({ topic: batch.topic, partition: batch.partition, offset, detail }, 'unreadable event');
           onBatch(

@@ -95,6 +95,8 @@ describe('the document matches the routes the gateway registers', () => {
   });
 
   it('documents the query parameters the routes accept, and they refuse any other', async () => {
+    // Routes the gateway answers without asking the read side.
+    const ANSWERED_BY_THE_GATEWAY = new Set(['/api/v1/me']);
     for (const route of ROUTES.filter((r) => r.query)) {
       const path = route.pathId ? route.path.replace('{id}', route.pathId.example) : route.path;
       const query = new URLSearchParams(route.query!.example);
@@ -104,12 +106,17 @@ describe('the document matches the routes the gateway registers', () => {
           signal: AbortSignal.timeout(10_000),
         });
       const accepted = await get(query);
-      // Past validation the gateway asks the read side, which does not answer here.
-      expect([route.path, accepted.status, await accepted.json()]).toMatchObject([
-        route.path,
-        503,
-        { code: 'QUERY.TIMEOUT' },
-      ]);
+      if (ANSWERED_BY_THE_GATEWAY.has(route.path)) {
+        expect([route.path, accepted.status]).toEqual([route.path, 200]);
+        await accepted.text();
+      } else {
+        // Past validation the gateway asks the read side, which does not answer here.
+        expect([route.path, accepted.status, await accepted.json()]).toMatchObject([
+          route.path,
+          503,
+          { code: 'QUERY.TIMEOUT' },
+        ]);
+      }
       query.set('sort', 'newest');
       const refused = await get(query);
       expect([route.path, refused.status]).toEqual([route.path, 400]);

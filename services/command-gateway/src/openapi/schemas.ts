@@ -1,3 +1,4 @@
+import { ActorSchema } from '@billing/contracts/envelope';
 import { ERROR_CODES } from '@billing/contracts/errors';
 import { AccountStatusSchema } from '@billing/contracts/messages/accounts';
 import {
@@ -138,6 +139,9 @@ export const RESPONSE_BODIES = {
   CurrencyList: dataOf(QueryReplySchemas.ListCurrencies),
   Liveness: LivenessSchema,
   Readiness: ReadinessSchema,
+  Caller: ActorSchema,
+  TransactionActivity: dataOf(QueryReplySchemas.GetTransactionActivity),
+  TransactionTimeline: dataOf(QueryReplySchemas.GetTransactionTimeline),
 } as const;
 
 /**

@@ -76,7 +76,8 @@ interface MovementSpec {
 }
 
 const MOVEMENT_DESCRIPTION =
-  ' Answers 202 with the transaction id and its Location at once, or with Prefer: wait=N the final state ' +
+  ' Answers 202 with the pending transaction and its Location as soon as the orchestrator took the request ' +
+  '(after at most a few seconds, 202 with the transaction id alone: it will be decided), or with Prefer: wait=N the final state ' +
   '(200: completed, failed with a reason, or reversed) if it is reached within N seconds. A transaction ' +
   'whose saga could not finish on its own is answered 202 with its view in status `needs_attention` and ' +
   'the reason: it is not final (a later completed, failed or reversed supersedes it), but it is the last ' +

@@ -1,4 +1,5 @@
 import { OwnerIdSchema } from '@billing/contracts/messages/accounts';
+import { ACTIVITY_MINUTES_MAX } from '@billing/contracts/messages/queries';
 import { TransactionTypeSchema } from '@billing/contracts/messages/ledger';
 import { TransactionStatusSchema } from '@billing/contracts/messages/transactions';
 import { UuidSchema } from '@billing/contracts/uuid';
@@ -80,3 +81,16 @@ export const EventStreamQuery = z
     path: ['accountId'],
     message: 'name an accountId, a transactionId, or both',
   });
+
+export const ACTIVITY_MINUTES_DEFAULT = 60;
+
+/** GET /reports/transaction-activity: how far back the per-minute counts go. */
+export const ActivityQuery = z.strictObject({
+  minutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(ACTIVITY_MINUTES_MAX)
+    .default(ACTIVITY_MINUTES_DEFAULT)
+    .describe(`How many minutes back, 1-${ACTIVITY_MINUTES_MAX} (default ${ACTIVITY_MINUTES_DEFAULT}).`),
+});

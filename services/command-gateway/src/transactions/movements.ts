@@ -11,6 +11,7 @@ import {
 } from '@billing/contracts/messages/transactions';
 import {
   AmountSchema,
+  canonicalDecimal,
   CurrencyCodeSchema,
   findSeededCurrency,
   formatMinorUnits,
@@ -155,10 +156,7 @@ export function canonicalAmount(amount: string, currency: string): string {
     const parsed = toMinorUnits(amount, known.scale);
     if (parsed.ok) return formatMinorUnits(parsed.minor, known.scale);
   }
-  const [whole = '0', fraction = ''] = amount.split('.');
-  const trimmedWhole = whole.replace(/^0+(?=\d)/, '');
-  const trimmedFraction = fraction.replace(/0+$/, '');
-  return trimmedFraction === '' ? trimmedWhole : `${trimmedWhole}.${trimmedFraction}`;
+  return canonicalDecimal(amount);
 }
 
 export function requestHash(terms: MovementTerms): string {

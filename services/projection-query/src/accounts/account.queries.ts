@@ -120,6 +120,36 @@ export async function getBalance(
   };
 }
 
+/**
+ * The balances of many accounts in one statement (the query server gathers a fetched batch's balance
+ * reads): each account row with the sum of its open holds, then each asker gets its account if it may
+ * see it, exactly as `getBalance` answers one.
+ */
+export async function getBalances(
+  ctx: QueryContext,
+  asked: readonly { actor: Actor; accountId: string }[],
+): Promise<(BalanceView | QueryFailure)[]> {
+  const ids = [...new Set(asked.map((q) => q.accountId))];
+  const result = await ctx.trx.raw<{ rows: (AccountRow & { held_sum: string })[] }>(
+    `select a.*, (select coalesce(sum(h.amount), 0) from ?? h where h.account_id = a.id and h.status = 'open') as held_sum
+       from ?? a where a.id = any(?::uuid[])`,
+    [tableOf(ctx.schema, 'holds'), tableOf(ctx.schema, 'accounts'), pgArray(ids)],
+  );
+  const rows = new Map(result.rows.map((r) => [r.id, r]));
+  return asked.map(({ actor, accountId }) => {
+    const row = rows.get(accountId);
+    if (!row || !visibleTo(actor, [row.owner_id])) return notFound('account', accountId);
+    const view = toView(row, { count: 0, sum: row.held_sum, listed: [] });
+    return {
+      accountId: view.id,
+      balance: view.balance,
+      availableBalance: view.availableBalance,
+      currency: view.currency,
+      status: view.status,
+    };
+  });
+}
+
 /** An owner's accounts, oldest first. An owner asking for someone else's sees an empty list. */
 export async function listAccounts(
   ctx: QueryContext,

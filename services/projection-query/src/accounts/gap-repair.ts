@@ -4,6 +4,7 @@ import { RepublishAccountEvents, REPUBLISH_RANGE_MAX } from '@billing/contracts/
 import { topicName } from '@billing/contracts/topics';
 import type { Knex } from '@billing/platform/db';
 import type { Logger } from '@billing/platform/logger';
+import { counter, gauge } from '@billing/platform/metrics';
 import { appendToOutbox } from '@billing/platform/outbox';
 import { delay } from '@billing/platform/wait';
 import type { BackgroundJob } from '@billing/platform/worker';
@@ -18,6 +19,22 @@ const GAPS_PER_PASS_MAX = 100;
 const OPEN_REPAIRS_MAX = 1000;
 /** The actor of the requests: the read side asks for itself. */
 const ACTOR = { kind: 'system', id: 'projection-query' } as const;
+
+/** The read side's healing, in the platform's registry (served on /metrics). */
+const meters = {
+  requests: counter({
+    name: 'projection_gap_repair_requests_total',
+    help: 'Requests sent to the ledger to republish missing account events.',
+  }),
+  healed: counter({
+    name: 'projection_gaps_healed_total',
+    help: 'Gaps in account streams closed after a republish request.',
+  }),
+  open: gauge({
+    name: 'projection_gap_repairs_open',
+    help: 'Gaps asked for and not closed yet, as of the last pass.',
+  }),
+};
 
 export interface GapRepairOptions {
   knex: Knex;
@@ -111,11 +128,14 @@ export function gapRepairJob(options: GapRepairOptions): BackgroundJob & {
       await appendToOutbox(trx, messages);
       counters.requestsSent += plan.send.length;
       counters.healed += plan.healed.length;
+      meters.requests.inc(plan.send.length);
+      meters.healed.inc(plan.healed.length);
       const healed = new Set(plan.healed.map((h) => h.repair.accountId));
       counters.open = new Set([
         ...open.map((r) => r.accountId).filter((id) => !healed.has(id)),
         ...plan.send.map((s) => s.repair.accountId),
       ]).size;
+      meters.open.set(counters.open);
     });
   }
 

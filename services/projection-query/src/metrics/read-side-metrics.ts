@@ -1,4 +1,5 @@
 import type { Knex } from '@billing/platform/db';
+import { gauge } from '@billing/platform/metrics';
 import type { Admin } from 'kafkajs';
 import { readPositions } from '../read-model/positions';
 import { tableOf } from '../read-model/schema';
@@ -118,74 +119,58 @@ function ageSeconds(atMs: number, nowMs: number): number {
   return Math.max(0, (nowMs - atMs) / 1000);
 }
 
-const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const gauges = {
+  lag: gauge({
+    name: 'projection_consumer_lag_messages',
+    help: 'Messages on the broker not yet applied to the read models.',
+    labelNames: ['topic', 'partition'],
+  }),
+  applied: gauge({
+    name: 'projection_applied_offset',
+    help: 'The next offset the read models will apply, per partition.',
+    labelNames: ['topic', 'partition'],
+  }),
+  age: gauge({
+    name: 'projection_last_applied_event_age_seconds',
+    help: 'Age of the newest event applied to the read models, per topic.',
+    labelNames: ['topic'],
+  }),
+  at: gauge({
+    name: 'projection_last_applied_event_timestamp_seconds',
+    help: 'When the newest event applied to the read models happened, per topic.',
+    labelNames: ['topic'],
+  }),
+  alarm: gauge({
+    name: 'projection_position_alarm',
+    help: 'Partitions whose stored position belongs to another log (cluster changed, or beyond the log end).',
+    labelNames: ['topic', 'partition', 'reason'],
+  }),
+  pending: gauge({
+    name: 'projection_pending_events',
+    help: 'Account events parked until an earlier event arrives.',
+  }),
+  pendingAge: gauge({
+    name: 'projection_pending_oldest_age_seconds',
+    help: 'How long the oldest parked event has waited; growing means an event is missing.',
+  }),
+};
 
-/** The snapshot in the Prometheus text exposition format (version 0.0.4). Pure. */
-export function toPrometheus(s: ReadSideSnapshot, nowMs: number): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: string, help: string, samples: [string, string | number][]) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
-  const label = (pairs: Record<string, string | number>) =>
-    `{${Object.entries(pairs)
-      .map(([k, v]) => `${k}="${escape(String(v))}"`)
-      .join(',')}}`;
-  metric(
-    'projection_consumer_lag_messages',
-    'gauge',
-    'Messages on the broker not yet applied to the read models.',
-    s.partitions.map((p) => [label({ topic: p.topic, partition: p.partition }), lagOf(p).toString()]),
-  );
-  metric(
-    'projection_applied_offset',
-    'gauge',
-    'The next offset the read models will apply, per partition.',
-    s.partitions.map((p) => [label({ topic: p.topic, partition: p.partition }), p.appliedOffset.toString()]),
-  );
-  const applied = Object.entries(s.lastEventAtMs).filter((e): e is [string, number] => e[1] !== null);
-  metric(
-    'projection_last_applied_event_age_seconds',
-    'gauge',
-    'Age of the newest event applied to the read models, per topic.',
-    applied.map(([topic, at]) => [label({ topic }), ageSeconds(at, nowMs)]),
-  );
-  metric(
-    'projection_last_applied_event_timestamp_seconds',
-    'gauge',
-    'When the newest event applied to the read models happened, per topic.',
-    applied.map(([topic, at]) => [label({ topic }), at / 1000]),
-  );
-  metric(
-    'projection_position_alarm',
-    'gauge',
-    'Partitions whose stored position belongs to another log (cluster changed, or beyond the log end).',
-    s.alarms.map((a) => [label({ topic: a.topic, partition: a.partition, reason: a.reason }), 1]),
-  );
-  metric('projection_pending_events', 'gauge', 'Account events parked until an earlier event arrives.', [
-    ['', s.pendingEvents],
-  ]);
-  metric(
-    'projection_pending_oldest_age_seconds',
-    'gauge',
-    'How long the oldest parked event has waited; growing means an event is missing.',
-    [['', s.oldestPendingAtMs === null ? 0 : ageSeconds(s.oldestPendingAtMs, nowMs)]],
-  );
-  return `${lines.join('\n')}\n`;
-}
-
-/** The read side's healing (accounts/gap-repair.ts), counted by this process since it started. Pure. */
-export function gapRepairMetrics(c: { requestsSent: number; healed: number; open: number }): string {
-  return [
-    '# HELP projection_gap_repair_requests_total Requests sent to the ledger to republish missing account events.',
-    '# TYPE projection_gap_repair_requests_total counter',
-    `projection_gap_repair_requests_total ${c.requestsSent}`,
-    '# HELP projection_gaps_healed_total Gaps in account streams closed after a republish request.',
-    '# TYPE projection_gaps_healed_total counter',
-    `projection_gaps_healed_total ${c.healed}`,
-    '# HELP projection_gap_repairs_open Gaps asked for and not closed yet, as of the last pass.',
-    '# TYPE projection_gap_repairs_open gauge',
-    `projection_gap_repairs_open ${c.open}`,
-    '',
-  ].join('\n');
+/**
+ * Sets the read side's gauges (in the platform's registry, served on /metrics) from one snapshot; every
+ * labelled gauge is reset first, so a partition or alarm that is gone disappears from the scrape.
+ */
+export function recordReadSide(s: ReadSideSnapshot, nowMs: number): void {
+  for (const g of [gauges.lag, gauges.applied, gauges.age, gauges.at, gauges.alarm]) g.reset();
+  for (const p of s.partitions) {
+    gauges.lag.labels(p.topic, String(p.partition)).set(Number(lagOf(p)));
+    gauges.applied.labels(p.topic, String(p.partition)).set(Number(p.appliedOffset));
+  }
+  for (const [topic, at] of Object.entries(s.lastEventAtMs)) {
+    if (at === null) continue;
+    gauges.age.labels(topic).set(ageSeconds(at, nowMs));
+    gauges.at.labels(topic).set(at / 1000);
+  }
+  for (const a of s.alarms) gauges.alarm.labels(a.topic, String(a.partition), a.reason).set(1);
+  gauges.pending.set(s.pendingEvents);
+  gauges.pendingAge.set(s.oldestPendingAtMs === null ? 0 : ageSeconds(s.oldestPendingAtMs, nowMs));
 }

@@ -1,5 +1,12 @@
+import { metricsRegistry } from '@billing/platform/metrics';
 import { describe, expect, it } from 'vitest';
-import { readinessDetail, toPrometheus, type ReadSideSnapshot } from './read-side-metrics';
+import { readinessDetail, recordReadSide, type ReadSideSnapshot } from './read-side-metrics';
+
+/** The read side's gauges as /metrics renders them, after recording one snapshot. */
+async function toPrometheus(s: ReadSideSnapshot, nowMs: number): Promise<string> {
+  recordReadSide(s, nowMs);
+  return metricsRegistry.metrics();
+}
 
 const NOW = Date.parse('2026-01-01T00:01:00.000Z');
 const snapshot: ReadSideSnapshot = {
@@ -15,8 +22,8 @@ const snapshot: ReadSideSnapshot = {
 };
 
 describe('read-side metrics', () => {
-  it('renders lag per partition and the age of the last applied event in Prometheus text format', () => {
-    const text = toPrometheus(snapshot, NOW);
+  it('renders lag per partition and the age of the last applied event in Prometheus text format', async () => {
+    const text = await toPrometheus(snapshot, NOW);
     expect(text).toContain('# TYPE projection_consumer_lag_messages gauge');
     expect(text).toContain('projection_consumer_lag_messages{topic="billing.ledger.events",partition="0"} 3');
     expect(text).toContain('projection_consumer_lag_messages{topic="billing.ledger.events",partition="1"} 0');
@@ -40,7 +47,7 @@ describe('read-side metrics', () => {
     });
   });
 
-  it('raises a position alarm, in the metrics and the readiness detail, never a lag of 0', () => {
+  it('raises a position alarm, in the metrics and the readiness detail, never a lag of 0', async () => {
     const alarmed: ReadSideSnapshot = {
       ...snapshot,
       alarms: [
@@ -52,7 +59,7 @@ describe('read-side metrics', () => {
         },
       ],
     };
-    expect(toPrometheus(alarmed, NOW)).toContain(
+    expect(await toPrometheus(alarmed, NOW)).toContain(
       'projection_position_alarm{topic="billing.ledger.events",partition="0",reason="beyond-log-end"} 1',
     );
     expect(readinessDetail(alarmed, NOW)).toMatchObject({
@@ -60,5 +67,6 @@ describe('read-side metrics', () => {
       wayOut: expect.stringContaining('npm run projections:rebuild'),
     });
     expect(readinessDetail(snapshot, NOW)).not.toHaveProperty('alarms');
+    expect(await toPrometheus(snapshot, NOW)).not.toContain('projection_position_alarm{');
   });
 });

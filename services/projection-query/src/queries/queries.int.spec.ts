@@ -121,6 +121,34 @@ describe('queries over Kafka request-reply', () => {
     });
   });
 
+  it('answers many balance reads asked at once exactly as each account query does, each as its asker may see it', async () => {
+    const asks = [
+      { actor: alice, accountId: aliceMain },
+      { actor: alice, accountId: aliceSavings },
+      { actor: bob, accountId: aliceMain },
+      { actor: admin, accountId: bobMain },
+      { actor: admin, accountId: uuidv7() },
+      { actor: bob, accountId: bobMain },
+    ];
+    const [balances, accounts] = await Promise.all([
+      Promise.all(asks.map((a) => h.ask({ type: 'GetAccountBalance', ...a }))),
+      Promise.all(asks.map((a) => h.ask({ type: 'GetAccount', ...a }))),
+    ]);
+    asks.forEach((_, i) => {
+      const account = accounts[i] as { ok: boolean; code?: string; data?: Record<string, unknown> };
+      if (!account.ok) {
+        expect(balances[i]).toMatchObject({ ok: false, code: account.code });
+        return;
+      }
+      const { id, balance, availableBalance, currency, status } = account.data!;
+      expect(balances[i]).toEqual({
+        ok: true,
+        data: { accountId: id, balance, availableBalance, currency, status },
+      });
+    });
+    expect(balances.filter((b) => (b as { ok: boolean }).ok)).toHaveLength(4);
+  });
+
   it('lists the accounts of an owner, oldest first, a page at a time; another owner sees none of them', async () => {
     const first = await h.ask<{ items: { id: string }[]; nextCursor: string }>({
       type: 'ListAccounts',

@@ -4,7 +4,7 @@ import type { Logger } from '@billing/platform/logger';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { Partitioners, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
-import { answerQuery, type QueryDeps } from './answer-query';
+import { answerQueries, type QueryDeps } from './answer-query';
 
 /**
  * The header names of Nest's Kafka request-reply, which the gateway's ClientKafka speaks: the asker
@@ -92,41 +92,44 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
   }
 
   private async answerAll(messages: KafkaMessage[]): Promise<void> {
-    const replies = await Promise.all(messages.map((m) => this.answer(m)));
+    const asked = messages.flatMap((m) => {
+      const header = (name: string) => m.headers?.[name]?.toString();
+      const correlationId = header(CORRELATION_ID);
+      const replyTopic = header(REPLY_TOPIC);
+      if (!correlationId || !replyTopic) return []; // not a request: nobody waits for an answer
+      let payload: unknown = null;
+      try {
+        payload = m.value ? JSON.parse(m.value.toString('utf8')) : null;
+      } catch {
+        payload = null; // answered as an invalid request
+      }
+      return [{ correlationId, replyTopic, partition: header(REPLY_PARTITION), payload }];
+    });
+    if (asked.length === 0) return;
+    const answers = await answerQueries(
+      this.deps,
+      asked.map((a) => a.payload),
+    );
     const byTopic = new Map<string, { partition?: number; value: string; headers: IHeaders }[]>();
-    for (const reply of replies) {
-      if (!reply) continue;
-      const list = byTopic.get(reply.topic) ?? [];
-      list.push(reply.message);
-      byTopic.set(reply.topic, list);
-    }
-    if (byTopic.size === 0) return;
+    asked.forEach((a, i) => {
+      const answer = answers[i]!;
+      const headers: IHeaders = { [CORRELATION_ID]: a.correlationId, [NEST_IS_DISPOSED]: Buffer.alloc(1) };
+      let value = '';
+      if (answer instanceof Error) {
+        // The asker sees a failed request and answers 503; the cause belongs in this service's log.
+        this.log.error({ err: answer }, 'answering a query failed');
+        headers[NEST_ERR] = JSON.stringify({ message: 'the query could not be answered' });
+      } else {
+        value = JSON.stringify(answer);
+      }
+      const list = byTopic.get(a.replyTopic) ?? [];
+      list.push({ ...(a.partition === undefined ? {} : { partition: Number(a.partition) }), value, headers });
+      byTopic.set(a.replyTopic, list);
+    });
     await this.producer!.sendBatch({
       acks: 1,
       topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
     });
-  }
-
-  private async answer(m: KafkaMessage) {
-    const header = (name: string) => m.headers?.[name]?.toString();
-    const correlationId = header(CORRELATION_ID);
-    const replyTopic = header(REPLY_TOPIC);
-    if (!correlationId || !replyTopic) return null; // not a request: nobody waits for an answer
-    const partition = header(REPLY_PARTITION);
-    const headers: IHeaders = { [CORRELATION_ID]: correlationId, [NEST_IS_DISPOSED]: Buffer.alloc(1) };
-    let value = '';
-    try {
-      const payload: unknown = m.value ? JSON.parse(m.value.toString('utf8')) : null;
-      value = JSON.stringify(await answerQuery(this.deps, payload));
-    } catch (err) {
-      // The asker sees a failed request and answers 503; the cause belongs in this service's log.
-      this.log.error({ err }, 'answering a query failed');
-      headers[NEST_ERR] = JSON.stringify({ message: 'the query could not be answered' });
-    }
-    return {
-      topic: replyTopic,
-      message: { ...(partition === undefined ? {} : { partition: Number(partition) }), value, headers },
-    };
   }
 
   async close(): Promise<void> {

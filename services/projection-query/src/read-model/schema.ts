@@ -142,10 +142,20 @@ export async function createReadModel(knex: Knex, schema: string): Promise<void>
     'create index on ??.transactions (original_transaction_id) where original_transaction_id is not null',
     [schema],
   );
+  await createTimelineIndexes(knex, schema);
   // The ledger starts with these; later ones arrive as CurrencyAdded events.
   await knex(tableOf(schema, 'currencies')).insert(
     SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })),
   );
+}
+
+/** A transaction's timeline reads its postings and holds by transaction id (transactions/timeline.query.ts). */
+export async function createTimelineIndexes(knex: Knex, schema: string): Promise<void> {
+  await knex.raw(
+    'create index if not exists account_history_transaction on ??.account_history (transaction_id)',
+    [schema],
+  );
+  await knex.raw('create index if not exists holds_transaction on ??.holds (transaction_id)', [schema]);
 }
 
 export async function dropReadModel(knex: Knex, schema: string): Promise<void> {

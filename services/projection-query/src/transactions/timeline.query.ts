@@ -1,0 +1,151 @@
+import type { Actor } from '@billing/contracts/envelope';
+import {
+  TIMELINE_ENTRIES_MAX,
+  TIMELINE_HOLDS_MAX,
+  type TimelineStep,
+  type TransactionTimeline,
+} from '@billing/contracts/messages/queries';
+import { notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
+import { tableOf } from '../read-model/schema';
+import { formatDecimal } from '@billing/contracts/money';
+import type { TransactionRow } from './transaction-events.handler';
+
+type Entry = TransactionTimeline['entries'][number];
+type Hold = TransactionTimeline['holds'][number];
+
+const CLOSED_KIND: Record<string, TimelineStep['kind']> = {
+  captured: 'hold_captured',
+  released: 'hold_released',
+  expired: 'hold_expired',
+};
+
+/**
+ * The steps of a transaction in time order: created, each hold placed and closed, each posting, and the
+ * final status. Steps at the same instant keep that order, so a hold placed by the entry that posted it
+ * reads before the posting. Pure.
+ */
+export function timelineSteps(
+  tx: { createdAt: string; finishedAt: string | null; status: string },
+  entries: readonly Entry[],
+  holds: readonly Hold[],
+): TimelineStep[] {
+  const step = (at: string, kind: TimelineStep['kind'], label: string, rest: Partial<TimelineStep> = {}) => ({
+    at,
+    kind,
+    label,
+    accountId: rest.accountId ?? null,
+    amount: rest.amount ?? null,
+    side: rest.side ?? null,
+  });
+  const steps: TimelineStep[] = [step(tx.createdAt, 'created', 'created')];
+  for (const h of holds) {
+    steps.push(step(h.placedAt, 'hold_placed', 'hold placed', { accountId: h.accountId, amount: h.amount }));
+    const kind = CLOSED_KIND[h.status];
+    if (kind && h.closedAt !== null) {
+      const amount = h.status === 'captured' ? (h.capturedAmount ?? h.amount) : h.amount;
+      steps.push(step(h.closedAt, kind, `hold ${h.status}`, { accountId: h.accountId, amount }));
+    }
+  }
+  for (const e of entries) {
+    steps.push(
+      step(e.postedAt, 'posting', e.step, { accountId: e.accountId, amount: e.amount, side: e.side }),
+    );
+  }
+  if (tx.finishedAt !== null) steps.push(step(tx.finishedAt, 'finished', tx.status));
+  // A stable sort: equal instants keep the order they were pushed in.
+  return steps.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+interface HistoryRow {
+  account_id: string;
+  version: number;
+  entry_id: string;
+  step: string;
+  side: 'debit' | 'credit';
+  amount: string;
+  balance_after: string;
+  reverses_entry_id: string | null;
+  posted_at: Date;
+}
+
+interface HoldRow {
+  hold_id: string;
+  account_id: string;
+  amount: string;
+  status: string;
+  captured_amount: string | null;
+  placed_at: Date;
+  expires_at: Date;
+  closed_at: Date | null;
+}
+
+/**
+ * A transaction's timeline: its holds and the ledger postings it made, with their times, read by the
+ * transaction_id indexes of account_history and holds. Visible to whom the transaction is visible.
+ */
+export async function getTransactionTimeline(
+  ctx: QueryContext,
+  actor: Actor,
+  transactionId: string,
+): Promise<TransactionTimeline | QueryFailure> {
+  const tx = await ctx
+    .trx(tableOf(ctx.schema, 'transactions'))
+    .where({ transaction_id: transactionId })
+    .first<TransactionRow | undefined>();
+  if (!tx) return notFound('transaction', transactionId);
+  const owners = await ctx
+    .trx(tableOf(ctx.schema, 'accounts'))
+    .whereIn('id', [tx.source_account_id, tx.destination_account_id])
+    .pluck<string[]>('owner_id');
+  if (!visibleTo(actor, owners)) return notFound('transaction', transactionId);
+  const scaleRow = await ctx
+    .trx(tableOf(ctx.schema, 'currencies'))
+    .where({ code: tx.currency })
+    .first<{ scale: number } | undefined>();
+  const scale = scaleRow?.scale ?? 2;
+  const history = await ctx
+    .trx(tableOf(ctx.schema, 'account_history'))
+    .where({ transaction_id: transactionId })
+    .orderBy([{ column: 'posted_at' }, { column: 'account_id' }, { column: 'version' }])
+    .limit(TIMELINE_ENTRIES_MAX)
+    .select<HistoryRow[]>('*');
+  const holdRows = await ctx
+    .trx(tableOf(ctx.schema, 'holds'))
+    .where({ transaction_id: transactionId })
+    .orderBy('placed_at')
+    .limit(TIMELINE_HOLDS_MAX)
+    .select<HoldRow[]>('*');
+  const entries: Entry[] = history.map((r) => ({
+    accountId: r.account_id,
+    version: r.version,
+    entryId: r.entry_id,
+    step: r.step,
+    side: r.side,
+    amount: formatDecimal(r.amount, scale),
+    balanceAfter: formatDecimal(r.balance_after, scale),
+    reversesEntryId: r.reverses_entry_id,
+    postedAt: r.posted_at.toISOString(),
+  }));
+  const holds: Hold[] = holdRows.map((h) => ({
+    holdId: h.hold_id,
+    accountId: h.account_id,
+    amount: formatDecimal(h.amount, scale),
+    status: h.status,
+    capturedAmount: h.captured_amount === null ? null : formatDecimal(h.captured_amount, scale),
+    placedAt: h.placed_at.toISOString(),
+    expiresAt: h.expires_at.toISOString(),
+    closedAt: h.closed_at === null ? null : h.closed_at.toISOString(),
+  }));
+  const summary = {
+    createdAt: tx.created_at.toISOString(),
+    finishedAt: tx.finished_at === null ? null : tx.finished_at.toISOString(),
+    status: tx.status,
+  };
+  return {
+    transactionId,
+    status: tx.status,
+    steps: timelineSteps(summary, entries, holds),
+    entries,
+    holds,
+  };
+}

@@ -1,0 +1,207 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from '@billing/local-infra/ports';
+import { REPO_ROOT } from '@billing/local-infra/services';
+import { waitFor } from '@billing/testing/wait';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { typedClient } from '../e2e/http';
+import { startSystem, type RunningSystem } from '../e2e/system';
+
+/**
+ * The operator console in a real browser (Debian's chromium through playwright-core) against the four
+ * real services and the built console served by its own server, as `npm start` runs it. Each screen is
+ * saved as a screenshot: to .local/console-screenshots, or to docs/console with SCREENSHOT_DIR=docs/console.
+ */
+const KEYS = { admin: 'ui-admin-key-00000001', alice: 'ui-alice-key-00000001', bob: 'ui-bob-key-000000001' };
+const SCREENSHOTS = path.resolve(REPO_ROOT, process.env.SCREENSHOT_DIR ?? '.local/console-screenshots');
+const LAPTOP = { width: 1280, height: 860 };
+const PHONE = { width: 390, height: 844 };
+
+let system: RunningSystem;
+let consoleServer: ChildProcess;
+let consoleUrl: string;
+let browser: Browser;
+let alicesAccount: string;
+let bobsAccount: string;
+let failedBill: string;
+
+async function startConsole(gatewayUrl: string): Promise<void> {
+  const port = await freePort();
+  consoleServer = spawn(process.execPath, [path.join(REPO_ROOT, 'services/operator-console/dist/main.js')], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl },
+    stdio: 'ignore',
+  });
+  consoleUrl = `http://127.0.0.1:${port}`;
+  await waitFor(
+    'console ready',
+    async () => ((await fetch(`${consoleUrl}/health/ready`).catch(() => null))?.ok ? true : undefined),
+    { timeoutMs: 15_000, intervalMs: 100 },
+  );
+}
+
+async function signedIn(key: string, viewport = LAPTOP): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.goto(consoleUrl);
+  await page.getByLabel('API key or JWT').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
+}
+
+/**
+ * Waits until the element shows the text: Playwright's own bounded wait, which keeps polling the page
+ * (a busy machine may take seconds to render a refresh).
+ */
+async function showing(locator: Locator, text: string, timeoutMs = 20_000): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
+}
+
+/** A full-page screenshot with the pointer out of the way, so no chart tooltip covers the screen. */
+async function shot(page: Page, name: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  system = await startSystem('console', {
+    env: {
+      'command-gateway': {
+        API_KEYS: JSON.stringify([
+          { key: KEYS.admin, role: 'admin' },
+          { key: KEYS.alice, role: 'owner', ownerId: 'alice' },
+          { key: KEYS.bob, role: 'owner', ownerId: 'bob' },
+        ]),
+      },
+      'saga-orchestrator': { PROVIDER_TIMEOUT_MS: '1000' },
+    },
+  });
+  await startConsole(system.gatewayUrl);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH, args: ['--no-sandbox'] });
+  const admin = typedClient(system, KEYS.admin);
+  const open = async (key: string, ownerId: string, type: 'USER' | 'EXTERNAL') => {
+    const answer = await typedClient(system, key).accounts.open({
+      ownerId,
+      ownerType: 'user',
+      currency: 'USD',
+      type,
+    });
+    return answer.body.id;
+  };
+  const bank = await open(KEYS.admin, 'bank_ui', 'EXTERNAL');
+  alicesAccount = await open(KEYS.alice, 'alice', 'USER');
+  bobsAccount = await open(KEYS.bob, 'bob', 'USER');
+  for (const account of [alicesAccount, bobsAccount]) {
+    const topUp = await admin.transactions.topUp(
+      { sourceAccountId: bank, destinationAccountId: account, amount: '100.00', currency: 'USD' },
+      { waitSeconds: 20 },
+    );
+    expect(topUp.body).toMatchObject({ status: 'completed' });
+  }
+  // A meter ending in 0000 is one the simulated provider does not know: the payment is reversed.
+  const bill = await typedClient(system, KEYS.alice).transactions.payBill(
+    {
+      accountId: alicesAccount,
+      billType: 'electricity',
+      provider: 'ekedc',
+      meterNumber: '55550000',
+      amount: '15.00',
+      currency: 'USD',
+    },
+    { waitSeconds: 20 },
+  );
+  expect(bill.body).toMatchObject({ status: 'reversed' });
+  failedBill = bill.body.transactionId;
+  await waitFor('read side caught up', async () =>
+    (await admin.accounts.balance(alicesAccount)).balance === '100.00' ? true : undefined,
+  );
+});
+
+afterAll(async () => {
+  await browser?.close();
+  consoleServer?.kill('SIGTERM');
+  await system?.stop();
+});
+
+describe('the operator console', () => {
+  it('refuses a wrong key at sign-in with a clear message', async () => {
+    const page = await browser.newPage({ viewport: LAPTOP });
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key or JWT').fill('not-a-key-00000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await showing(page.getByRole('alert'), 'Your credential was refused');
+    await shot(page, 'sign-in-refused');
+    await page.close();
+  });
+
+  it('shows an admin the overview: outcomes per minute, stuck count and books that balance', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await showing(page.getByTestId('books-USD'), 'Books balance');
+    expect(await page.getByTestId('stuck-count').innerText()).toBe('0');
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await shot(page, 'overview');
+    await page.context().close();
+  });
+
+  it('finds an owner’s accounts and shows a transfer on the account page as it happens', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.getByRole('link', { name: 'Accounts' }).click();
+    await page.getByLabel('Owner id or account id').fill('alice');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: `Account ${alicesAccount}` }).click();
+    await showing(page.getByTestId('balance'), '100.00 USD');
+    await page.locator('[data-live="live"]').waitFor();
+    const transfer = await typedClient(system, KEYS.alice).transactions.transfer(
+      { sourceAccountId: alicesAccount, destinationAccountId: bobsAccount, amount: '12.34', currency: 'USD' },
+      { waitSeconds: 20 },
+    );
+    expect(transfer.body).toMatchObject({ status: 'completed' });
+    await showing(page.getByTestId('balance'), '87.66 USD');
+    await showing(page.getByTestId('account-feed'), 'TransactionCompleted');
+    await shot(page, 'account');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'account-phone');
+    await page.context().close();
+  });
+
+  it('opens the failed bill payment and reads its reason and timeline', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.goto(`${consoleUrl}/#/transactions/${failedBill}`);
+    await showing(page.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
+    expect(await page.getByTestId('tx-status').innerText()).toBe('reversed');
+    const timeline = await page.getByTestId('timeline').innerText();
+    expect(timeline).toContain('Hold placed');
+    expect(timeline).toContain('Hold released');
+    expect(timeline).toContain('Finished: reversed');
+    await shot(page, 'transaction');
+    await page.context().close();
+  });
+
+  it('shows an owner only its own accounts, and no admin screens', async () => {
+    const page = await signedIn(KEYS.bob);
+    expect(await page.getByRole('navigation', { name: 'Main' }).innerText()).not.toContain('Overview');
+    await page.getByRole('link', { name: `Account ${bobsAccount}` }).waitFor();
+    expect(await page.getByRole('link', { name: `Account ${alicesAccount}` }).count()).toBe(0);
+    await shot(page, 'owner-accounts');
+    await page.goto(`${consoleUrl}/#/accounts/${alicesAccount}`);
+    await showing(page.getByRole('alert'), 'Not found');
+    await page.context().close();
+  });
+
+  it('lists the operations queues for an admin and changes an account status', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByText('Nothing is stuck.').waitFor();
+    await page.getByLabel('Account id').fill(bobsAccount);
+    await page.getByLabel('New status').selectOption('suspended');
+    await page.getByLabel('Reason').fill('fraud review');
+    await page.getByRole('button', { name: 'Change status' }).click();
+    await showing(page.getByRole('status'), 'Account is now suspended');
+    await shot(page, 'operations');
+    await page.context().close();
+  });
+});
