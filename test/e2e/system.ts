@@ -16,8 +16,6 @@ import { freePort } from '@billing/local-infra/ports';
 
 export interface RunningSystem {
   gatewayUrl: string;
-  /** The prefix of this system's topics. */
-  topicPrefix: string;
   /** Runs `ledger:verify` (the real CLI) against this system's ledger database. */
   verifyLedger(): Promise<{ exitCode: number | null; output: string }>;
   simulator: RunningSimulator;
@@ -131,7 +129,6 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     );
   return {
     gatewayUrl: `http://127.0.0.1:${ports['command-gateway']}`,
-    topicPrefix,
     ports,
     topicPrefix,
     logs,
