@@ -190,7 +190,10 @@ export class GatewayMessaging {
       const result = await Promise.race([send.then(() => 'sent' as const), timedOut]);
       if (result === 'timeout') {
         send.catch((err: unknown) =>
-          this.logger.error({ err, topic }, 'a command send failed after its deadline'),
+          this.logger.error(
+            { err, topic, correlationId: envelope.correlationId, messageId: envelope.messageId },
+            'a command send failed after its deadline',
+          ),
         );
         throw new ProblemError(
           503,
@@ -202,7 +205,10 @@ export class GatewayMessaging {
       }
     } catch (err) {
       if (err instanceof ProblemError) throw err;
-      this.logger.error({ err, topic }, 'emitting a command failed');
+      this.logger.error(
+        { err, topic, correlationId: envelope.correlationId, messageId: envelope.messageId },
+        'emitting a command failed',
+      );
       throw new ProblemError(
         503,
         'SERVICE.UNAVAILABLE',
