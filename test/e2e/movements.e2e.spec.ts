@@ -37,6 +37,23 @@ async function open(type: string, ownerId: string): Promise<string> {
 }
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
+
+/** Waits until the read side shows `expected` as the account's balance (it follows the ledger shortly). */
+const balanceBecomes = (id: string, expected: string) =>
+  waitFor(`balance ${expected} of ${id}`, async () => ((await balance(id)) === expected ? true : undefined));
+
+/** Two fresh users, the first funded with 100.00 and shown so by the read side. */
+async function fundedPair(label: string): Promise<[string, string]> {
+  const [from, to] = await Promise.all([open('USER', `${label}-from`), open('USER', `${label}-to`)]);
+  const funded = await post('/api/v1/transactions/topup', {
+    sourceAccountId: bank,
+    destinationAccountId: from,
+    ...usd('100.00'),
+  });
+  expect(funded.body.status).toBe('completed');
+  await balanceBecomes(from, '100.00');
+  return [from, to];
+}
 let bank: string;
 let alice: string;
 let bob: string;
@@ -169,6 +186,51 @@ describe('money movements over HTTP, four services as processes', () => {
       ...usd('1.00'),
     });
     expect(bill).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID' } });
+  });
+
+  it('answers the same request sent several times at once, with and without waiting, and moves the money once', async () => {
+    const key = `mv-same-${Date.now()}`;
+    const [from, to] = await fundedPair('same');
+    const send = (wait: boolean) =>
+      fetch(`${system.gatewayUrl}/api/v1/transactions/transfer`, {
+        method: 'POST',
+        headers: { ...ADMIN, 'idempotency-key': key, ...(wait ? { prefer: 'wait=25' } : {}) },
+        body: JSON.stringify({ sourceAccountId: from, destinationAccountId: to, ...usd('7.00') }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const answers = await Promise.all([send(true), send(false), send(true), send(false), send(true)]);
+    const ids = new Set(answers.map((a) => a.body.transactionId));
+    expect(ids.size).toBe(1);
+    for (const a of answers) expect([200, 202]).toContain(a.status);
+    for (const a of answers.filter((_, i) => i % 2 === 0)) expect(a.body.status).toBe('completed');
+    // Once it completed, a repeat without waiting is answered by the orchestrator with the final state.
+    const again = await send(false);
+    expect(again).toMatchObject({ status: 200, body: { transactionId: [...ids][0], status: 'completed' } });
+    await balanceBecomes(from, '93.00');
+    await balanceBecomes(to, '7.00');
+  });
+
+  it('refuses a key reused with other terms at the same moment: one request wins, the others are 409', async () => {
+    const key = `mv-race-${Date.now()}`;
+    const [from, to] = await fundedPair('race');
+    const send = (amount: string) =>
+      fetch(`${system.gatewayUrl}/api/v1/transactions/transfer`, {
+        method: 'POST',
+        headers: { ...ADMIN, 'idempotency-key': key, prefer: 'wait=25' },
+        body: JSON.stringify({ sourceAccountId: from, destinationAccountId: to, ...usd(amount) }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    const answers = await Promise.all(['1.00', '2.00', '3.00'].map(send));
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.body.status).toBe('completed');
+    expect(answers.filter((a) => a.status === 409).map((a) => a.body.code)).toEqual([
+      'IDEMPOTENCY.KEY_REUSED',
+      'IDEMPOTENCY.KEY_REUSED',
+    ]);
+    // Exactly the winner's amount left the account, once.
+    const left: Record<string, string> = { '1.00': '99.00', '2.00': '98.00', '3.00': '97.00' };
+    const amount = String(won[0]!.body.amount);
+    await balanceBecomes(to, amount);
+    await balanceBecomes(from, left[amount]!);
   });
 
   it('leaves a ledger that passes ledger:verify', async () => {
