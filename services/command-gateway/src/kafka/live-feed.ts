@@ -41,13 +41,6 @@ export class FeedItem {
     }
     return this.parsed;
   }
-
-  /** An item for an event at hand (tests, and events that never went through the broker). */
-  static of(event: FollowedEvent, topic: FeedTopic = 'transactionEvents'): FeedItem {
-    const item = new FeedItem(topic, null, event.messageId, null);
-    item.parsed = event;
-    return item;
-  }
 }
 
 function header(headers: IHeaders | undefined, name: string): string | null {
