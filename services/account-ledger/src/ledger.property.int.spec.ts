@@ -146,25 +146,28 @@ async function play(spec: RunSpec): Promise<void> {
 
 describe('the ledger over its real handlers and database', () => {
   it('keeps every rule through random batches with duplicates, resends, sweeps and status changes', async () => {
-    await fc.assert(
-      fc.asyncProperty(runArb, (spec) => play(spec)),
-      { numRuns: NUM_RUNS, seed: SEED, path: PATH },
-    );
-    if (process.env.LEDGER_PROPERTY_STATS) console.log(new Map([...tally].sort()));
-    // The property means something only if the runs reached what it is about.
-    if (NUM_RUNS >= 10) {
-      for (const seen of [
-        'PostEntry EntryPosted',
-        'ReverseEntry EntryPosted',
-        'PlaceHold HoldPlaced',
-        'CaptureHold HoldCaptured',
-        'ReleaseHold HoldReleased',
-        'expired',
-        'refused resend',
-        'owed hold',
-      ])
-        expect(tally.get(seen) ?? 0, seen).toBeGreaterThan(0);
+    // The property means something only if the runs reached what it is about. Random runs reach each
+    // of these most of the time; when a round missed one, more rounds run (bounded) until they all were.
+    const wanted = [
+      'PostEntry EntryPosted',
+      'ReverseEntry EntryPosted',
+      'PlaceHold HoldPlaced',
+      'CaptureHold HoldCaptured',
+      'ReleaseHold HoldReleased',
+      'expired',
+      'refused resend',
+      'owed hold',
+    ];
+    const unreached = () => wanted.filter((seen) => (tally.get(seen) ?? 0) === 0);
+    const roundsMax = SEED === undefined && PATH === undefined ? 4 : 1;
+    for (let round = 0; round < roundsMax && (round === 0 || unreached().length > 0); round++) {
+      await fc.assert(
+        fc.asyncProperty(runArb, (spec) => play(spec)),
+        { numRuns: NUM_RUNS, seed: SEED, path: PATH },
+      );
     }
+    if (process.env.LEDGER_PROPERTY_STATS) console.log(new Map([...tally].sort()));
+    if (NUM_RUNS >= 10) expect(unreached()).toEqual([]);
   });
 });
 
