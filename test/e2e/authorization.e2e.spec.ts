@@ -174,13 +174,16 @@ describe("authorization matrix: owner alice against bob's resources", () => {
       wait,
     );
     expect(transfer.body.status).toBe('completed');
-    expect(
+    // The read side may not have folded the transfer yet when the wait answers: 404 until it has.
+    await waitFor('alice reads her transfer', async () =>
       (
         await gateway.get('alice', '/api/v1/transactions/{id}', {
           path: { id: transfer.body.transactionId as string },
         })
-      ).status,
-    ).toBe(200);
+      ).status === 200
+        ? true
+        : undefined,
+    );
   });
 });
 
