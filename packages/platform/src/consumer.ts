@@ -8,6 +8,7 @@ import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
 import { consumerMeters, platformMetrics } from './metrics';
 import { JointBatches, mergeContexts } from './joint-batches';
+import { IntervalCommitter, type PartitionOffset } from './offset-committer';
 import { startMessageSpans, type MessageSpans } from './message-spans';
 import { tracingEnabled, withCauseContexts } from './telemetry';
 import { backoffMs, delay } from './wait';
@@ -63,6 +64,11 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
   partitionsConcurrently?: number;
   /** Most messages applied in one handler call (one database transaction); larger fetches are split. */
   batchSizeMax?: number;
+  /**
+   * Offsets are committed at most this often (default 1000 ms), and when the consumer stops: a crash
+   * redelivers up to this much work, which the handlers' inboxes skip.
+   */
+  commitIntervalMs?: number;
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
@@ -81,12 +87,19 @@ export class BatchConsumer<T extends MessageTopicId> {
     this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
     this.groupId = groupName(options.topicPrefix, options.groupId);
     this.consumer = this.createConsumer();
+    this.committer = new IntervalCommitter({
+      commit: (offsets) => this.consumer.commitOffsets(offsets),
+      intervalMs: options.commitIntervalMs ?? 1000,
+      log: this.log,
+    });
   }
 
   private createConsumer(): Consumer {
     const consumer = this.options.kafka.consumer(consumerConfig(this.groupId, this.options.sessionTimeoutMs));
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
+      // Offsets of the previous generation are refused now; the partitions' next owners redeliver them.
+      this.committer.forget();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined = false;
@@ -158,13 +171,25 @@ export class BatchConsumer<T extends MessageTopicId> {
             throw err;
           }
           spans?.end(outcome === 'committed' ? null : 'stopped before the batch was committed');
-          // Stopped or rebalanced while waiting out a transient failure, or the group was lost: nothing
-          // more is resolved, so whoever owns the partition next starts from these messages again.
+          // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved, so
+          // whoever owns the partition next starts from these messages again.
           if (outcome !== 'committed') return;
-          // Resolving moves the fetch position on; the commit (done) makes the progress survive a restart.
+          // Resolving moves the fetch position on; the offset commit that makes the progress survive a
+          // restart follows within commitIntervalMs (see progress).
           resolveOffset(last);
           this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
-          await heartbeat();
+          try {
+            await heartbeat();
+          } catch (err) {
+            // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
+            // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
+            if (!isLostGroupMembership(err)) throw err;
+            this.log.warn(
+              { err, partition: batch.partition, offset: next },
+              'lost group membership (paused past the session timeout?); rejoining, what follows is redelivered and skipped',
+            );
+            return;
+          }
         }
       },
     });
@@ -207,7 +232,7 @@ export class BatchConsumer<T extends MessageTopicId> {
       : await work();
     if (!done) return 'stopped';
     // Offsets are committed only after the handler's database transaction has committed.
-    return this.commit([{ topic, partition, offset: next }]);
+    return this.progress([{ topic, partition, offset: next }]);
   }
 
   /** Every message of the chunk parsed, or null when one does not (the chunk then goes on its own). */
@@ -241,7 +266,7 @@ export class BatchConsumer<T extends MessageTopicId> {
       const contexts = mergeContexts(parts);
       const run = () => this.timed(parts[0]!.topic, partitions, messages);
       await (contexts ? withCauseContexts(contexts, run) : run());
-      return this.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+      return this.progress(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
     },
     failed: (err, parts) => {
       // Transient or not, each part is retried on its own, where transient failures are waited out.
@@ -258,29 +283,20 @@ export class BatchConsumer<T extends MessageTopicId> {
     },
   });
 
-  /** Commits the offsets given; 'lost' when the group membership is gone (the batch is redelivered). */
-  private async commit(
-    offsets: { topic: string; partition: number; offset: string }[],
-  ): Promise<'committed' | 'lost'> {
-    try {
-      await this.consumer.commitOffsets(offsets);
-      return 'committed';
-    } catch (err) {
-      // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
-      // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
-      if (!isLostGroupMembership(err)) throw err;
-      this.log.warn(
-        { err, offsets },
-        'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
-      );
-      return 'lost';
-    }
+  private readonly committer: IntervalCommitter;
+
+  /** Records applied offsets for the next commit (see IntervalCommitter); the batch counts as done. */
+  private progress(offsets: PartitionOffset[]): 'committed' {
+    this.committer.progress(offsets);
+    return 'committed';
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.joined = false;
+    // What was applied is committed before leaving, so a clean stop redelivers nothing.
+    await this.committer.stop();
     await this.consumer.disconnect();
   }
 
