@@ -2,10 +2,11 @@ import { parseTopicMessage, type MessageTopicId, type TopicMessage } from '@bill
 import type { ErrorCode } from '@billing/contracts/errors';
 import { topicName } from '@billing/contracts/topics';
 import { context } from '@opentelemetry/api';
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
+import { ConsumedScope, withLogScope, withMessageLogContext } from './log-context';
 import { consumerMeters, platformMetrics } from './metrics';
 import { startMessageSpans } from './message-spans';
 import { tracingEnabled, withCauseContexts } from './telemetry';
@@ -132,54 +133,71 @@ export class BatchConsumer<T extends MessageTopicId> {
         const size = this.options.batchSizeMax ?? 500;
         for (let i = 0; i < batch.messages.length; i += size) {
           const chunk = batch.messages.slice(i, i + size);
-          const work = () =>
-            this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
-              heartbeat,
-              goOn: () => isRunning() && !isStale(),
-            });
-          // With tracing off this is one boolean test per chunk; with it on, a span per message (see
-          // message-spans.ts) whose context the messages the handler writes carry on.
-          const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
-          let done: boolean;
-          try {
-            done = spans
-              ? await withCauseContexts(spans.contexts, () =>
-                  spans.single ? context.with(spans.single, work) : work(),
-                )
-              : await work();
-          } catch (err) {
-            spans?.end(err);
-            throw err;
-          }
-          spans?.end(done ? null : 'stopped before the batch was committed');
-          // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved or
-          // committed, so whoever owns the partition next starts from these messages again.
-          if (!done) return;
-          // Offsets are committed only after the handler's database transaction has committed.
-          // Resolving moves the fetch position on; committing makes the progress survive a restart or a
-          // rebalance.
-          const last = chunk.at(-1)!.offset;
-          resolveOffset(last);
-          const next = (BigInt(last) + 1n).toString();
-          try {
-            await this.consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: next },
-            ]);
-            this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
-            await heartbeat();
-          } catch (err) {
-            // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
-            // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
-            if (!isLostGroupMembership(err)) throw err;
-            this.log.warn(
-              { err, partition: batch.partition, offset: next },
-              'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
-            );
-            return;
-          }
+          // Every line logged while the chunk is handled names its messages' correlation ids: one small
+          // object per chunk, and nothing read from the messages unless a line is written.
+          const goOn = await withLogScope(new ConsumedScope(chunk), () =>
+            this.handleChunk(batch, chunk, { heartbeat, isRunning, isStale, resolveOffset }),
+          );
+          if (!goOn) return;
         }
       },
     });
+  }
+
+  /**
+   * Applies one chunk and commits its offsets. False when nothing more of the batch may be resolved or
+   * committed (stopped, rebalanced, or the group membership was lost).
+   */
+  private async handleChunk(
+    batch: Batch,
+    chunk: KafkaMessage[],
+    control: Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale' | 'resolveOffset'>,
+  ): Promise<boolean> {
+    const { heartbeat, isRunning, isStale, resolveOffset } = control;
+    const work = () =>
+      this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
+        heartbeat,
+        goOn: () => isRunning() && !isStale(),
+      });
+    // With tracing off this is one boolean test per chunk; with it on, a span per message (see
+    // message-spans.ts) whose context the messages the handler writes carry on.
+    const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
+    let done: boolean;
+    try {
+      done = spans
+        ? await withCauseContexts(spans.contexts, () =>
+            spans.single ? context.with(spans.single, work) : work(),
+          )
+        : await work();
+    } catch (err) {
+      spans?.end(err);
+      throw err;
+    }
+    spans?.end(done ? null : 'stopped before the batch was committed');
+    // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved or
+    // committed, so whoever owns the partition next starts from these messages again.
+    if (!done) return false;
+    // Offsets are committed only after the handler's database transaction has committed.
+    // Resolving moves the fetch position on; committing makes the progress survive a restart or a
+    // rebalance.
+    const last = chunk.at(-1)!.offset;
+    resolveOffset(last);
+    const next = (BigInt(last) + 1n).toString();
+    try {
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
+      await heartbeat();
+      return true;
+    } catch (err) {
+      // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
+      // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
+      if (!isLostGroupMembership(err)) throw err;
+      this.log.warn(
+        { err, partition: batch.partition, offset: next },
+        'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
+      );
+      return false;
+    }
   }
 
   async stop(): Promise<void> {
@@ -266,6 +284,7 @@ export class BatchConsumer<T extends MessageTopicId> {
             code: result.code,
             detail: result.detail,
             correlationId: m.headers?.['correlation-id']?.toString(),
+            messageId: m.headers?.['message-id']?.toString(),
           },
           'dead-lettering',
         );
@@ -319,25 +338,32 @@ export class BatchConsumer<T extends MessageTopicId> {
     raw: KafkaMessage[],
   ): Promise<void> {
     for (const item of parsed) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.timed(topic, partition, [item]);
-          break;
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          if (attempt >= this.attemptsMax) {
-            const original = raw.find((m) => m.offset === item.offset)!;
-            this.log.error(
-              { err, offset: item.offset, correlationId: item.message.correlationId },
-              'message failed repeatedly; dead-lettering',
-            );
-            const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
-            await sendAll(this.options.producer, dead);
-            this.countDeadLetters(topic, dead);
-            break;
-          }
-          await delay(backoffMs(attempt, 100, 2000));
+      // Handled alone, so everything logged meanwhile is about this message.
+      await withMessageLogContext(item.message, () => this.processAlone(topic, partition, item, raw));
+    }
+  }
+
+  private async processAlone(
+    topic: string,
+    partition: number,
+    item: ConsumedMessage<T>,
+    raw: KafkaMessage[],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.timed(topic, partition, [item]);
+        return;
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        if (attempt >= this.attemptsMax) {
+          const original = raw.find((m) => m.offset === item.offset)!;
+          this.log.error({ err, offset: item.offset }, 'message failed repeatedly; dead-lettering');
+          const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
+          await sendAll(this.options.producer, dead);
+          this.countDeadLetters(topic, dead);
+          return;
         }
+        await delay(backoffMs(attempt, 100, 2000));
       }
     }
   }
