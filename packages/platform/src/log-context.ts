@@ -24,7 +24,14 @@ export interface LogScope {
   fields(): LogContextFields;
 }
 
-const scopes = new AsyncLocalStorage<LogScope>();
+/**
+ * One store per process, even when the module is loaded twice (a test runner that runs sources and
+ * compiled files side by side, or two copies of the package): a scope set by one copy must be the one
+ * the other reads.
+ */
+const STORE = Symbol.for('@billing/platform/log-context');
+const scopes = ((globalThis as Record<symbol, unknown>)[STORE] ??=
+  new AsyncLocalStorage<LogScope>()) as AsyncLocalStorage<LogScope>;
 
 /** Runs `fn` (and everything it awaits or schedules) with `scope` as the log context. */
 export function withLogScope<T>(scope: LogScope, fn: () => T): T {
