@@ -135,9 +135,15 @@ export class BatchConsumer<T extends MessageTopicId> {
           const chunk = batch.messages.slice(i, i + size);
           // Every line logged while the chunk is handled names its messages' correlation ids: one small
           // object per chunk, and nothing read from the messages unless a line is written.
-          const goOn = await withLogScope(new ConsumedScope(chunk), () =>
-            this.handleChunk(batch, chunk, { heartbeat, isRunning, isStale, resolveOffset }),
-          );
+          const scope = new ConsumedScope(chunk);
+          let goOn: boolean;
+          try {
+            goOn = await withLogScope(scope, () =>
+              this.handleChunk(batch, chunk, { heartbeat, isRunning, isStale, resolveOffset }),
+            );
+          } finally {
+            scope.end();
+          }
           if (!goOn) return;
         }
       },

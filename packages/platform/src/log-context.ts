@@ -94,16 +94,28 @@ export const BATCH_CORRELATION_IDS_LISTED = 20;
 export class ConsumedScope implements LogScope {
   private base: LogContextFields | null = null;
 
-  constructor(private readonly messages: readonly KafkaMessage[]) {}
+  constructor(private messages: readonly KafkaMessage[]) {}
 
   get correlationId(): string | undefined {
     return this.messages.length === 1 ? header(this.messages[0]!, 'correlation-id') : undefined;
   }
 
   fields(): LogContextFields {
-    if (this.messages.length > 1) return { ...(this.base ??= batch(this.messages)) };
+    const n = this.messages.length;
+    if (n === 0) return traceLogFields();
+    if (n > 1) return { ...(this.base ??= batch(this.messages)) };
     // A chunk of one message runs with its span active, so the active trace is that message's.
     return { ...(this.base ??= single(this.messages[0]!)), ...traceLogFields() };
+  }
+
+  /**
+   * The chunk is done. Whatever it started that lives on (a connection opened meanwhile keeps the
+   * async context it was opened in) no longer holds its messages, and what it logs later is not about
+   * them.
+   */
+  end(): void {
+    this.messages = [];
+    this.base = null;
   }
 }
 

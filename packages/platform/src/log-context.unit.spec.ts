@@ -69,6 +69,25 @@ describe('the log context', () => {
     expect(lines()[0]).toMatchObject({ correlationId: ids(2), messageId: ids(1) });
   });
 
+  it('says nothing of a chunk once it is done, to what it started and logs later', async () => {
+    const { logger, lines } = memoryLogger();
+    const scope = new ConsumedScope([consumed(ids(2), ids(1)), consumed(ids(3), ids(4))]);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const later = withLogScope(scope, async () => {
+      logger.info('during');
+      await gate;
+      logger.info('later');
+    });
+    scope.end();
+    release();
+    await later;
+    const [during, after] = lines();
+    expect(during?.correlationIds).toEqual([ids(2), ids(3)]);
+    expect(after).not.toHaveProperty('correlationIds');
+    expect(scope.correlationId).toBeUndefined();
+  });
+
   it('lists the distinct correlation ids of a batch (the first few) and counts them all', () => {
     const { logger, lines } = memoryLogger();
     const many = Array.from({ length: 30 }, (_, i) => consumed(ids(100 + i), ids(i)));
