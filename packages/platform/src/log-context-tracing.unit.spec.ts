@@ -27,7 +27,6 @@ function traced(traceId: string, messageId: string, correlationId: string): Kafk
     offset: '0',
     timestamp: '0',
     attributes: 0,
-    size: 0,
     headers: {
       'message-id': Buffer.from(messageId),
       'correlation-id': Buffer.from(correlationId),
@@ -74,6 +73,22 @@ describe('the log context with tracing on', () => {
       correlationId: ids(11),
       messageId: ids(1),
       traceId: TRACE_A,
+    });
+  });
+
+  it('gives the lines of one parsed message its trace without its span being active (a joint batch)', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (l: string) => void lines.push(l) });
+    const spans = startMessageSpans('topic', 0, [traced(TRACE_B, ids(2), ids(12))]);
+    const parsed = { message: { messageId: ids(2), correlationId: ids(12), causationId: ids(3) } };
+    await withCauseContexts(spans.contexts, async () =>
+      withLogScope(new ConsumedScope([parsed]), () => logger.info('one')),
+    );
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      correlationId: ids(12),
+      messageId: ids(2),
+      causationId: ids(3),
+      traceId: TRACE_B,
     });
   });
 });

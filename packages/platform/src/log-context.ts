@@ -86,26 +86,34 @@ export function withMessageLogContext<T>(message: MessageIds | null, fn: () => T
 /** How many correlation ids a line about a batch lists; the count says how many there are in all. */
 export const BATCH_CORRELATION_IDS_LISTED = 20;
 
+/** A consumed message as a scope reads it: raw (its ids in the headers) or parsed (in its envelope). */
+export type Handled = KafkaMessage | { message: MessageIds };
+
 /**
- * A chunk of consumed messages, before they are parsed. Nothing is read from their headers until a
- * line is written: most chunks log nothing, so the hot path pays for one small object and one
- * AsyncLocalStorage.run per chunk.
+ * A chunk of consumed messages (one handler call, or a partition's share of one). Nothing is read from
+ * them until a line is written: most chunks log nothing, so the hot path pays for one small object and
+ * one AsyncLocalStorage.run per chunk.
  */
 export class ConsumedScope implements LogScope {
   private base: LogContextFields | null = null;
 
-  constructor(private messages: readonly KafkaMessage[]) {}
+  constructor(private messages: readonly Handled[]) {}
 
   get correlationId(): string | undefined {
-    return this.messages.length === 1 ? header(this.messages[0]!, 'correlation-id') : undefined;
+    return this.messages.length === 1 ? idsOf(this.messages[0]!).correlationId : undefined;
   }
 
   fields(): LogContextFields {
     const n = this.messages.length;
     if (n === 0) return traceLogFields();
     if (n > 1) return { ...(this.base ??= batch(this.messages)) };
-    // A chunk of one message runs with its span active, so the active trace is that message's.
-    return { ...(this.base ??= single(this.messages[0]!)), ...traceLogFields() };
+    const base = (this.base ??= idsOf(this.messages[0]!));
+    if (!tracingEnabled()) return { ...base };
+    // One message, one trace: its consumer span's.
+    return {
+      ...base,
+      ...(base.messageId === undefined ? traceLogFields() : messageTraceLogFields(base.messageId)),
+    };
   }
 
   /**
@@ -119,7 +127,11 @@ export class ConsumedScope implements LogScope {
   }
 }
 
-function single(m: KafkaMessage): LogContextFields {
+function idsOf(m: Handled): LogContextFields {
+  if ('message' in m) {
+    const { correlationId, messageId, causationId } = m.message;
+    return causationId === null ? { correlationId, messageId } : { correlationId, messageId, causationId };
+  }
   const correlationId = header(m, 'correlation-id');
   const messageId = header(m, 'message-id');
   return {
@@ -128,10 +140,10 @@ function single(m: KafkaMessage): LogContextFields {
   };
 }
 
-function batch(messages: readonly KafkaMessage[]): LogContextFields {
+function batch(messages: readonly Handled[]): LogContextFields {
   const distinct = new Set<string>();
   for (const m of messages) {
-    const id = header(m, 'correlation-id');
+    const id = 'message' in m ? m.message.correlationId : header(m, 'correlation-id');
     if (id !== undefined) distinct.add(id);
   }
   const listed: string[] = [];

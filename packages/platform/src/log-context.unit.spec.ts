@@ -19,7 +19,7 @@ function memoryLogger() {
 function consumed(correlationId: string | null, messageId: string): KafkaMessage {
   const headers: Record<string, Buffer> = { 'message-id': Buffer.from(messageId) };
   if (correlationId !== null) headers['correlation-id'] = Buffer.from(correlationId);
-  return { key: null, value: null, offset: '0', timestamp: '0', attributes: 0, size: 0, headers };
+  return { key: null, value: null, offset: '0', timestamp: '0', attributes: 0, headers };
 }
 
 const ids = (n: number) => `0192f0a0-0000-7000-8000-${n.toString().padStart(12, '0')}`;
@@ -111,6 +111,18 @@ describe('the log context', () => {
     expect(second?.correlationIds).toEqual(first?.correlationIds);
     expect(one).toMatchObject({ correlationId: ids(107), messageId: ids(7) });
     expect(one).not.toHaveProperty('correlationIds');
+  });
+
+  it('reads parsed messages by their envelopes', () => {
+    const { logger, lines } = memoryLogger();
+    const parsed = (n: number) => ({
+      message: { messageId: ids(n), correlationId: ids(n + 10), causationId: null },
+    });
+    withLogScope(new ConsumedScope([parsed(1), parsed(2), parsed(1)]), () => logger.info('joint'));
+    withLogScope(new ConsumedScope([parsed(3)]), () => logger.info('one'));
+    const [joint, one] = lines();
+    expect(joint).toMatchObject({ correlationIds: [ids(11), ids(12)], correlationIdCount: 2 });
+    expect(one).toMatchObject({ correlationId: ids(13), messageId: ids(3) });
   });
 
   it('gives a request its correlation id and the trace its response names', () => {
