@@ -86,6 +86,8 @@ describe('log lines of a consumer', () => {
       fromBeginning: true,
       sessionTimeoutMs: 6000,
       messageAttemptsMax: 1,
+      // Several partitions at once: their chunks of one fetch are applied together (joint-batches.ts).
+      partitionsConcurrently: 6,
       handler: (batch) =>
         knex.transaction(async (trx) => {
           await trx.raw('select 1');
@@ -99,12 +101,13 @@ describe('log lines of a consumer', () => {
     });
     await consumer.start();
     try {
-      // One send to one partition: the consumer fetches them together, or in a few chunks.
+      // One send over several partitions: the consumer applies them together, or in a few batches.
       await producer.send({
         topic: accountCommands,
-        messages: all.map((m) => {
-          const { value, headers } = toOutgoing(accountCommands, 'k', m);
-          return { key: 'k', value, headers };
+        messages: all.map((m, i) => {
+          const key = `k${i % 3}`;
+          const { value, headers } = toOutgoing(accountCommands, key, m);
+          return { key, value, headers };
         }),
       });
       await waitFor(
@@ -155,5 +158,9 @@ describe('log lines of a consumer', () => {
     // The poison message broke its batch, which says so naming it among the others (or alone).
     const failed = lines.find((l) => l.msg === 'batch failed; retrying message by message')!;
     expect(failed.correlationIds ?? [failed.correlationId]).toContain(poison.correlationId);
+    for (const joint of lines.filter(
+      (l) => l.msg === 'joint batch failed; applying each partition on its own',
+    ))
+      expect(joint.correlationIds).toContain(poison.correlationId);
   });
 });
