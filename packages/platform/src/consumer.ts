@@ -6,6 +6,7 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
+import { ConsumedScope, withLogScope, withMessageLogContext } from './log-context';
 import { consumerMeters, platformMetrics } from './metrics';
 import { JointBatches, mergeContexts } from './joint-batches';
 import { IntervalCommitter, type PartitionOffset } from './offset-committer';
@@ -152,23 +153,22 @@ export class BatchConsumer<T extends MessageTopicId> {
           // With tracing off this is one boolean test per chunk; with it on, a span per message (see
           // message-spans.ts) whose context the messages the handler writes carry on.
           const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
+          // Every line logged while the chunk is handled names its messages' correlation ids: one small
+          // object per chunk, and nothing read from the messages unless a line is written.
+          const scope = new ConsumedScope(chunk);
           let outcome: 'committed' | 'lost' | 'stopped';
           try {
-            outcome = await this.applyChunk(
-              batch.topic,
-              batch.partition,
-              chunk,
-              batch.highWatermark,
-              next,
-              spans,
-              {
+            outcome = await withLogScope(scope, () =>
+              this.applyChunk(batch.topic, batch.partition, chunk, batch.highWatermark, next, spans, {
                 heartbeat,
                 goOn: () => isRunning() && !isStale(),
-              },
+              }),
             );
           } catch (err) {
             spans?.end(err);
             throw err;
+          } finally {
+            scope.end();
           }
           spans?.end(outcome === 'committed' ? null : 'stopped before the batch was committed');
           // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved, so
@@ -196,9 +196,9 @@ export class BatchConsumer<T extends MessageTopicId> {
   }
 
   /**
-   * One chunk of one partition, applied and committed. A chunk whose messages all parse first joins the
-   * chunks of the other partitions of the same fetch (kafkajs hands them to the workers at the same
-   * moment), so that one fetch is one database transaction and one offset commit instead of one per
+   * One chunk of one partition, applied, its offset handed to the committer. A chunk whose messages all
+   * parse first joins the chunks of the other partitions of the same fetch (kafkajs hands them to the
+   * workers at the same moment), so that one fetch is one database transaction instead of one per
    * partition: per-transaction costs (the inbox claim, the locks, the outbox wake-up, the commit's
    * fsync) are shared by every partition's messages. When the joint attempt fails for any reason, each
    * chunk is applied on its own as before (transient failures waited out, poison isolated and
@@ -265,20 +265,32 @@ export class BatchConsumer<T extends MessageTopicId> {
       const partitions = parts.map((p) => p.partition);
       const contexts = mergeContexts(parts);
       const run = () => this.timed(parts[0]!.topic, partitions, messages);
-      await (contexts ? withCauseContexts(contexts, run) : run());
-      return this.progress(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+      // The joint application runs where the first part scheduled it; its lines name all the parts.
+      const scope = new ConsumedScope(messages);
+      try {
+        return await withLogScope(scope, async () => {
+          await (contexts ? withCauseContexts(contexts, run) : run());
+          return this.progress(
+            parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })),
+          );
+        });
+      } finally {
+        scope.end();
+      }
     },
     failed: (err, parts) => {
       // Transient or not, each part is retried on its own, where transient failures are waited out.
       if (isTransient(err)) this.transientFailures++;
       else
-        this.log.warn(
-          {
-            err,
-            partitions: parts.map((p) => p.partition),
-            size: parts.reduce((n, p) => n + p.parsed.length, 0),
-          },
-          'joint batch failed; applying each partition on its own',
+        withLogScope(new ConsumedScope(parts.flatMap((p) => p.parsed)), () =>
+          this.log.warn(
+            {
+              err,
+              partitions: parts.map((p) => p.partition),
+              size: parts.reduce((n, p) => n + p.parsed.length, 0),
+            },
+            'joint batch failed; applying each partition on its own',
+          ),
         );
     },
   });
@@ -377,6 +389,7 @@ export class BatchConsumer<T extends MessageTopicId> {
             code: result.code,
             detail: result.detail,
             correlationId: m.headers?.['correlation-id']?.toString(),
+            messageId: m.headers?.['message-id']?.toString(),
           },
           'dead-lettering',
         );
@@ -434,25 +447,32 @@ export class BatchConsumer<T extends MessageTopicId> {
     raw: KafkaMessage[],
   ): Promise<void> {
     for (const item of parsed) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.timed(topic, [partition], [item]);
-          break;
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          if (attempt >= this.attemptsMax) {
-            const original = raw.find((m) => m.offset === item.offset)!;
-            this.log.error(
-              { err, offset: item.offset, correlationId: item.message.correlationId },
-              'message failed repeatedly; dead-lettering',
-            );
-            const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
-            await sendAll(this.options.producer, dead);
-            this.countDeadLetters(topic, dead);
-            break;
-          }
-          await delay(backoffMs(attempt, 100, 2000));
+      // Handled alone, so everything logged meanwhile is about this message.
+      await withMessageLogContext(item.message, () => this.processAlone(topic, partition, item, raw));
+    }
+  }
+
+  private async processAlone(
+    topic: string,
+    partition: number,
+    item: ConsumedMessage<T>,
+    raw: KafkaMessage[],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.timed(topic, [partition], [item]);
+        return;
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        if (attempt >= this.attemptsMax) {
+          const original = raw.find((m) => m.offset === item.offset)!;
+          this.log.error({ err, offset: item.offset }, 'message failed repeatedly; dead-lettering');
+          const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
+          await sendAll(this.options.producer, dead);
+          this.countDeadLetters(topic, dead);
+          return;
         }
+        await delay(backoffMs(attempt, 100, 2000));
       }
     }
   }
