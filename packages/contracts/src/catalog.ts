@@ -19,6 +19,16 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import {
+  ClearTransactionInvestigation,
+  FlagTransactionForInvestigation,
+  RetryTransactionStep,
+  TransactionActionRefused,
+  TransactionActionReplayed,
+  TransactionInvestigationCleared,
+  TransactionInvestigationFlagged,
+  TransactionStepRetried,
+} from './messages/operations';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
@@ -48,6 +58,9 @@ export const TOPIC_MESSAGES = {
     RequestPayment,
     RequestRefund,
     RequestBillPayment,
+    RetryTransactionStep,
+    FlagTransactionForInvestigation,
+    ClearTransactionInvestigation,
   ],
   ledgerCommands: [PostEntry, PlaceHold, CaptureHold, ReleaseHold, ReverseEntry],
   ledgerEvents: [
@@ -69,6 +82,11 @@ export const TOPIC_MESSAGES = {
     TransactionNeedsAttention,
     TransactionRequestRejected,
     TransactionRequestReplayed,
+    TransactionStepRetried,
+    TransactionInvestigationFlagged,
+    TransactionInvestigationCleared,
+    TransactionActionRefused,
+    TransactionActionReplayed,
   ],
   ledgerRepairs: [RepublishAccountEvents],
 } as const;

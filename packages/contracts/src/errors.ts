@@ -55,6 +55,8 @@ export const ERROR_CODES = [
   'SAGA.NEEDS_ATTENTION',
   'COMMAND.NOT_CONFIRMED',
   'INTERNAL',
+  'TRANSACTION.NOT_RETRYABLE',
+  'INVESTIGATION.NOT_FLAGGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

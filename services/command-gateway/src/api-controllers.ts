@@ -1,6 +1,7 @@
 import { HealthController } from '@billing/platform/health';
 import type { Type } from '@nestjs/common';
 import { AccountsController } from './accounts/accounts.controller';
+import { TransactionActionsController } from './admin/transaction-actions.controller';
 import { EventsController } from './events/events.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
 import { ConsoleReadController } from './read/console-read.controller';
@@ -20,6 +21,7 @@ export const API_CONTROLLERS: readonly Type[] = [
   TransactionsController,
   BillsController,
   TransactionsReadController,
+  TransactionActionsController,
   ReportsController,
   ConsoleReadController,
   EventsController,

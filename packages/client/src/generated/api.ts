@@ -287,6 +287,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/transactions/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Retry a stuck transaction's current step
+     * @description Re-drives the step the saga waits on: a ledger step is sent again as the very same command (same command id and step), so the ledger answers it as a replay if it was applied already and money never moves twice, and its deadline is armed again; a scheduled provider, void or capture attempt is made due now. A completed, failed or reversed transaction, or one that only a person can settle, is 409 TRANSACTION.NOT_RETRYABLE. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['retryTransactionStep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/transactions/{id}/investigation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Flag a transaction for investigation
+     * @description Marks the transaction, whatever its status, for a person to investigate, with a note and the admin who flagged it; flagging a flagged one replaces the note. Changes nothing about the money. The read side shows the flag on the transaction, in the stuck and needs-attention lists (which filter by `flagged`) and in the timeline. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['flagTransactionForInvestigation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/transactions/{id}/investigation/clear': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Clear a transaction's investigation flag
+     * @description Takes the investigation flag off, optionally with a note of what was found (kept in the timeline). A transaction that is not flagged is 409 INVESTIGATION.NOT_FLAGGED. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['clearTransactionInvestigation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/reports/trial-balance': {
     parameters: {
       query?: never;
@@ -522,6 +582,17 @@ export interface components {
       amount: components['schemas']['Amount'];
       currency: components['schemas']['CurrencyCode'];
     };
+    RetryStepRequest: {
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
+    FlagInvestigationRequest: {
+      note: string;
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
+    ClearInvestigationRequest: {
+      note?: string;
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
     Problem: {
       /** Format: uri */
       type: string;
@@ -579,7 +650,9 @@ export interface components {
         | 'PROVIDER.UNKNOWN'
         | 'SAGA.NEEDS_ATTENTION'
         | 'COMMAND.NOT_CONFIRMED'
-        | 'INTERNAL';
+        | 'INTERNAL'
+        | 'TRANSACTION.NOT_RETRYABLE'
+        | 'INVESTIGATION.NOT_FLAGGED';
       detail: string;
       instance: string;
       errors?: {
@@ -636,7 +709,9 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         message: string;
       }[];
     };
@@ -784,7 +859,9 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         detail: string;
       } | null;
       /** @default null */
@@ -866,7 +943,9 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         detail: string;
       } | null;
       /** @default null */
@@ -879,6 +958,13 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @default null */
+      investigation: {
+        note: string;
+        flaggedBy: components['schemas']['Caller'];
+        /** Format: date-time */
+        flaggedAt: string;
+      } | null;
       finishedAt: string | null;
       refunds: {
         transactionId: components['schemas']['Uuid'];
@@ -963,7 +1049,9 @@ export interface components {
             | 'PROVIDER.UNKNOWN'
             | 'SAGA.NEEDS_ATTENTION'
             | 'COMMAND.NOT_CONFIRMED'
-            | 'INTERNAL';
+            | 'INTERNAL'
+            | 'TRANSACTION.NOT_RETRYABLE'
+            | 'INVESTIGATION.NOT_FLAGGED';
           detail: string;
         } | null;
         /** @default null */
@@ -976,6 +1064,13 @@ export interface components {
         createdAt: string;
         /** Format: date-time */
         updatedAt: string;
+        /** @default null */
+        investigation: {
+          note: string;
+          flaggedBy: components['schemas']['Caller'];
+          /** Format: date-time */
+          flaggedAt: string;
+        } | null;
         /** Format: date-time */
         deadlineAt: string;
       }[];
@@ -983,7 +1078,93 @@ export interface components {
       stuckAfterMs: number;
     };
     AttentionTransactionPage: {
-      items: components['schemas']['TransactionSummary'][];
+      items: {
+        transactionId: components['schemas']['Uuid'];
+        /** @enum {string} */
+        type: 'topup' | 'withdrawal' | 'transfer' | 'payment' | 'refund' | 'bill_payment';
+        /** @enum {string} */
+        status: 'pending' | 'completed' | 'failed' | 'reversed' | 'needs_attention';
+        amount: components['schemas']['Amount'];
+        currency: components['schemas']['CurrencyCode'];
+        sourceAccountId: components['schemas']['Uuid'];
+        destinationAccountId: components['schemas']['Uuid'];
+        idempotencyKey: components['schemas']['IdempotencyKey'];
+        reason: {
+          /** @enum {string} */
+          code:
+            | 'ACCOUNT.NOT_FOUND'
+            | 'ACCOUNT.INACTIVE'
+            | 'ACCOUNT.INSUFFICIENT_FUNDS'
+            | 'ACCOUNT.LIMIT_EXCEEDED'
+            | 'ACCOUNT.ALREADY_EXISTS'
+            | 'ACCOUNT.TYPE_NOT_ALLOWED'
+            | 'ACCOUNT.NOT_EMPTY'
+            | 'CURRENCY.MISMATCH'
+            | 'CURRENCY.UNKNOWN'
+            | 'CURRENCY.ALREADY_EXISTS'
+            | 'AMOUNT.INVALID'
+            | 'HOLD.NOT_FOUND'
+            | 'HOLD.EXPIRED'
+            | 'AUTH.FORBIDDEN'
+            | 'AUTH.UNAUTHENTICATED'
+            | 'ENTRY.UNBALANCED'
+            | 'ENTRY.INVALID'
+            | 'ENTRY.NOT_FOUND'
+            | 'ENTRY.ALREADY_REVERSED'
+            | 'HOLD.CLOSED'
+            | 'IDEMPOTENCY.KEY_REUSED'
+            | 'IDEMPOTENCY.KEY_REQUIRED'
+            | 'TRANSACTION.NOT_FOUND'
+            | 'REQUEST.INVALID'
+            | 'REQUEST.MALFORMED_JSON'
+            | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+            | 'REQUEST.TOO_LARGE'
+            | 'ROUTE.NOT_FOUND'
+            | 'QUERY.TIMEOUT'
+            | 'SERVICE.UNAVAILABLE'
+            | 'RATE.LIMITED'
+            | 'MESSAGE.UNPARSEABLE'
+            | 'MESSAGE.UNKNOWN_TYPE'
+            | 'MESSAGE.UNKNOWN_VERSION'
+            | 'MESSAGE.HANDLER_FAILED'
+            | 'PROVIDER.INVALID_ACCOUNT'
+            | 'PROVIDER.INSUFFICIENT_CREDIT'
+            | 'PROVIDER.SERVICE_UNAVAILABLE'
+            | 'PROVIDER.TIMEOUT'
+            | 'PROVIDER.REFUSED'
+            | 'REFUND.NOT_REFUNDABLE'
+            | 'REFUND.EXCEEDS_ORIGINAL'
+            | 'SAGA.CAPTURE_FAILED'
+            | 'ACCOUNT.UNAVAILABLE'
+            | 'PROVIDER.DECLINED'
+            | 'PROVIDER.UNKNOWN_OUTCOME'
+            | 'PROVIDER.PAID_AFTER_RELEASE'
+            | 'PROVIDER.UNKNOWN'
+            | 'SAGA.NEEDS_ATTENTION'
+            | 'COMMAND.NOT_CONFIRMED'
+            | 'INTERNAL'
+            | 'TRANSACTION.NOT_RETRYABLE'
+            | 'INVESTIGATION.NOT_FLAGGED';
+          detail: string;
+        } | null;
+        /** @default null */
+        originalTransactionId: components['schemas']['Uuid'] | null;
+        /** @default {} */
+        details: {
+          [key: string]: string;
+        };
+        /** Format: date-time */
+        createdAt: string;
+        /** Format: date-time */
+        updatedAt: string;
+        /** @default null */
+        investigation: {
+          note: string;
+          flaggedBy: components['schemas']['Caller'];
+          /** Format: date-time */
+          flaggedAt: string;
+        } | null;
+      }[];
       nextCursor: string | null;
     };
     TransactionQueuePage:
@@ -1088,11 +1269,18 @@ export interface components {
           | 'hold_released'
           | 'hold_expired'
           | 'posting'
-          | 'finished';
+          | 'finished'
+          | 'step_retried'
+          | 'investigation_flagged'
+          | 'investigation_cleared';
         label: string;
         accountId: components['schemas']['Uuid'] | null;
         amount: components['schemas']['Amount'] | null;
         side: ('debit' | 'credit') | null;
+        /** @default null */
+        actor: components['schemas']['Caller'] | null;
+        /** @default null */
+        note: string | null;
       }[];
       entries: {
         version: number;
@@ -1119,6 +1307,26 @@ export interface components {
         expiresAt: string;
         closedAt: string | null;
       }[];
+    };
+    OperatorActionResult: {
+      transactionId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      action: 'retry' | 'flag' | 'clear';
+      /** @enum {string} */
+      outcome: 'retried' | 'flagged' | 'cleared';
+      step: string | null;
+      note: string | null;
+      actor: components['schemas']['Caller'];
+      /** Format: date-time */
+      at: string;
+      replayed: boolean;
+    };
+    PendingOperatorAction: {
+      transactionId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      action: 'retry' | 'flag' | 'clear';
+      /** @constant */
+      status: 'pending';
     };
   };
   responses: never;
@@ -3018,6 +3226,7 @@ export interface operations {
            *       "details": {},
            *       "createdAt": "2026-01-01T00:00:00.000Z",
            *       "updatedAt": "2026-01-01T00:00:02.000Z",
+           *       "investigation": null,
            *       "finishedAt": "2026-01-01T00:00:02.000Z",
            *       "refunds": [
            *         {
@@ -3284,6 +3493,8 @@ export interface operations {
          * @example stuck
          */
         status: 'stuck' | 'needs_attention';
+        /** @description true: only those flagged for investigation; false: only those not flagged (default: all). */
+        flagged?: 'true' | 'false';
         /**
          * @description Items per page, 1-200 (default 50).
          * @example 50
@@ -3321,6 +3532,14 @@ export interface operations {
            *           "details": {},
            *           "createdAt": "2026-01-01T00:00:00.000Z",
            *           "updatedAt": "2026-01-01T00:00:02.000Z",
+           *           "investigation": {
+           *             "note": "customer says the payout never arrived",
+           *             "flaggedBy": {
+           *               "kind": "admin",
+           *               "id": "ops-1"
+           *             },
+           *             "flaggedAt": "2026-01-01T00:10:00.000Z"
+           *           },
            *           "deadlineAt": "2026-01-01T00:05:00.000Z"
            *         }
            *       ],
@@ -3356,6 +3575,536 @@ export interface operations {
       };
       /** @description The key is valid but may not do this. */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  retryTransactionStep: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['RetryStepRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga re-drove its step. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "retry",
+           *       "outcome": "retried",
+           *       "step": "PlaceHold",
+           *       "note": null,
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "retry",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  flagTransactionForInvestigation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "note": "customer says the payout never arrived"
+         *     }
+         */
+        'application/json': components['schemas']['FlagInvestigationRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga flagged the transaction. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "flag",
+           *       "outcome": "flagged",
+           *       "step": null,
+           *       "note": "customer says the payout never arrived",
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "flag",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  clearTransactionInvestigation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "note": "the provider confirmed the payout"
+         *     }
+         */
+        'application/json': components['schemas']['ClearInvestigationRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga cleared the flag. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "clear",
+           *       "outcome": "cleared",
+           *       "step": null,
+           *       "note": "the provider confirmed the payout",
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "clear",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -3774,7 +4523,9 @@ export interface operations {
            *           "label": "created",
            *           "accountId": null,
            *           "amount": null,
-           *           "side": null
+           *           "side": null,
+           *           "actor": null,
+           *           "note": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -3782,7 +4533,9 @@ export interface operations {
            *           "label": "post",
            *           "accountId": "0192f0a0-0000-7000-8000-000000000002",
            *           "amount": "25.00",
-           *           "side": "credit"
+           *           "side": "credit",
+           *           "actor": null,
+           *           "note": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -3790,7 +4543,9 @@ export interface operations {
            *           "label": "completed",
            *           "accountId": null,
            *           "amount": null,
-           *           "side": null
+           *           "side": null,
+           *           "actor": null,
+           *           "note": null
            *         }
            *       ],
            *       "entries": [

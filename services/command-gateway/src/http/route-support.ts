@@ -29,6 +29,8 @@ export function statusOfDomainCode(code: ErrorCode): number {
       return 404;
     case 'ACCOUNT.ALREADY_EXISTS':
     case 'IDEMPOTENCY.KEY_REUSED':
+    case 'TRANSACTION.NOT_RETRYABLE':
+    case 'INVESTIGATION.NOT_FLAGGED':
       return 409;
     default:
       return 422;

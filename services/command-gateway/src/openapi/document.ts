@@ -149,6 +149,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: [
       { name: 'Accounts', description: 'Open, read and administer accounts.' },
       { name: 'Transactions', description: 'Move money and follow the movements.' },
+      { name: 'Operations', description: "Operators' actions on transactions: retry a step, investigate." },
       { name: 'Reports', description: 'Ledger-wide reports and reference data.' },
       { name: 'Events', description: 'Live events over Server-Sent Events.' },
       { name: 'Health', description: 'Probes for the orchestrator; no API key.' },

@@ -14,6 +14,13 @@ import { UuidSchema } from '@billing/contracts/uuid';
 import { z } from 'zod';
 import { ChangeStatusBodySchema, OpenAccountBodySchema } from '../accounts/account-bodies';
 import {
+  ClearInvestigationBodySchema,
+  FlagInvestigationBodySchema,
+  OperatorActionResultSchema,
+  PendingOperatorActionSchema,
+  RetryStepBodySchema,
+} from '../admin/operator-actions';
+import {
   BillPaymentBodySchema,
   PaymentBodySchema,
   RefundBodySchema,
@@ -112,6 +119,9 @@ export const REQUEST_BODIES = {
   PaymentRequest: PaymentBodySchema,
   RefundRequest: RefundBodySchema,
   BillPaymentRequest: BillPaymentBodySchema,
+  RetryStepRequest: RetryStepBodySchema,
+  FlagInvestigationRequest: FlagInvestigationBodySchema,
+  ClearInvestigationRequest: ClearInvestigationBodySchema,
 } as const;
 
 export const RESPONSE_BODIES = {
@@ -142,6 +152,8 @@ export const RESPONSE_BODIES = {
   Caller: ActorSchema,
   TransactionActivity: dataOf(QueryReplySchemas.GetTransactionActivity),
   TransactionTimeline: dataOf(QueryReplySchemas.GetTransactionTimeline),
+  OperatorActionResult: OperatorActionResultSchema,
+  PendingOperatorAction: PendingOperatorActionSchema,
 } as const;
 
 /**
