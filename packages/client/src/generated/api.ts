@@ -1353,7 +1353,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -1362,6 +1373,16 @@ export interface operations {
       /** @description One page of accounts. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1468,6 +1489,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -1498,6 +1529,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1527,6 +1568,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1641,6 +1692,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -1671,6 +1732,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1692,6 +1763,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1800,7 +1881,18 @@ export interface operations {
   getAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -1815,6 +1907,16 @@ export interface operations {
       /** @description The account. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1905,7 +2007,18 @@ export interface operations {
   getAccountBalance: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -1920,6 +2033,16 @@ export interface operations {
       /** @description The balance. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2011,7 +2134,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -2026,6 +2160,16 @@ export interface operations {
       /** @description One page of transactions. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2140,7 +2284,18 @@ export interface operations {
          */
         to?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -2155,6 +2310,16 @@ export interface operations {
       /** @description The statement. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2269,6 +2434,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2304,6 +2479,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2344,6 +2529,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2472,6 +2667,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2504,6 +2709,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2543,6 +2758,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2662,6 +2887,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2694,6 +2929,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2730,6 +2975,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2849,6 +3104,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2881,6 +3146,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2917,6 +3192,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3036,6 +3321,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -3067,6 +3362,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3103,6 +3408,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3193,7 +3508,18 @@ export interface operations {
   getTransaction: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The transaction id (a UUID; anything else is 404).
@@ -3208,6 +3534,16 @@ export interface operations {
       /** @description The transaction. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3305,6 +3641,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -3339,6 +3685,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3380,6 +3736,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3503,7 +3869,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3512,6 +3889,16 @@ export interface operations {
       /** @description One page: a StuckTransactionPage for status=stuck, an AttentionTransactionPage for needs_attention. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3621,6 +4008,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -3646,6 +4043,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3675,6 +4082,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3795,6 +4212,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -3824,6 +4251,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3853,6 +4290,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3973,6 +4420,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -4002,6 +4459,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4031,6 +4498,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4140,7 +4617,18 @@ export interface operations {
   getTrialBalance: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4149,6 +4637,16 @@ export interface operations {
       /** @description The totals per currency. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4227,7 +4725,18 @@ export interface operations {
   listCurrencies: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4236,6 +4745,16 @@ export interface operations {
       /** @description The currencies. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4314,7 +4833,18 @@ export interface operations {
   getCaller: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4323,6 +4853,16 @@ export interface operations {
       /** @description The caller. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4383,7 +4923,18 @@ export interface operations {
          */
         minutes?: number;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4392,6 +4943,16 @@ export interface operations {
       /** @description The activity of the window. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4494,7 +5055,18 @@ export interface operations {
   getTransactionTimeline: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The transaction id (a UUID; anything else is 404).
@@ -4509,6 +5081,16 @@ export interface operations {
       /** @description The timeline. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4641,6 +5223,16 @@ export interface operations {
          * @example 0192f0a0-0000-7000-8000-00000000000a
          */
         'Last-Event-ID'?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
