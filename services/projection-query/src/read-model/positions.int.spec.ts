@@ -2,6 +2,7 @@ import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anAccountOpened } from '../../test/builders';
 import { startProjection, type ProjectionHarness } from '../../test/harness';
+import { advancePositions } from './positions';
 import { LIVE_SCHEMA, tableOf } from './schema';
 
 /**
@@ -101,4 +102,31 @@ describe('positions know which log they are positions in', () => {
       expect((await readiness()).status).toBe(200);
     },
   );
+});
+
+describe('a batch spanning partitions (a consumer applies a fetch’s partitions together)', () => {
+  it('moves each partition’s position and returns only what was not applied, in the batch’s order', async () => {
+    const topic = `joint-${Date.now()}`;
+    const at = (partition: number, offset: number) => ({
+      topic,
+      partition,
+      offset: String(offset),
+      highWatermark: '100',
+      message: { occurredAt: new Date(1_700_000_000_000 + offset).toISOString() },
+    });
+    const knex = h.projection.worker.knex;
+    const batch = [at(4, 0), at(1, 0), at(4, 1), at(1, 1)];
+    const apply = (b: ReturnType<typeof at>[]) =>
+      knex.transaction((trx) => advancePositions(trx, LIVE_SCHEMA, b, new Date().toISOString()));
+    expect(await apply(batch)).toEqual(batch);
+    const rows = await positions().where({ topic }).orderBy('partition');
+    expect(rows.map((r: { partition: number; next_offset: string }) => [r.partition, r.next_offset])).toEqual(
+      [
+        [1, '2'],
+        [4, '2'],
+      ],
+    );
+    // Redelivered with one new message on partition 1: only that one is fresh.
+    expect(await apply([...batch, at(1, 2)])).toEqual([at(1, 2)]);
+  });
 });

@@ -112,8 +112,10 @@ export async function advancePositions<T extends Positioned & { topic: string; p
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
   const fresh = new Set<T>();
-  for (const g of groups)
-    for (const m of await advancePosition(trx, schema, g, g.messages, nowIso, identity)) fresh.add(m);
+  for (const g of groups) {
+    const where = { topic: g.topic, partition: g.partition };
+    for (const m of await advancePosition(trx, schema, where, g.messages, nowIso, identity)) fresh.add(m);
+  }
   return batch.filter((m) => fresh.has(m));
 }
 
