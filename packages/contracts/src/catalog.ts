@@ -19,6 +19,7 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import { DeadLetterReplayed, ReplayDeadLetter } from './messages/dead-letters';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
@@ -71,6 +72,8 @@ export const TOPIC_MESSAGES = {
     TransactionRequestReplayed,
   ],
   ledgerRepairs: [RepublishAccountEvents],
+  deadLetterReplays: [ReplayDeadLetter],
+  deadLetterReplayOutcomes: [DeadLetterReplayed],
 } as const;
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;
