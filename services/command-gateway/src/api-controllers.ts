@@ -1,6 +1,7 @@
 import { HealthController } from '@billing/platform/health';
 import type { Type } from '@nestjs/common';
 import { AccountsController } from './accounts/accounts.controller';
+import { DeadLettersController } from './admin/dead-letters.controller';
 import { EventsController } from './events/events.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
 import { ConsoleReadController } from './read/console-read.controller';
@@ -22,6 +23,7 @@ export const API_CONTROLLERS: readonly Type[] = [
   TransactionsReadController,
   ReportsController,
   ConsoleReadController,
+  DeadLettersController,
   EventsController,
   HealthController,
 ];
