@@ -33,6 +33,10 @@ export function Operations({ session }: { session: Session }) {
   return (
     <>
       <h1>Operations</h1>
+      <p className="sub">
+        <a href={hrefOf({ screen: 'dead-letters', state: '' })}>Dead letters</a>: messages the services could
+        not handle, with their reasons, and replaying them.
+      </p>
       <section aria-labelledby="stuck-title">
         <h2 id="stuck-title">Stuck transactions</h2>
         <p className="hint">
