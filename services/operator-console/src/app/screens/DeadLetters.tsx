@@ -141,7 +141,7 @@ export function DeadLetters({ session, state }: { session: Session; state: strin
 function DeadLetterTable({ items }: { items: Page['items'] }) {
   return (
     <div className="table-wrap">
-      <table data-testid="dead-letters">
+      <table className="wrapping" data-testid="dead-letters">
         <caption className="visually-hidden">Dead letters, newest first</caption>
         <thead>
           <tr>
@@ -366,7 +366,7 @@ function ReplaySection({ d, session, onReplayed }: { d: Details; session: Sessio
         <Empty>Not replayed yet.</Empty>
       ) : (
         <div className="table-wrap">
-          <table data-testid="dl-replays">
+          <table className="wrapping" data-testid="dl-replays">
             <caption className="visually-hidden">Replays, newest first</caption>
             <thead>
               <tr>
