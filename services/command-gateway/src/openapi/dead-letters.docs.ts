@@ -163,7 +163,7 @@ export const REPLAY_DEAD_LETTER: RouteDescription = {
       status: 409,
       code: 'DEAD_LETTER.NOT_REPLAYABLE',
       detail:
-        'the read side skips offsets it has passed, so a replay would change nothing: once its consumer is fixed, `npm run projections:rebuild` reads the topics again',
+        'the read side skips offsets it has passed, so feeding it the original again would change nothing: once its consumer is fixed, `npm run projections:rebuild` reads the topics again (or `npm run dlq -- replay` puts the message back on its topic)',
     },
     QUERY_UNAVAILABLE,
     COMMAND_UNAVAILABLE,

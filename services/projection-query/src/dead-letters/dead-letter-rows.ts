@@ -46,7 +46,7 @@ export interface ReplayRow {
 function storable(s: string): string;
 function storable(s: string | null): string | null;
 function storable(s: string | null): string | null {
-  return s === null ? null : s.replace(/\u0000/g, '\ufffd');
+  return s === null ? null : s.replaceAll('\u0000', '\ufffd');
 }
 
 export function rowOf(d: DeadLetter, replay: Replayability): DeadLetterRow {

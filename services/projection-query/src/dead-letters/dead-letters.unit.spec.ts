@@ -4,7 +4,12 @@ import { replayStateOf, rowOf, summaryOfRow, type ReplayRow } from './dead-lette
 import { replayabilityOf } from './replayability';
 
 const PREFIX = 'run-1.';
-const consumerDeadLetter = {
+const consumerDeadLetter: {
+  consumerGroup: string;
+  originalTopic: string;
+  originalOffset: string | null;
+  errorCode: string;
+} = {
   consumerGroup: `${PREFIX}saga-orchestrator.transaction-commands`,
   originalTopic: `${PREFIX}billing.transaction.commands`,
   originalOffset: '17',
@@ -26,7 +31,7 @@ describe('which service replays a dead letter', () => {
   });
 
   it('is none for the read side, the live feeds, the outbox relay and other deployments, saying why', () => {
-    const refusal = (overrides: Partial<typeof consumerDeadLetter> & { originalOffset?: string | null }) =>
+    const refusal = (overrides: Partial<typeof consumerDeadLetter>) =>
       replayabilityOf({ ...consumerDeadLetter, ...overrides }, PREFIX);
     expect(refusal({ consumerGroup: `${PREFIX}projection-query.ledger-events.v2` }).refusal).toContain(
       'projections:rebuild',

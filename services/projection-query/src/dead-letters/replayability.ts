@@ -25,7 +25,7 @@ export function replayabilityOf(
   if (service !== undefined) return { service, refusal: null };
   if (group.startsWith('projection-query'))
     return refuse(
-      'the read side skips offsets it has passed, so a replay would change nothing: once its consumer is fixed, `npm run projections:rebuild` reads the topics again',
+      'the read side skips offsets it has passed, so feeding it the original again would change nothing: once its consumer is fixed, `npm run projections:rebuild` reads the topics again (or `npm run dlq -- replay` puts the message back on its topic)',
     );
   if (group.startsWith('command-gateway'))
     return refuse(
