@@ -148,3 +148,75 @@ export async function readCpu(sources: readonly CpuSource[]): Promise<CpuReading
   });
   return { atMs: performance.now(), groups, machine: machineTicksNow() };
 }
+
+/** Kafka requests sent by each service so far, by API, read from its `kafka_client_requests_total`. */
+export type RequestCounts = Record<string, Record<string, number>>;
+
+const REQUEST_LINE = /^kafka_client_requests_total\{([^}]*)\}\s+([0-9.e+]+)$/;
+
+/** Sums one service's `/metrics` text by the `api` label. */
+export function parseRequestCounts(metricsText: string): Record<string, number> {
+  const byApi: Record<string, number> = {};
+  for (const line of metricsText.split('\n')) {
+    const m = REQUEST_LINE.exec(line.trim());
+    if (!m) continue;
+    const api = /api="([^"]*)"/.exec(m[1]!)?.[1] ?? 'unknown';
+    byApi[api] = (byApi[api] ?? 0) + Number(m[2]);
+  }
+  return byApi;
+}
+
+/** Every service's request counts; a service that does not answer is left out. */
+export async function readRequestCounts(metricsUrls: Record<string, string>): Promise<RequestCounts> {
+  const counts: RequestCounts = {};
+  await Promise.all(
+    Object.entries(metricsUrls).map(async ([service, url]) => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (res.ok) counts[service] = parseRequestCounts(await res.text());
+      } catch {
+        // Not answering (restarting): its line is missing rather than wrong.
+      }
+    }),
+  );
+  return counts;
+}
+
+export interface ScenarioRequests {
+  /** Requests per completed call, all services together, by API (the most frequent first). */
+  perCompletedByApi: Record<string, number>;
+  /** Requests per completed call, all APIs together, by service. */
+  perCompletedByService: Record<string, number>;
+  perCompleted: number | null;
+  total: number;
+}
+
+export function scenarioRequests(
+  before: RequestCounts,
+  after: RequestCounts,
+  completed: number,
+): ScenarioRequests {
+  const byApi: Record<string, number> = {};
+  const byService: Record<string, number> = {};
+  let total = 0;
+  for (const [service, apis] of Object.entries(after)) {
+    const was = before[service];
+    if (!was) continue;
+    for (const [api, n] of Object.entries(apis)) {
+      const d = n - (was[api] ?? 0);
+      byApi[api] = (byApi[api] ?? 0) + d;
+      byService[service] = (byService[service] ?? 0) + d;
+      total += d;
+    }
+  }
+  const per = (n: number) => (completed > 0 ? n / completed : 0);
+  const sorted = Object.entries(byApi)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return {
+    perCompletedByApi: Object.fromEntries(sorted.map(([k, n]) => [k, per(n)])),
+    perCompletedByService: Object.fromEntries(Object.entries(byService).map(([k, n]) => [k, per(n)])),
+    perCompleted: completed > 0 ? total / completed : null,
+    total,
+  };
+}

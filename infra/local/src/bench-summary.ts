@@ -1,3 +1,4 @@
+import type { ScenarioRequests } from './bench-probes';
 import {
   bucketize,
   isSuccess,
@@ -20,6 +21,8 @@ export interface ScenarioReport {
   outcomes: Record<string, number>;
   cpu: ScenarioCpu;
   peakRssMiB: Record<string, number>;
+  /** Kafka requests the services sent during the scenario (a system the bench started only). */
+  kafkaRequests: ScenarioRequests | null;
   timeSeries: Bucket[];
 }
 
@@ -35,6 +38,7 @@ export function summarise(
   r: ScenarioRun,
   cpu: ScenarioCpu,
   peakRssMiB: Record<string, number>,
+  kafkaRequests: ScenarioRequests | null = null,
 ): ScenarioReport {
   const completed = r.samples.filter((s) => isSuccess(s.outcome)).length;
   return {
@@ -48,6 +52,7 @@ export function summarise(
     outcomes: Object.fromEntries(r.outcomes),
     cpu,
     peakRssMiB,
+    kafkaRequests,
     timeSeries: bucketize(r.samples, r.seconds * 1000),
   };
 }
@@ -82,6 +87,15 @@ export function formatScenario(s: ScenarioReport, cpus: number): string[] {
   out.push(
     `  machine: ${s.cpu.machineBusyCores.toFixed(2)} of ${cpus} cores busy over ${s.cpu.wallSeconds.toFixed(1)} s, every user's processes included`,
   );
+  const k = s.kafkaRequests;
+  if (k && k.perCompleted !== null) {
+    const list = (o: Record<string, number>) =>
+      Object.entries(o)
+        .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+        .join(', ');
+    out.push(`  Kafka requests per completed: ${k.perCompleted.toFixed(2)} (${list(k.perCompletedByApi)})`);
+    out.push(`    by service: ${list(k.perCompletedByService)}`);
+  }
   out.push(
     `  per 1 s bucket: completed ${s.timeSeries.map((b) => b.completed).join(' ')} | p50 ms ${s.timeSeries.map((b) => num(b.p50Ms, 0)).join(' ')} | p99 ms ${s.timeSeries.map((b) => num(b.p99Ms, 0)).join(' ')}`,
   );

@@ -13,7 +13,15 @@ import { superviseServices, type Supervisor } from './supervisor';
 import { freePort } from './ports';
 import { renderChart, type ChartScenario } from './bench-chart';
 import { isSuccess, isZeroDecimal, scenarioCpu, type Sample } from './bench-report';
-import { clockTicksPerSecond, cpuSources, gitCommit, POSTGRES_ALL, readCpu } from './bench-probes';
+import {
+  clockTicksPerSecond,
+  cpuSources,
+  gitCommit,
+  POSTGRES_ALL,
+  readCpu,
+  readRequestCounts,
+  scenarioRequests,
+} from './bench-probes';
 import { formatScenario, summarise, type ScenarioReport, type ScenarioRun } from './bench-summary';
 
 /**
@@ -232,6 +240,8 @@ interface OwnSystem {
   databaseServerUrl: string;
   /** Names of the databases of its services, to find their PostgreSQL backends. */
   databases: string[];
+  /** Each service's `/metrics`, for the Kafka requests it sent. */
+  metricsUrls: Record<string, string>;
   stop: () => Promise<void>;
 }
 
@@ -327,6 +337,9 @@ async function startOwnSystem(): Promise<OwnSystem> {
     ledgerDatabaseUrl: urls['account-ledger']!,
     databaseServerUrl,
     databases: Object.values(urls).map((u) => decodeURIComponent(new URL(u).pathname.slice(1))),
+    metricsUrls: Object.fromEntries(
+      SERVICES.map((s) => [s.name, `http://127.0.0.1:${ports[s.name]}/metrics`]),
+    ),
     stop,
   };
 }
@@ -408,9 +421,11 @@ async function main(): Promise<void> {
     const scenarios: ScenarioReport[] = [];
     for (const name of values.scenarios!.split(',').map((n) => n.trim())) {
       scenarioPeak = {};
+      const requestsBefore = own ? await readRequestCounts(own.metricsUrls) : null;
       const before = await readCpu(sources);
       const r = await scenario(name, client, accounts);
       const after = await readCpu(sources);
+      const requestsAfter = own ? await readRequestCounts(own.metricsUrls) : null;
       sampleRss();
       const completed = r.samples.filter((s) => isSuccess(s.outcome)).length;
       const s = summarise(
@@ -418,6 +433,7 @@ async function main(): Promise<void> {
         r,
         scenarioCpu(before, after, ticksPerSecond, completed, totalOf),
         scenarioPeak,
+        requestsBefore && requestsAfter ? scenarioRequests(requestsBefore, requestsAfter, completed) : null,
       );
       for (const line of formatScenario(s, os.availableParallelism())) console.log(line);
       scenarios.push(s);

@@ -50,6 +50,12 @@ describe('uuidv7', () => {
     expect(ids.size).toBe(100);
   });
 
+  it('given thousands of ids in one millisecond, across refills of the random pool, then no two are equal', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7(1_700_000_000_000));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids.map((id) => id.slice(-12))).size).toBe(ids.length);
+  });
+
   it('property: every id has version 7, RFC variant bits, its timestamp, and parses with UuidSchema', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MAX_48_BIT_MS }), (ms) => {

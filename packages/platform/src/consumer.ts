@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
 import { consumerMeters, platformMetrics } from './metrics';
-import { startMessageSpans } from './message-spans';
+import { JointBatches, mergeContexts } from './joint-batches';
+import { startMessageSpans, type MessageSpans } from './message-spans';
 import { tracingEnabled, withCauseContexts } from './telemetry';
 import { backoffMs, delay } from './wait';
 
@@ -28,7 +29,8 @@ export interface ConsumedMessage<T extends MessageTopicId> {
 
 export interface BatchContext {
   topic: string;
-  partition: number;
+  /** The partitions the batch's messages come from: one fetch's batches are applied together. */
+  partitions: readonly number[];
 }
 
 /**
@@ -132,54 +134,147 @@ export class BatchConsumer<T extends MessageTopicId> {
         const size = this.options.batchSizeMax ?? 500;
         for (let i = 0; i < batch.messages.length; i += size) {
           const chunk = batch.messages.slice(i, i + size);
-          const work = () =>
-            this.processUntilDone(batch.topic, batch.partition, chunk, batch.highWatermark, {
-              heartbeat,
-              goOn: () => isRunning() && !isStale(),
-            });
+          const last = chunk.at(-1)!.offset;
+          const next = (BigInt(last) + 1n).toString();
           // With tracing off this is one boolean test per chunk; with it on, a span per message (see
           // message-spans.ts) whose context the messages the handler writes carry on.
           const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
-          let done: boolean;
+          let outcome: 'committed' | 'lost' | 'stopped';
           try {
-            done = spans
-              ? await withCauseContexts(spans.contexts, () =>
-                  spans.single ? context.with(spans.single, work) : work(),
-                )
-              : await work();
+            outcome = await this.applyChunk(
+              batch.topic,
+              batch.partition,
+              chunk,
+              batch.highWatermark,
+              next,
+              spans,
+              {
+                heartbeat,
+                goOn: () => isRunning() && !isStale(),
+              },
+            );
           } catch (err) {
             spans?.end(err);
             throw err;
           }
-          spans?.end(done ? null : 'stopped before the batch was committed');
-          // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved or
-          // committed, so whoever owns the partition next starts from these messages again.
-          if (!done) return;
-          // Offsets are committed only after the handler's database transaction has committed.
-          // Resolving moves the fetch position on; committing makes the progress survive a restart or a
-          // rebalance.
-          const last = chunk.at(-1)!.offset;
+          spans?.end(outcome === 'committed' ? null : 'stopped before the batch was committed');
+          // Stopped or rebalanced while waiting out a transient failure, or the group was lost: nothing
+          // more is resolved, so whoever owns the partition next starts from these messages again.
+          if (outcome !== 'committed') return;
+          // Resolving moves the fetch position on; the commit (done) makes the progress survive a restart.
           resolveOffset(last);
-          const next = (BigInt(last) + 1n).toString();
-          try {
-            await this.consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: next },
-            ]);
-            this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
-            await heartbeat();
-          } catch (err) {
-            // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
-            // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
-            if (!isLostGroupMembership(err)) throw err;
-            this.log.warn(
-              { err, partition: batch.partition, offset: next },
-              'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
-            );
-            return;
-          }
+          this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
+          await heartbeat();
         }
       },
     });
+  }
+
+  /**
+   * One chunk of one partition, applied and committed. A chunk whose messages all parse first joins the
+   * chunks of the other partitions of the same fetch (kafkajs hands them to the workers at the same
+   * moment), so that one fetch is one database transaction and one offset commit instead of one per
+   * partition: per-transaction costs (the inbox claim, the locks, the outbox wake-up, the commit's
+   * fsync) are shared by every partition's messages. When the joint attempt fails for any reason, each
+   * chunk is applied on its own as before (transient failures waited out, poison isolated and
+   * dead-lettered), and the inbox skips whatever the joint attempt might have applied.
+   */
+  private async applyChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    highWatermark: string,
+    next: string,
+    spans: MessageSpans | null,
+    control: { heartbeat: () => Promise<void>; goOn: () => boolean },
+  ): Promise<'committed' | 'lost' | 'stopped'> {
+    const parsed = this.parseAll(topic, partition, chunk, highWatermark);
+    if (parsed !== null) {
+      const joint = await this.together.add({
+        topic,
+        partition,
+        parsed,
+        next,
+        contexts: spans?.contexts ?? null,
+      });
+      if (joint !== 'alone') return joint;
+    }
+    const work = () => this.processUntilDone(topic, partition, chunk, highWatermark, control);
+    const done = spans
+      ? await withCauseContexts(spans.contexts, () =>
+          spans.single ? context.with(spans.single, work) : work(),
+        )
+      : await work();
+    if (!done) return 'stopped';
+    // Offsets are committed only after the handler's database transaction has committed.
+    return this.commit([{ topic, partition, offset: next }]);
+  }
+
+  /** Every message of the chunk parsed, or null when one does not (the chunk then goes on its own). */
+  private parseAll(
+    topic: string,
+    partition: number,
+    raw: KafkaMessage[],
+    highWatermark: string,
+  ): ConsumedMessage<T>[] | null {
+    const parsed: ConsumedMessage<T>[] = [];
+    for (const m of raw) {
+      const result = parseTopicMessage(this.options.topic, m.value);
+      if (!result.ok) return null;
+      parsed.push({
+        message: result.message,
+        topic,
+        partition,
+        offset: m.offset,
+        key: m.key?.toString() ?? null,
+        highWatermark,
+      });
+    }
+    return parsed;
+  }
+
+  private readonly together = new JointBatches<T>({
+    sizeMax: () => this.options.batchSizeMax ?? 500,
+    apply: async (parts) => {
+      const messages = parts.length === 1 ? parts[0]!.parsed : parts.flatMap((p) => p.parsed);
+      const partitions = parts.map((p) => p.partition);
+      const contexts = mergeContexts(parts);
+      const run = () => this.timed(parts[0]!.topic, partitions, messages);
+      await (contexts ? withCauseContexts(contexts, run) : run());
+      return this.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+    },
+    failed: (err, parts) => {
+      // Transient or not, each part is retried on its own, where transient failures are waited out.
+      if (isTransient(err)) this.transientFailures++;
+      else
+        this.log.warn(
+          {
+            err,
+            partitions: parts.map((p) => p.partition),
+            size: parts.reduce((n, p) => n + p.parsed.length, 0),
+          },
+          'joint batch failed; applying each partition on its own',
+        );
+    },
+  });
+
+  /** Commits the offsets given; 'lost' when the group membership is gone (the batch is redelivered). */
+  private async commit(
+    offsets: { topic: string; partition: number; offset: string }[],
+  ): Promise<'committed' | 'lost'> {
+    try {
+      await this.consumer.commitOffsets(offsets);
+      return 'committed';
+    } catch (err) {
+      // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
+      // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
+      if (!isLostGroupMembership(err)) throw err;
+      this.log.warn(
+        { err, offsets },
+        'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
+      );
+      return 'lost';
+    }
   }
 
   async stop(): Promise<void> {
@@ -278,7 +373,7 @@ export class BatchConsumer<T extends MessageTopicId> {
     }
     if (parsed.length === 0) return;
     try {
-      await this.timed(topic, partition, parsed);
+      await this.timed(topic, [partition], parsed);
     } catch (err) {
       // A transient failure says nothing about the messages: the whole batch is waited out.
       if (isTransient(err)) throw err;
@@ -288,12 +383,16 @@ export class BatchConsumer<T extends MessageTopicId> {
   }
 
   /** The handler call, measured: its duration by outcome and the size of the batch it applied. */
-  private async timed(topic: string, partition: number, parsed: ConsumedMessage<T>[]): Promise<void> {
-    const m = consumerMeters(topic, partition);
+  private async timed(
+    topic: string,
+    partitions: readonly number[],
+    parsed: ConsumedMessage<T>[],
+  ): Promise<void> {
+    const m = consumerMeters(topic, partitions[0]!);
     const started = performance.now();
     let ok = false;
     try {
-      await this.options.handler(parsed, { topic, partition });
+      await this.options.handler(parsed, { topic, partitions });
       ok = true;
     } finally {
       (ok ? m.handlerOk : m.handlerError).observe((performance.now() - started) / 1000);
@@ -321,7 +420,7 @@ export class BatchConsumer<T extends MessageTopicId> {
     for (const item of parsed) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.timed(topic, partition, [item]);
+          await this.timed(topic, [partition], [item]);
           break;
         } catch (err) {
           if (isTransient(err)) throw err;

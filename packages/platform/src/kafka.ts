@@ -11,10 +11,12 @@ import {
   type ConsumerConfig,
   type IHeaders,
   type Producer,
+  type RequestEvent,
   type SASLOptions,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaEnv } from './config';
+import { platformMetrics } from './metrics';
 import { contextFor, tracingEnabled } from './telemetry';
 import { delay } from './wait';
 
@@ -74,8 +76,46 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Counts every request a consumer, producer or admin client sends (`kafka_client_requests_total`): the
+ * broker's cost is mostly per request, so requests per message is the figure that says whether batching
+ * works. One event and one counter increment per request, the label lookup cached per API.
+ */
+function requestCounter(kind: 'consumer' | 'producer' | 'admin'): (e: RequestEvent) => void {
+  const byApi = new Map<string, { inc(): void }>();
+  return (e) => {
+    const api = e.payload.apiName;
+    let c = byApi.get(api);
+    if (!c) byApi.set(api, (c = platformMetrics.kafkaRequests.labels(kind, api)));
+    c.inc();
+  };
+}
+
 /** A kafkajs client whose own log lines go through pino, at warn and above only. */
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  const kafka = newKafka(settings, logger);
+  const consumer = kafka.consumer.bind(kafka);
+  const producer = kafka.producer.bind(kafka);
+  const admin = kafka.admin.bind(kafka);
+  kafka.consumer = (config) => {
+    const c = consumer(config);
+    c.on(c.events.REQUEST, requestCounter('consumer'));
+    return c;
+  };
+  kafka.producer = (config) => {
+    const p = producer(config);
+    p.on(p.events.REQUEST, requestCounter('producer'));
+    return p;
+  };
+  kafka.admin = (config) => {
+    const a = admin(config);
+    a.on(a.events.REQUEST, requestCounter('admin'));
+    return a;
+  };
+  return kafka;
+}
+
+function newKafka(settings: KafkaSettings, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: settings.clientId,

@@ -83,6 +83,11 @@ export const platformMetrics = {
     name: 'outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest outbox row still waiting to be published; 0 when none waits.',
   }),
+  kafkaRequests: counter({
+    name: 'kafka_client_requests_total',
+    help: 'Requests this process sent to the brokers, by client kind (consumer, producer, admin) and API (Fetch, Produce, OffsetCommit, Heartbeat, ...).',
+    labelNames: ['client', 'api'],
+  }),
   outboxPublished: counter({
     name: 'outbox_published_total',
     help: 'Outbox rows published to the broker, per topic.',

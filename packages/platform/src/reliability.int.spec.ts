@@ -71,16 +71,21 @@ function openAccount() {
   };
 }
 
-async function publish(messages: { messageId: string }[]) {
+async function publish(messages: { messageId: string }[], partitionOf?: (i: number) => number) {
   await producer.send({
     topic: accountCommands,
-    messages: messages.map((m) => ({ key: 'k', value: JSON.stringify(m) })),
+    messages: messages.map((m, i) => ({
+      key: 'k',
+      value: JSON.stringify(m),
+      ...(partitionOf ? { partition: partitionOf(i) } : {}),
+    })),
   });
 }
 
 function consumerWith(
   handler: (batch: ConsumedMessage<'accountCommands'>[]) => Promise<void>,
   group: string,
+  partitionsConcurrently = 1,
 ) {
   return new BatchConsumer({
     kafka: createKafka(
@@ -96,6 +101,7 @@ function consumerWith(
     // Each test's group is new: it reads the topic from the start, so no message can slip past its join.
     fromBeginning: true,
     sessionTimeoutMs: 6000,
+    partitionsConcurrently,
   });
 }
 
@@ -146,6 +152,73 @@ describe('the batch consumer', () => {
       'dlq-original-topic': accountCommands,
     });
     expect(dead.headers['dlq-error-detail']).toContain('cannot apply this one');
+    await consumer.stop();
+  });
+});
+
+describe('the batch consumer working on several partitions', () => {
+  it('applies the partitions of one fetch in one handler call, each message once and in partition order', async () => {
+    const mine = Array.from({ length: 12 }, () => openAccount());
+    const ids = new Set(mine.map((m) => m.messageId));
+    // Published before the group exists, so its first fetch holds all six partitions.
+    await publish(mine, (i) => i % 6);
+    const applied: { id: string; partition: number; offset: string }[] = [];
+    const spans: number[] = [];
+    const consumer = consumerWith(
+      async (batch) => {
+        const own = batch.filter((m) => ids.has(m.message.messageId));
+        if (own.length > 0) spans.push(new Set(own.map((m) => m.partition)).size);
+        for (const m of own)
+          applied.push({ id: m.message.messageId, partition: m.partition, offset: m.offset });
+      },
+      'joint',
+      6,
+    );
+    await consumer.start();
+    await waitFor('all applied', () => (applied.length >= mine.length ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    expect(new Set(applied.map((a) => a.id)).size).toBe(mine.length);
+    expect(applied).toHaveLength(mine.length);
+    expect(Math.max(...spans)).toBeGreaterThan(1);
+    for (let p = 0; p < 6; p++) {
+      const offsets = applied.filter((a) => a.partition === p).map((a) => BigInt(a.offset));
+      expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    await consumer.stop();
+  });
+
+  it('applies each partition on its own when a joint call fails, dead-lettering only the poison message', async () => {
+    const poison = openAccount();
+    const others = Array.from({ length: 5 }, () => openAccount());
+    const ids = new Set(others.map((m) => m.messageId));
+    await publish([poison, ...others], (i) => i % 6);
+    const applied = new Set<string>();
+    const consumer = consumerWith(
+      async (batch) => {
+        if (batch.some((m) => m.message.messageId === poison.messageId))
+          throw new Error('cannot apply this one');
+        for (const m of batch) if (ids.has(m.message.messageId)) applied.add(m.message.messageId);
+      },
+      'joint-poison',
+      6,
+    );
+    await consumer.start();
+    await waitFor('the others applied', () => (applied.size === others.length ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    const dead = await waitFor('dead letter', () =>
+      probe.messages.find(
+        (m) =>
+          m.topic === deadLetter &&
+          m.value.includes(poison.messageId) &&
+          m.headers['dlq-consumer-group']?.endsWith('joint-poison'),
+      ),
+    );
+    expect(dead.headers).toMatchObject({
+      'dlq-error-code': 'MESSAGE.HANDLER_FAILED',
+      'dlq-original-partition': '0',
+    });
     await consumer.stop();
   });
 });

@@ -263,4 +263,69 @@ export const migrations: Record<string, Migration> = {
       await knex.schema.dropTableIfExists('republishes');
     },
   },
+  '0006_balance_check_per_statement': {
+    async up(knex: Knex) {
+      // The balance check once per insert statement instead of once per posting at commit: the ledger
+      // writes a batch's postings with one statement, so one grouped query checks every entry of the
+      // batch, where the row trigger ran the same three-table query for each posting. An entry's
+      // postings must therefore arrive in one statement (a later insert adding to an entry is checked
+      // against all of its postings, so it cannot unbalance one either).
+      await knex.raw(`
+        create function journal_entries_balance() returns trigger language plpgsql as $$
+        declare bad record;
+        begin
+          select p.entry_id,
+                 sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
+                 count(*) filter (where a.currency <> e.currency) as foreign_postings
+            into bad
+            from postings p
+            join accounts a on a.id = p.account_id
+            join journal_entries e on e.id = p.entry_id
+           where p.entry_id in (select distinct entry_id from inserted_postings)
+           group by p.entry_id
+          having sum(case when p.side = 'debit' then p.amount else -p.amount end) <> 0
+              or count(*) filter (where a.currency <> e.currency) > 0
+           limit 1;
+          if found then
+            if bad.net <> 0 then
+              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
+            end if;
+            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
+          end if;
+          return null;
+        end $$;
+        drop trigger postings_balance on postings;
+        create trigger postings_balance after insert on postings
+          referencing new table as inserted_postings
+          for each statement execute function journal_entries_balance();
+        drop function journal_entry_balances();
+      `);
+    },
+    async down(knex: Knex) {
+      await knex.raw(`
+        drop trigger postings_balance on postings;
+        drop function journal_entries_balance();
+        create function journal_entry_balances() returns trigger language plpgsql as $$
+        declare net numeric; foreign_postings integer;
+        begin
+          select coalesce(sum(case when p.side = 'debit' then p.amount else -p.amount end), 0),
+                 count(*) filter (where a.currency <> e.currency)
+            into net, foreign_postings
+            from postings p
+            join accounts a on a.id = p.account_id
+            join journal_entries e on e.id = p.entry_id
+           where p.entry_id = new.entry_id;
+          if net <> 0 then
+            raise exception 'journal entry % does not balance (net %)', new.entry_id, net;
+          end if;
+          if foreign_postings > 0 then
+            raise exception 'journal entry % posts to an account of another currency', new.entry_id;
+          end if;
+          return null;
+        end $$;
+        create constraint trigger postings_balance after insert on postings
+          deferrable initially deferred for each row execute function journal_entry_balances();
+      `);
+    },
+  },
 };

@@ -3,7 +3,7 @@ import { testEnv } from '@billing/testing/env';
 import { createTestDatabase } from '@billing/testing/infra';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../migrations';
-import { postEntry, seedLedger } from './ledger-fixture.spec';
+import { openAccount, postEntry, seedLedger } from './ledger-fixture.spec';
 import { verifyLedger } from './verify-ledger';
 
 /**
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('the ledger database refuses', () => {
-  it('an unbalanced entry, at commit, and keeps nothing of its transaction', async () => {
+  it('an unbalanced entry, at its insert, and keeps nothing of its transaction', async () => {
     await expect(
       knex.transaction(async (trx) => {
         const { external, user } = await seedLedger(trx);
@@ -42,6 +42,48 @@ describe('the ledger database refuses', () => {
     const report = await verifyLedger(knex);
     expect(report.ok).toBe(true);
     expect(report.counts).toEqual({ accounts: 0, entries: 0, postings: 0, events: 0 });
+  });
+
+  it('a posting added later to a balanced entry, since the check counts all of the entry’s postings', async () => {
+    const trx = await knex.transaction();
+    try {
+      const { user, entryId } = await seedLedger(trx);
+      await expect(
+        trx.transaction((sp) =>
+          sp('postings').insert({
+            entry_id: entryId,
+            account_id: user,
+            side: 'credit',
+            amount: '5.00',
+            balance_after: '5.00',
+            stream_version: 99,
+          }),
+        ),
+      ).rejects.toThrow(/does not balance/);
+    } finally {
+      await trx.rollback();
+    }
+  });
+
+  it('an entry posting to an account of another currency than its own', async () => {
+    const trx = await knex.transaction();
+    try {
+      const { external } = await seedLedger(trx);
+      const euros = await openAccount(trx, { type: 'USER', currency: 'EUR' });
+      await expect(
+        trx.transaction((sp) =>
+          postEntry(sp, {
+            currency: 'USD',
+            postings: [
+              { accountId: external, side: 'debit', amount: '1.00' },
+              { accountId: euros, side: 'credit', amount: '1.00' },
+            ],
+          }),
+        ),
+      ).rejects.toThrow(/posts to an account of another currency/);
+    } finally {
+      await trx.rollback();
+    }
   });
 
   it('changing or deleting postings, journal entries and events', async () => {

@@ -94,6 +94,9 @@ export async function postEntry(db: Knex, entry: TestEntry): Promise<string> {
     posted_at: new Date().toISOString(),
     reverses_entry_id: entry.reversesEntryId ?? null,
   });
+  // Postings of one entry go in with one statement, as the ledger writes them: the balance check runs
+  // per insert statement.
+  const postings: Record<string, unknown>[] = [];
   for (const p of entry.postings) {
     // The snapshot moves in SQL, so the fixture does no arithmetic on amounts in JavaScript either.
     const { rows } = await db.raw<{ rows: { balance: string; version: number }[] }>(
@@ -104,7 +107,7 @@ export async function postEntry(db: Knex, entry: TestEntry): Promise<string> {
       [p.side, p.amount, p.accountId],
     );
     const { balance, version } = rows[0]!;
-    await db('postings').insert({
+    postings.push({
       entry_id: entryId,
       account_id: p.accountId,
       side: p.side,
@@ -115,6 +118,7 @@ export async function postEntry(db: Knex, entry: TestEntry): Promise<string> {
     const data = { entryId: entry.eventEntryId ?? entryId };
     await appendEvent(db, p.accountId, version, entry.eventType ?? 'EntryPosted', data, messageId);
   }
+  if (postings.length > 0) await db('postings').insert(postings);
   return entryId;
 }
 

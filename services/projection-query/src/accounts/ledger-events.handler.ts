@@ -2,7 +2,7 @@ import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import type { ApplyTarget } from '../read-model/apply-target';
 import { holdSwapLockShared, lockAccountStreams } from '../read-model/locks';
-import { advancePosition } from '../read-model/positions';
+import { advancePositions } from '../read-model/positions';
 import { tableOf } from '../read-model/schema';
 import type { AccountEffect, AccountState } from './account.evolve';
 import { evolveAccount } from './account.evolve';
@@ -25,8 +25,7 @@ export async function applyLedgerEvents(target: ApplyTarget, batch: ConsumedMess
   await target.knex.transaction(async (trx) => {
     if (target.live) await holdSwapLockShared(trx);
     const nowIso = new Date(target.nowMs()).toISOString();
-    const where = { topic: first.topic, partition: first.partition };
-    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso, {
+    const fresh = await advancePositions(trx, target.schema, batch, nowIso, {
       clusterId: target.clusterId ?? null,
     });
     const arrivals = new Map<string, AccountStreamItem[]>();

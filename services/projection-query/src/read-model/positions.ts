@@ -77,6 +77,46 @@ export async function advancePosition<T extends Positioned>(
   return fresh;
 }
 
+/**
+ * `advancePosition` for a batch that may span partitions (a consumer applies one fetch's partitions
+ * together): each partition's position is checked and moved, in partition order so that two
+ * transactions lock the rows in the same order, and the messages not applied yet come back in the
+ * batch's order.
+ */
+export async function advancePositions<T extends Positioned & { topic: string; partition: number }>(
+  trx: Knex.Transaction,
+  schema: string,
+  batch: readonly T[],
+  nowIso: string,
+  identity: LogIdentity = { clusterId: null },
+): Promise<T[]> {
+  const first = batch[0];
+  if (!first) return [];
+  if (batch.every((m) => m.partition === first.partition && m.topic === first.topic))
+    return advancePosition(
+      trx,
+      schema,
+      { topic: first.topic, partition: first.partition },
+      batch,
+      nowIso,
+      identity,
+    );
+  const byPartition = new Map<string, { topic: string; partition: number; messages: T[] }>();
+  for (const m of batch) {
+    const key = `${m.topic}/${m.partition}`;
+    const group = byPartition.get(key);
+    if (group) group.messages.push(m);
+    else byPartition.set(key, { topic: m.topic, partition: m.partition, messages: [m] });
+  }
+  const groups = [...byPartition.values()].sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
+  const fresh = new Set<T>();
+  for (const g of groups)
+    for (const m of await advancePosition(trx, schema, g, g.messages, nowIso, identity)) fresh.add(m);
+  return batch.filter((m) => fresh.has(m));
+}
+
 export interface PositionRow {
   topic: string;
   partition: number;

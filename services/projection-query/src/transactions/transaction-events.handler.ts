@@ -3,7 +3,7 @@ import type { Knex } from '@billing/platform/db';
 import type { TransactionSummary } from '@billing/contracts/messages/transactions';
 import type { ApplyTarget } from '../read-model/apply-target';
 import { holdSwapLockShared } from '../read-model/locks';
-import { advancePosition } from '../read-model/positions';
+import { advancePositions } from '../read-model/positions';
 import { tableOf } from '../read-model/schema';
 import { insertIgnoringDuplicates } from '../shared/insert-chunked';
 import { evolveTransaction, type TransactionState } from './transaction.evolve';
@@ -56,8 +56,7 @@ export async function applyTransactionEvents(
   await target.knex.transaction(async (trx) => {
     if (target.live) await holdSwapLockShared(trx);
     const nowIso = new Date(target.nowMs()).toISOString();
-    const where = { topic: first.topic, partition: first.partition };
-    const fresh = await advancePosition(trx, target.schema, where, batch, nowIso, {
+    const fresh = await advancePositions(trx, target.schema, batch, nowIso, {
       clusterId: target.clusterId ?? null,
     });
     const summaries: { summary: TransactionSummary; hlc: string }[] = [];
