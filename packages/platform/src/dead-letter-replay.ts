@@ -190,7 +190,7 @@ export function replayHandler(options: ReplayOptions): BatchHandler<'deadLetterR
       key: record.key?.toString() ?? null,
     };
     try {
-      await target.handler([consumed], { topic, partition });
+      await target.handler([consumed], { topic, partitions: [partition] });
     } catch (err) {
       if (isTransient(err)) throw err;
       return failed('MESSAGE.HANDLER_FAILED', String(err));
