@@ -141,7 +141,7 @@ export function DeadLetters({ session, state }: { session: Session; state: strin
 function DeadLetterTable({ items }: { items: Page['items'] }) {
   return (
     <div className="table-wrap">
-      <table className="wrapping" data-testid="dead-letters">
+      <table data-testid="dead-letters">
         <caption className="visually-hidden">Dead letters, newest first</caption>
         <thead>
           <tr>
@@ -165,12 +165,12 @@ function DeadLetterTable({ items }: { items: Page['items'] }) {
                 <Time at={d.deadLetteredAt} />
               </td>
               <td>{d.messageType ?? 'unknown'}</td>
-              <td>
+              <td className="wrap">
                 <code>{d.consumerGroup ?? '?'}</code>
                 <br />
                 <code className="offset">{originOf(d)}</code>
               </td>
-              <td>
+              <td className="wrap">
                 <code>{d.errorCode ?? '?'}</code> {d.errorDetail}
               </td>
               <td>
@@ -366,7 +366,7 @@ function ReplaySection({ d, session, onReplayed }: { d: Details; session: Sessio
         <Empty>Not replayed yet.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="wrapping" data-testid="dl-replays">
+          <table data-testid="dl-replays">
             <caption className="visually-hidden">Replays, newest first</caption>
             <thead>
               <tr>
@@ -383,7 +383,7 @@ function ReplaySection({ d, session, onReplayed }: { d: Details; session: Sessio
                   <td>
                     <code>{r.requestedBy ?? '?'}</code>
                   </td>
-                  <td>
+                  <td className="wrap">
                     {r.outcome === null ? (
                       'waiting for the service'
                     ) : r.outcome === 'replayed' ? (
