@@ -158,6 +158,11 @@ export interface MessageMeta {
   causedBy: { messageId: string; correlationId: string } | null;
   nowMs: number;
   messageId?: string;
+  /**
+   * The conversation a message that answers nothing joins (an HTTP request's correlation id at the
+   * gateway); without it, such a message starts its own, named by its message id.
+   */
+  correlationId?: string;
 }
 
 /**
@@ -176,7 +181,7 @@ export function createMessage<TType extends string, TData extends z.ZodType>(
     version: definition.version,
     occurredAt: new Date(meta.nowMs).toISOString(),
     hlc: meta.hlc,
-    correlationId: meta.causedBy?.correlationId ?? messageId,
+    correlationId: meta.causedBy?.correlationId ?? meta.correlationId ?? messageId,
     causationId: meta.causedBy?.messageId ?? null,
     actor: meta.actor,
     data,

@@ -6,8 +6,10 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { isLostGroupMembership, isTransient } from './errors';
 import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafka';
+import { ConsumedScope, withLogScope, withMessageLogContext } from './log-context';
 import { consumerMeters, platformMetrics } from './metrics';
 import { JointBatches, mergeContexts } from './joint-batches';
+import { IntervalCommitter, type PartitionOffset } from './offset-committer';
 import { startMessageSpans, type MessageSpans } from './message-spans';
 import { tracingEnabled, withCauseContexts } from './telemetry';
 import { backoffMs, delay } from './wait';
@@ -63,6 +65,11 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
   partitionsConcurrently?: number;
   /** Most messages applied in one handler call (one database transaction); larger fetches are split. */
   batchSizeMax?: number;
+  /**
+   * Offsets are committed at most this often (default 1000 ms), and when the consumer stops: a crash
+   * redelivers up to this much work, which the handlers' inboxes skip.
+   */
+  commitIntervalMs?: number;
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
@@ -81,12 +88,19 @@ export class BatchConsumer<T extends MessageTopicId> {
     this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
     this.groupId = groupName(options.topicPrefix, options.groupId);
     this.consumer = this.createConsumer();
+    this.committer = new IntervalCommitter({
+      commit: (offsets) => this.consumer.commitOffsets(offsets),
+      intervalMs: options.commitIntervalMs ?? 1000,
+      log: this.log,
+    });
   }
 
   private createConsumer(): Consumer {
     const consumer = this.options.kafka.consumer(consumerConfig(this.groupId, this.options.sessionTimeoutMs));
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.joined = true;
+      // Offsets of the previous generation are refused now; the partitions' next owners redeliver them.
+      this.committer.forget();
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.joined = false;
@@ -139,41 +153,52 @@ export class BatchConsumer<T extends MessageTopicId> {
           // With tracing off this is one boolean test per chunk; with it on, a span per message (see
           // message-spans.ts) whose context the messages the handler writes carry on.
           const spans = tracingEnabled() ? startMessageSpans(batch.topic, batch.partition, chunk) : null;
+          // Every line logged while the chunk is handled names its messages' correlation ids: one small
+          // object per chunk, and nothing read from the messages unless a line is written.
+          const scope = new ConsumedScope(chunk);
           let outcome: 'committed' | 'lost' | 'stopped';
           try {
-            outcome = await this.applyChunk(
-              batch.topic,
-              batch.partition,
-              chunk,
-              batch.highWatermark,
-              next,
-              spans,
-              {
+            outcome = await withLogScope(scope, () =>
+              this.applyChunk(batch.topic, batch.partition, chunk, batch.highWatermark, next, spans, {
                 heartbeat,
                 goOn: () => isRunning() && !isStale(),
-              },
+              }),
             );
           } catch (err) {
             spans?.end(err);
             throw err;
+          } finally {
+            scope.end();
           }
           spans?.end(outcome === 'committed' ? null : 'stopped before the batch was committed');
-          // Stopped or rebalanced while waiting out a transient failure, or the group was lost: nothing
-          // more is resolved, so whoever owns the partition next starts from these messages again.
+          // Stopped or rebalanced while waiting out a transient failure: nothing more is resolved, so
+          // whoever owns the partition next starts from these messages again.
           if (outcome !== 'committed') return;
-          // Resolving moves the fetch position on; the commit (done) makes the progress survive a restart.
+          // Resolving moves the fetch position on; the offset commit that makes the progress survive a
+          // restart follows within commitIntervalMs (see progress).
           resolveOffset(last);
           this.countCommitted(batch.topic, batch.partition, chunk.length, batch.highWatermark, next);
-          await heartbeat();
+          try {
+            await heartbeat();
+          } catch (err) {
+            // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
+            // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
+            if (!isLostGroupMembership(err)) throw err;
+            this.log.warn(
+              { err, partition: batch.partition, offset: next },
+              'lost group membership (paused past the session timeout?); rejoining, what follows is redelivered and skipped',
+            );
+            return;
+          }
         }
       },
     });
   }
 
   /**
-   * One chunk of one partition, applied and committed. A chunk whose messages all parse first joins the
-   * chunks of the other partitions of the same fetch (kafkajs hands them to the workers at the same
-   * moment), so that one fetch is one database transaction and one offset commit instead of one per
+   * One chunk of one partition, applied, its offset handed to the committer. A chunk whose messages all
+   * parse first joins the chunks of the other partitions of the same fetch (kafkajs hands them to the
+   * workers at the same moment), so that one fetch is one database transaction instead of one per
    * partition: per-transaction costs (the inbox claim, the locks, the outbox wake-up, the commit's
    * fsync) are shared by every partition's messages. When the joint attempt fails for any reason, each
    * chunk is applied on its own as before (transient failures waited out, poison isolated and
@@ -207,7 +232,7 @@ export class BatchConsumer<T extends MessageTopicId> {
       : await work();
     if (!done) return 'stopped';
     // Offsets are committed only after the handler's database transaction has committed.
-    return this.commit([{ topic, partition, offset: next }]);
+    return this.progress([{ topic, partition, offset: next }]);
   }
 
   /** Every message of the chunk parsed, or null when one does not (the chunk then goes on its own). */
@@ -240,47 +265,50 @@ export class BatchConsumer<T extends MessageTopicId> {
       const partitions = parts.map((p) => p.partition);
       const contexts = mergeContexts(parts);
       const run = () => this.timed(parts[0]!.topic, partitions, messages);
-      await (contexts ? withCauseContexts(contexts, run) : run());
-      return this.commit(parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })));
+      // The joint application runs where the first part scheduled it; its lines name all the parts.
+      const scope = new ConsumedScope(messages);
+      try {
+        return await withLogScope(scope, async () => {
+          await (contexts ? withCauseContexts(contexts, run) : run());
+          return this.progress(
+            parts.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.next })),
+          );
+        });
+      } finally {
+        scope.end();
+      }
     },
     failed: (err, parts) => {
       // Transient or not, each part is retried on its own, where transient failures are waited out.
       if (isTransient(err)) this.transientFailures++;
       else
-        this.log.warn(
-          {
-            err,
-            partitions: parts.map((p) => p.partition),
-            size: parts.reduce((n, p) => n + p.parsed.length, 0),
-          },
-          'joint batch failed; applying each partition on its own',
+        withLogScope(new ConsumedScope(parts.flatMap((p) => p.parsed)), () =>
+          this.log.warn(
+            {
+              err,
+              partitions: parts.map((p) => p.partition),
+              size: parts.reduce((n, p) => n + p.parsed.length, 0),
+            },
+            'joint batch failed; applying each partition on its own',
+          ),
         );
     },
   });
 
-  /** Commits the offsets given; 'lost' when the group membership is gone (the batch is redelivered). */
-  private async commit(
-    offsets: { topic: string; partition: number; offset: string }[],
-  ): Promise<'committed' | 'lost'> {
-    try {
-      await this.consumer.commitOffsets(offsets);
-      return 'committed';
-    } catch (err) {
-      // Thrown out of eachBatch, kafkajs takes this for a crash it does not restart from, and the
-      // consumer stays stopped in a live process. Returning lets it rejoin the group instead.
-      if (!isLostGroupMembership(err)) throw err;
-      this.log.warn(
-        { err, offsets },
-        'lost group membership (paused past the session timeout?); rejoining, the batch is redelivered and skipped',
-      );
-      return 'lost';
-    }
+  private readonly committer: IntervalCommitter;
+
+  /** Records applied offsets for the next commit (see IntervalCommitter); the batch counts as done. */
+  private progress(offsets: PartitionOffset[]): 'committed' {
+    this.committer.progress(offsets);
+    return 'committed';
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.joined = false;
+    // What was applied is committed before leaving, so a clean stop redelivers nothing.
+    await this.committer.stop();
     await this.consumer.disconnect();
   }
 
@@ -361,6 +389,7 @@ export class BatchConsumer<T extends MessageTopicId> {
             code: result.code,
             detail: result.detail,
             correlationId: m.headers?.['correlation-id']?.toString(),
+            messageId: m.headers?.['message-id']?.toString(),
           },
           'dead-lettering',
         );
@@ -418,25 +447,32 @@ export class BatchConsumer<T extends MessageTopicId> {
     raw: KafkaMessage[],
   ): Promise<void> {
     for (const item of parsed) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.timed(topic, [partition], [item]);
-          break;
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          if (attempt >= this.attemptsMax) {
-            const original = raw.find((m) => m.offset === item.offset)!;
-            this.log.error(
-              { err, offset: item.offset, correlationId: item.message.correlationId },
-              'message failed repeatedly; dead-lettering',
-            );
-            const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
-            await sendAll(this.options.producer, dead);
-            this.countDeadLetters(topic, dead);
-            break;
-          }
-          await delay(backoffMs(attempt, 100, 2000));
+      // Handled alone, so everything logged meanwhile is about this message.
+      await withMessageLogContext(item.message, () => this.processAlone(topic, partition, item, raw));
+    }
+  }
+
+  private async processAlone(
+    topic: string,
+    partition: number,
+    item: ConsumedMessage<T>,
+    raw: KafkaMessage[],
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.timed(topic, [partition], [item]);
+        return;
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        if (attempt >= this.attemptsMax) {
+          const original = raw.find((m) => m.offset === item.offset)!;
+          this.log.error({ err, offset: item.offset }, 'message failed repeatedly; dead-lettering');
+          const dead = [this.deadLetter(topic, partition, original, 'MESSAGE.HANDLER_FAILED', String(err))];
+          await sendAll(this.options.producer, dead);
+          this.countDeadLetters(topic, dead);
+          return;
         }
+        await delay(backoffMs(attempt, 100, 2000));
       }
     }
   }

@@ -129,8 +129,10 @@ function newKafka(settings: KafkaSettings, logger: Logger): Kafka {
     logCreator:
       () =>
       ({ level, log: entry }) => {
-        const { message, ...rest } = entry;
-        log[levelNames[level] ?? 'info'](rest, message);
+        const { message, correlationId, ...rest } = entry;
+        // kafkajs's correlationId numbers a protocol request; in our lines that name is the request's.
+        const fields = correlationId === undefined ? rest : { ...rest, kafkaRequestId: correlationId };
+        log[levelNames[level] ?? 'info'](fields, message);
       },
   });
 }

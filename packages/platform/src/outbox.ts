@@ -392,7 +392,16 @@ export class OutboxRelay {
 
   private async deadLetter(row: OutboxRow, err: unknown): Promise<void> {
     const { knex } = this.options;
-    this.log.error({ err, id: row.id, topic: row.topic }, 'broker refused an outbox row; dead-lettering it');
+    this.log.error(
+      {
+        err,
+        id: row.id,
+        topic: row.topic,
+        correlationId: row.headers['correlation-id'],
+        messageId: row.headers['message-id'],
+      },
+      'broker refused an outbox row; dead-lettering it',
+    );
     if (this.options.deadLetterTopic) {
       await sendAll(this.options.producer, [
         {

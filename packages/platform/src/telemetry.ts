@@ -89,6 +89,16 @@ export function contextFor(envelope: { causationId: string | null; correlationId
   return context.active();
 }
 
+/**
+ * Fields for a log line about one message (tracing on): the trace and span of that message's consumer
+ * span while its batch is handled, else the active ones.
+ */
+export function messageTraceLogFields(messageId: string): { traceId?: string; spanId?: string } {
+  const ctx = causes.getStore()?.byMessageId.get(messageId) ?? context.active();
+  const sc = trace.getSpan(ctx)?.spanContext();
+  return sc ? { traceId: sc.traceId, spanId: sc.spanId } : {};
+}
+
 /** Fields for a log line: the active trace and span (an empty object with tracing off). */
 export function traceLogFields(): { traceId?: string; spanId?: string } {
   if (!tracingOn) return {};

@@ -4,6 +4,7 @@ import { topicName } from '@billing/contracts/topics';
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import { claimInbox } from '@billing/platform/inbox';
+import { withMessageLogContext } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { appendToOutbox, OUTBOX_CHANNEL, OUTBOX_TABLE, type OutboxMessage } from '@billing/platform/outbox';
 import type { z } from 'zod';
@@ -69,7 +70,9 @@ export async function handleRepairRequests(
         settings,
       );
       if (decision.kind === 'ignore') {
-        logger.info({ accountId, request: request.data }, `republish request ignored: ${decision.reason}`);
+        withMessageLogContext(request, () =>
+          logger.info({ accountId, request: request.data }, `republish request ignored: ${decision.reason}`),
+        );
         continue;
       }
       const events = await trx('events')
@@ -93,14 +96,16 @@ export async function handleRepairRequests(
         })
         .onConflict('stream_id')
         .merge();
-      logger.warn(
-        {
-          accountId,
-          fromVersion: decision.fromVersion,
-          toVersion: decision.toVersion,
-          events: events.length,
-        },
-        `republished ${events.length} events of account ${accountId} (versions ${decision.fromVersion}..${decision.toVersion}) at the read side's request`,
+      withMessageLogContext(request, () =>
+        logger.warn(
+          {
+            accountId,
+            fromVersion: decision.fromVersion,
+            toVersion: decision.toVersion,
+            events: events.length,
+          },
+          `republished ${events.length} events of account ${accountId} (versions ${decision.fromVersion}..${decision.toVersion}) at the read side's request`,
+        ),
       );
     }
     await appendToOutbox(trx, fresh);

@@ -2,6 +2,7 @@ import { parseTopicMessage } from '@billing/contracts/catalog';
 import { topicName } from '@billing/contracts/topics';
 import { consumerConfig } from '@billing/platform/kafka';
 import { consumerMeters } from '@billing/platform/metrics';
+import { IntervalCommitter } from '@billing/platform/offset-committer';
 import type { Logger } from '@billing/platform/logger';
 import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { FollowedEvent } from './outcomes';
@@ -58,7 +59,7 @@ function header(headers: IHeaders | undefined, name: string): string | null {
  * parsed by whoever needs it (see FeedItem).
  */
 export class LiveFeed {
-  private readonly consumers: { consumer: Consumer; joined: boolean }[] = [];
+  private readonly consumers: { consumer: Consumer; joined: boolean; committer?: IntervalCommitter }[] = [];
 
   constructor(
     private readonly options: {
@@ -78,23 +79,35 @@ export class LiveFeed {
     for (const topic of topics) {
       const consumer = kafka.consumer({
         ...consumerConfig(`${groupId}.${topic}`, sessionTimeoutMs),
-        // Waiting requests want their outcome soon; an empty fetch returns after this long at most.
-        maxWaitTimeInMs: 20,
+        // The broker answers a fetch as soon as an event arrives; this only bounds an empty one, so a
+        // short wait would buy no latency and cost an idle gateway many empty fetches a second.
+        maxWaitTimeInMs: 100,
         // A live feed holds no work of its own: a small fetch per partition keeps memory bounded.
         maxBytesPerPartition: 256 * 1024,
       });
-      const entry = { consumer, joined: false };
+      const entry: { consumer: Consumer; joined: boolean; committer?: IntervalCommitter } = {
+        consumer,
+        joined: false,
+      };
       consumer.on(consumer.events.GROUP_JOIN, () => (entry.joined = true));
       consumer.on(consumer.events.CRASH, (e) => {
         entry.joined = false;
         log.error({ err: e.payload.error, topic }, 'live feed consumer crashed');
       });
       this.consumers.push(entry);
+      // kafkajs' autoCommit would commit after every fetch whatever its interval says; a live feed
+      // that restarts may see a few seconds of events again, which nobody waits for any more.
+      const committer = new IntervalCommitter({
+        commit: (offsets) => consumer.commitOffsets(offsets),
+        intervalMs: 5000,
+        log,
+      });
+      entry.committer = committer;
+      consumer.on(consumer.events.GROUP_JOIN, () => committer.forget());
       await consumer.connect();
       await consumer.subscribe({ topic: topicName(topic, topicPrefix), fromBeginning: false });
       await consumer.run({
-        autoCommit: true,
-        autoCommitInterval: 5000,
+        autoCommit: false,
         // Every partition at once: one slow partition must not hold back another's outcomes.
         partitionsConsumedConcurrently: 16,
         eachBatch: async ({ batch }) => {
@@ -102,7 +115,9 @@ export class LiveFeed {
           if (last) {
             const meters = consumerMeters(batch.topic, batch.partition);
             meters.batchSize.observe(batch.messages.length);
-            meters.handled(batch.messages.length, batch.highWatermark, (BigInt(last.offset) + 1n).toString());
+            const next = (BigInt(last.offset) + 1n).toString();
+            meters.handled(batch.messages.length, batch.highWatermark, next);
+            committer.progress([{ topic: batch.topic, partition: batch.partition, offset: next }]);
           }
           const refused = (offset: string) => (detail: string) =>
             log.warn({ topic: batch.topic, partition: batch.partition, offset, detail }, 'unreadable event');
@@ -128,7 +143,12 @@ export class LiveFeed {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled(this.consumers.map((c) => c.consumer.disconnect()));
+    await Promise.allSettled(
+      this.consumers.map(async (c) => {
+        await c.committer?.stop();
+        await c.consumer.disconnect();
+      }),
+    );
     for (const c of this.consumers) c.joined = false;
   }
 }

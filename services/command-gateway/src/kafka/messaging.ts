@@ -12,6 +12,7 @@ import {
   kafkaSecurity,
   toOutgoing,
 } from '@billing/platform/kafka';
+import { currentCorrelationId } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { SendBatcher } from '@billing/platform/send-batcher';
 import { ClientKafka } from '@nestjs/microservices';
@@ -132,8 +133,15 @@ export class GatewayMessaging {
     }
   }
 
+  /** A command's meta; within a request, the command joins the request's correlation id. */
   meta(actor: Actor): MessageMeta {
-    return { actor, hlc: this.hlc.now(), causedBy: null, nowMs: this.nowMs() };
+    return {
+      actor,
+      hlc: this.hlc.now(),
+      causedBy: null,
+      nowMs: this.nowMs(),
+      correlationId: currentCorrelationId(),
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { topicName } from '@billing/contracts/topics';
 import { consumerConfig, createKafka, groupName, kafkaSecurity } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
+import { IntervalCommitter } from '@billing/platform/offset-committer';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { Partitioners, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
@@ -28,6 +29,7 @@ const CONCURRENCY_MAX = 64;
  */
 export class BatchQueryServer extends Server implements CustomTransportStrategy {
   private consumer: Consumer | null = null;
+  private committer: IntervalCommitter | null = null;
   private producer: Producer | null = null;
   private readonly topic: string;
 
@@ -65,22 +67,38 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
           groupName(this.config.KAFKA_TOPIC_PREFIX, `${this.config.PROJECTION_CONSUMER_GROUP}.queries`),
           this.config.KAFKA_SESSION_TIMEOUT_MS,
         ),
-        // A query waits on the fetch: keep it short, since answers are what the asker waits for.
-        maxWaitTimeInMs: 20,
+        // The broker answers a fetch as soon as a query arrives; this only bounds an empty fetch, so a
+        // shorter wait would buy no latency, only empty fetches.
+        maxWaitTimeInMs: 100,
       });
+      const consumer = this.consumer;
+      this.committer = new IntervalCommitter({
+        commit: (offsets) => consumer.commitOffsets(offsets),
+        intervalMs: 5000,
+        log: this.log,
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => this.committer?.forget());
       await this.consumer.connect();
       // Queries asked before this replica started are answered by nobody: their askers timed out.
       await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
       await this.consumer.run({
         // Queries are reads: answering one twice after a rebalance is harmless, so offsets are committed
-        // by kafkajs itself; every partition of the topic is worked on at the same time.
-        autoCommit: true,
+        // every few seconds (kafkajs' autoCommit would commit after every fetch); every partition of
+        // the topic is worked on at the same time.
+        autoCommit: false,
         partitionsConsumedConcurrently: 6,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += CONCURRENCY_MAX) {
             const slice = batch.messages.slice(i, i + CONCURRENCY_MAX);
             await this.answerAll(slice);
             resolveOffset(slice.at(-1)!.offset);
+            this.committer?.progress([
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: (BigInt(slice.at(-1)!.offset) + 1n).toString(),
+              },
+            ]);
             await heartbeat();
           }
         },
@@ -133,6 +151,7 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
   }
 
   async close(): Promise<void> {
+    await this.committer?.stop();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }

@@ -15,6 +15,7 @@ import {
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
 import type { Knex } from '@billing/platform/db';
+import { withMessageLogContext } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import { decide } from '../workflow/decide';
@@ -213,7 +214,10 @@ async function perform(
     case 'complete':
       return [];
     case 'ignore':
-      deps.logger.info({ transactionId, reason: action.reason }, 'workflow input ignored');
+      // About one message of the batch: the line carries its correlation id, not the batch's.
+      withMessageLogContext(cause, () =>
+        deps.logger.info({ transactionId, reason: action.reason }, 'workflow input ignored'),
+      );
       return [];
     default: {
       const unreachable: never = action;
