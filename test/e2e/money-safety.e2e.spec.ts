@@ -1,7 +1,8 @@
+import type { Schemas } from '@billing/client/gateway-client';
 import { waitFor } from '@billing/testing/wait';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatewayClient, type Answer } from './http';
+import { gatewayClient, type Answer, type BodyOf, type RouteOf } from './http';
 import { startSystem, type RunningSystem } from './system';
 
 /**
@@ -11,11 +12,12 @@ import { startSystem, type RunningSystem } from './system';
 const KEYS = { admin: 'e2e-admin-key-0000002', alice: 'e2e-alice-key-0000002', bob: 'e2e-bob-key-00000002' };
 type Who = keyof typeof KEYS;
 let system: RunningSystem;
-const call = gatewayClient(() => system, KEYS, 'safety');
+const gateway = gatewayClient(() => system, KEYS, 'safety');
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
-const wait = { prefer: 'wait=25' };
-const funding = { method: 'card', sourceReference: 'tok_visa_4242' };
+const STATUS = '/api/v1/accounts/{id}/status';
+const wait = { waitSeconds: 25 };
+const funding = { method: 'card' as const, sourceReference: 'tok_visa_4242' };
 let bank: string;
 let euroBank: string;
 let alices: string;
@@ -45,7 +47,7 @@ async function finalOf(who: Who, transactionId: string): Promise<Answer['body']>
   return waitFor(
     `final state of ${transactionId}`,
     async () => {
-      const res = await call(who, 'GET', `/api/v1/transactions/${transactionId}`);
+      const res = await gateway.get(who, '/api/v1/transactions/{id}', { path: { id: transactionId } });
       const final = ['completed', 'failed', 'reversed'].includes(res.body.status ?? '');
       return res.status === 200 && final ? res.body : undefined;
     },
@@ -72,27 +74,24 @@ beforeAll(async () => {
       },
     },
   });
-  const open = async (who: Who, ownerId: string, type: string, currency = 'USD') =>
-    (await call(who, 'POST', '/api/v1/accounts', { ownerId, ownerType: 'user', currency, type })).body
-      .id as string;
+  const open = async (who: Who, ownerId: string, type: 'USER' | 'EXTERNAL', currency = 'USD') =>
+    (await gateway.as(who).accounts.open({ ownerId, ownerType: 'user', currency, type })).body.id;
   bank = await open('admin', 'bank_1', 'EXTERNAL');
   euroBank = await open('admin', 'bank_eu', 'EXTERNAL', 'EUR');
   alices = await open('alice', 'alice', 'USER');
   bobs = await open('bob', 'bob', 'USER');
   bobsShop = await open('bob', 'bob', 'USER');
   for (const account of [alices, bobs, bobsShop]) {
-    const topup = await call(
+    const topup = await gateway.post(
       'admin',
-      'POST',
       '/api/v1/transactions/topup',
       { sourceAccountId: bank, destinationAccountId: account, ...usd('500.00') },
       wait,
     );
     expect(topup.body.status).toBe('completed');
   }
-  const payment = await call(
+  const payment = await gateway.post(
     'bob',
-    'POST',
     '/api/v1/transactions/payment',
     { customerAccountId: bobs, merchantAccountId: bobsShop, ...usd('40.00') },
     wait,
@@ -100,7 +99,9 @@ beforeAll(async () => {
   expect(payment.body.status).toBe('completed');
   bobsPayment = payment.body.transactionId as string;
   await waitFor('read side caught up', async () =>
-    (await call('admin', 'GET', `/api/v1/transactions/${bobsPayment}`)).status === 200 ? true : undefined,
+    (await gateway.get('admin', '/api/v1/transactions/{id}', { path: { id: bobsPayment } })).status === 200
+      ? true
+      : undefined,
   );
 }, 180_000);
 
@@ -109,7 +110,7 @@ afterAll(async () => {
 });
 
 type Outcome = 'completed' | 'refused';
-const bill = (accountId: string) => ({
+const bill = (accountId: string): Schemas['BillPaymentRequest'] => ({
   accountId,
   billType: 'electricity',
   provider: 'ekedc',
@@ -121,7 +122,8 @@ const bill = (accountId: string) => ({
  * Every movement type for every role. `refused` means: an error answer, or a transaction that ended
  * failed; in both cases the other party's balance is unchanged.
  */
-const MATRIX: [Who, string, string, () => unknown, Outcome][] = [
+type Route = RouteOf<'post'>;
+const MATRIX: [Who, string, Route, () => BodyOf<Route, 'post'>, Outcome][] = [
   [
     'admin',
     'top-up from a named EXTERNAL account',
@@ -248,7 +250,7 @@ const MATRIX: [Who, string, string, () => unknown, Outcome][] = [
 
 describe('authorization matrix: every movement type for every role', () => {
   it.each(MATRIX)('%s: %s -> %s', async (who, _what, path, body, expected) => {
-    const answer = await call(who, 'POST', path, body(), wait);
+    const answer = await gateway.post(who, path, body(), wait);
     const ended =
       answer.status < 300 && answer.body.status === 'pending'
         ? await finalOf(who, answer.body.transactionId as string)
@@ -266,9 +268,8 @@ describe('authorization matrix: every movement type for every role', () => {
 describe('an owner cannot create money', () => {
   it('refuses an owner topping up its own account from an EXTERNAL account it does not own (403), moving nothing', async () => {
     const before = await balanceOf(alices);
-    const minted = await call(
+    const minted = await gateway.post(
       'alice',
-      'POST',
       '/api/v1/transactions/topup',
       { sourceAccountId: bank, destinationAccountId: alices, ...usd('1000000.00') },
       wait,
@@ -279,9 +280,8 @@ describe('an owner cannot create money', () => {
 
   it('credits a declined collection with nothing', async () => {
     const before = await balanceOf(alices);
-    const declined = await call(
+    const declined = await gateway.post(
       'alice',
-      'POST',
       '/api/v1/transactions/topup',
       { destinationAccountId: alices, funding, ...usd('9.66') },
       wait,
@@ -305,9 +305,8 @@ describe('a withdrawal checks its destination before the provider pays anything'
     async (_label, to) => {
       const payoutsBefore = system.simulator.stats().payouts.attempts;
       const before = await balanceOf(alices);
-      const res = await call(
+      const res = await gateway.post(
         'alice',
-        'POST',
         '/api/v1/transactions/withdraw',
         { sourceAccountId: alices, destinationAccountId: to(), ...usd('5.00') },
         wait,
@@ -330,15 +329,15 @@ describe('a withdrawal checks its destination before the provider pays anything'
 describe("after the provider has paid, the money is the provider's", () => {
   it('never releases a paid withdrawal whose capture is refused: needs_attention, then completed once the capture succeeds', async () => {
     const payee = (
-      await call('admin', 'POST', '/api/v1/accounts', {
+      await gateway.as('admin').accounts.open({
         ownerId: 'payee',
         ownerType: 'bank',
         currency: 'USD',
         type: 'EXTERNAL',
       })
-    ).body.id as string;
+    ).body.id;
     // .55: the payout succeeds at once but answers late, so the saga learns of it on its next attempt.
-    const res = await call('alice', 'POST', '/api/v1/transactions/withdraw', {
+    const res = await gateway.post('alice', '/api/v1/transactions/withdraw', {
       sourceAccountId: alices,
       destinationAccountId: payee,
       ...usd('12.55'),
@@ -351,12 +350,12 @@ describe("after the provider has paid, the money is the provider's", () => {
         : undefined,
     );
     expect(
-      (await call('admin', 'PATCH', `/api/v1/accounts/${payee}/status`, { status: 'suspended' })).status,
+      (await gateway.patch('admin', STATUS, { path: { id: payee } }, { status: 'suspended' })).status,
     ).toBe(200);
     const attention = await waitFor(
       'needs_attention',
       async () => {
-        const view = await call('alice', 'GET', `/api/v1/transactions/${transactionId}`);
+        const view = await gateway.get('alice', '/api/v1/transactions/{id}', { path: { id: transactionId } });
         return view.body.status === 'needs_attention' ? view.body : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
@@ -367,7 +366,9 @@ describe("after the provider has paid, the money is the provider's", () => {
       [transactionId],
     );
     expect(hold!.status).toBe('open');
-    const listed = await call('admin', 'GET', '/api/v1/transactions?status=needs_attention');
+    const listed = await gateway.get('admin', '/api/v1/transactions', {
+      query: { status: 'needs_attention' },
+    });
     expect(JSON.stringify(listed.body)).toContain(transactionId);
     // The alert an operator pages on: the orchestrator's metrics count the saga that needs a person.
     const metrics = await (
@@ -376,9 +377,9 @@ describe("after the provider has paid, the money is the provider's", () => {
     expect(metrics).toMatch(/saga_needs_attention\{type="withdrawal"\} [1-9]/);
     expect(metrics).toMatch(/saga_needs_attention_total\{code="SAGA.CAPTURE_FAILED"\} [1-9]/);
 
-    expect(
-      (await call('admin', 'PATCH', `/api/v1/accounts/${payee}/status`, { status: 'active' })).status,
-    ).toBe(200);
+    expect((await gateway.patch('admin', STATUS, { path: { id: payee } }, { status: 'active' })).status).toBe(
+      200,
+    );
     expect(await finalOf('alice', transactionId)).toMatchObject({
       status: 'completed',
       details: { payoutId: expect.any(String) },
@@ -387,7 +388,7 @@ describe("after the provider has paid, the money is the provider's", () => {
 
   it('asks a provider that never answers to void before it releases, and ends reversed', async () => {
     const before = system.simulator.stats().payouts.voided;
-    const res = await call('alice', 'POST', '/api/v1/transactions/withdraw', {
+    const res = await gateway.post('alice', '/api/v1/transactions/withdraw', {
       sourceAccountId: alices,
       destinationAccountId: bank,
       ...usd('2.77'),
@@ -404,7 +405,7 @@ describe('idempotency holds under races and spelling', () => {
     const body = { sourceAccountId: alices, destinationAccountId: bobs, ...usd('3.00') };
     const [a, b] = await Promise.all(
       [1, 2].map(() =>
-        call('alice', 'POST', '/api/v1/transactions/transfer', body, { ...wait, 'idempotency-key': key }),
+        gateway.post('alice', '/api/v1/transactions/transfer', body, { ...wait, idempotencyKey: key }),
       ),
     );
     expect(a!.body.transactionId).toBe(b!.body.transactionId);
@@ -417,19 +418,17 @@ describe('idempotency holds under races and spelling', () => {
 
   it('treats "1.5" and "1.50" as the same amount for the same key', async () => {
     const key = `canon-${Date.now()}`;
-    const first = await call(
+    const first = await gateway.post(
       'alice',
-      'POST',
       '/api/v1/transactions/transfer',
       { sourceAccountId: alices, destinationAccountId: bobs, ...usd('1.5') },
-      { ...wait, 'idempotency-key': key },
+      { ...wait, idempotencyKey: key },
     );
-    const again = await call(
+    const again = await gateway.post(
       'alice',
-      'POST',
       '/api/v1/transactions/transfer',
       { sourceAccountId: alices, destinationAccountId: bobs, ...usd('1.50') },
-      { ...wait, 'idempotency-key': key },
+      { ...wait, idempotencyKey: key },
     );
     expect(again.status).toBeLessThan(300);
     expect(again.body.transactionId).toBe(first.body.transactionId);

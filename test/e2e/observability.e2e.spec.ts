@@ -5,30 +5,18 @@ import { createLogger } from '@billing/platform/logger';
 import { testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient } from './http';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './otlp-receiver';
 import { startSystem, type RunningSystem } from './system';
 
-const ADMIN = { 'x-api-key': 'dev-admin-key' };
 const SERVICES = ['command-gateway', 'saga-orchestrator', 'account-ledger', 'projection-query'] as const;
 let system: RunningSystem;
 let receiver: OtlpReceiver;
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method,
-    headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
+const api = gatewayClient(() => system, { admin: 'dev-admin-key' }, 'obs');
 
-async function openAccount(type: string, ownerId: string): Promise<string> {
-  const res = await call('POST', '/api/v1/accounts', {
+async function openAccount(type: 'USER' | 'EXTERNAL', ownerId: string): Promise<string> {
+  const res = await api.post('admin', '/api/v1/accounts', {
     ownerId,
     ownerType: type === 'USER' ? 'user' : 'bank',
     currency: 'USD',
@@ -85,8 +73,8 @@ describe('one picture of the running system: metrics and one trace per request',
     external = await openAccount('EXTERNAL', 'bank_obs');
     alice = await openAccount('USER', 'user_obs_a');
     bob = await openAccount('USER', 'user_obs_b');
-    const topup = await call(
-      'POST',
+    const topup = await api.post(
+      'admin',
       '/api/v1/transactions/topup',
       {
         idempotencyKey: 'obs-topup-1',
@@ -95,15 +83,15 @@ describe('one picture of the running system: metrics and one trace per request',
         amount: '50.00',
         currency: 'USD',
       },
-      { prefer: 'wait=20' },
+      { idempotencyKey: null, waitSeconds: 20 },
     );
     expect(topup.body.status).toBe('completed');
 
     // The caller's own trace: the gateway continues it instead of starting one.
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
-    const transfer = await call(
-      'POST',
+    const transfer = await api.post(
+      'admin',
       '/api/v1/transactions/transfer',
       {
         idempotencyKey: 'obs-transfer-1',
@@ -112,7 +100,7 @@ describe('one picture of the running system: metrics and one trace per request',
         amount: '20.00',
         currency: 'USD',
       },
-      { prefer: 'wait=20', traceparent: `00-${traceId}-${callerSpanId}-01` },
+      { idempotencyKey: null, waitSeconds: 20, headers: { traceparent: `00-${traceId}-${callerSpanId}-01` } },
     );
     expect(transfer.status).toBe(200);
     expect(transfer.body.status).toBe('completed');
@@ -158,8 +146,8 @@ describe('one picture of the running system: metrics and one trace per request',
   });
 
   it('moves every service’s metrics after real traffic', async () => {
-    const refused = await call(
-      'POST',
+    const refused = await api.post(
+      'admin',
       '/api/v1/transactions/transfer',
       {
         idempotencyKey: 'obs-transfer-2',
@@ -168,10 +156,10 @@ describe('one picture of the running system: metrics and one trace per request',
         amount: '999.00',
         currency: 'USD',
       },
-      { prefer: 'wait=20' },
+      { idempotencyKey: null, waitSeconds: 20 },
     );
     expect(refused.body.status).toBe('failed');
-    await call('GET', `/api/v1/accounts/${alice}`);
+    await api.as('admin').accounts.get(alice);
     // A message no consumer can parse: the orchestrator dead-letters it with its reason.
     const kafka = createKafka(
       {

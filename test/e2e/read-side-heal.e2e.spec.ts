@@ -24,7 +24,7 @@ let system: RunningSystem;
 let projectionDb: pg.Pool;
 let admin: ReturnType<ReturnType<typeof createKafka>['admin']>;
 const KEY = 'e2e-heal-admin-key-0001';
-const call = gatewayClient(() => system, { admin: KEY }, 'heal');
+const gateway = gatewayClient(() => system, { admin: KEY }, 'heal');
 
 beforeAll(async () => {
   system = await startSystem('heal', {
@@ -62,34 +62,32 @@ async function storedPositions(topic: string): Promise<Map<number, bigint>> {
 }
 
 async function topUp(source: string, destination: string, amount: string) {
-  const answer = await call(
+  const answer = await gateway.post(
     'admin',
-    'POST',
     '/api/v1/transactions/topup',
     { sourceAccountId: source, destinationAccountId: destination, amount, currency: 'USD' },
-    { prefer: 'wait=20' },
+    { waitSeconds: 20 },
   );
   expect(answer.body.status).toBe('completed');
 }
 
 async function readBalance(accountId: string): Promise<string | undefined> {
-  const answer = await call('admin', 'GET', `/api/v1/accounts/${accountId}/balance`);
+  const answer = await gateway.get('admin', '/api/v1/accounts/{id}/balance', { path: { id: accountId } });
   return answer.status === 200 ? (answer.body.balance as string) : undefined;
 }
 
 describe('the read side heals a gap in an account stream', () => {
   it('asks the ledger for a skipped event, applies it and what was parked behind it, and says so', async () => {
     const ledgerTopic = topicName('ledgerEvents', system.topicPrefix);
-    const open = async (ownerId: string, type: string) =>
+    const open = async (ownerId: string, type: 'USER' | 'EXTERNAL') =>
       (
-        await call(
-          'admin',
-          'POST',
-          '/api/v1/accounts',
-          { ownerId, ownerType: type === 'EXTERNAL' ? 'bank' : 'user', currency: 'USD', type },
-          { prefer: 'wait=20' },
-        )
-      ).body.id as string;
+        await gateway
+          .as('admin')
+          .accounts.open(
+            { ownerId, ownerType: type === 'EXTERNAL' ? 'bank' : 'user', currency: 'USD', type },
+            { waitSeconds: 20 },
+          )
+      ).body.id;
     const bank = await open('bank', 'EXTERNAL');
     const user = await open('heal-user', 'USER');
     await topUp(bank, user, '100.00');
@@ -168,8 +166,8 @@ describe('the read side heals a gap in an account stream', () => {
     const parked = await projectionDb.query('select count(*)::int as n from read_model.pending_events');
     expect(parked.rows).toEqual([{ n: 0 }]);
 
-    const trial = await call('admin', 'GET', '/api/v1/reports/trial-balance');
-    expect(trial.body.currencies).toEqual([expect.objectContaining({ currency: 'USD', net: '0.00' })]);
+    const trial = await gateway.as('admin').reports.trialBalance();
+    expect(trial.currencies).toEqual([expect.objectContaining({ currency: 'USD', net: '0.00' })]);
     const verified = await system.verifyLedger();
     expect(verified.exitCode, verified.output).toBe(0);
   });

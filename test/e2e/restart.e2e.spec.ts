@@ -1,5 +1,6 @@
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient } from './http';
 import { startSystem, type RunningSystem } from './system';
 
 /**
@@ -8,26 +9,18 @@ import { startSystem, type RunningSystem } from './system';
  * the system goes on serving.
  */
 let system: RunningSystem;
-const H = { 'content-type': 'application/json', 'x-api-key': 'e2e-restart-admin-key-01' };
+const KEY = 'e2e-restart-admin-key-01';
+const gateway = gatewayClient(() => system, { admin: KEY }, 'restart');
 
 beforeAll(async () => {
   system = await startSystem('restart', {
-    env: { 'command-gateway': { API_KEYS: JSON.stringify([{ key: H['x-api-key'], role: 'admin' }]) } },
+    env: { 'command-gateway': { API_KEYS: JSON.stringify([{ key: KEY, role: 'admin' }]) } },
   });
 });
 
 afterAll(async () => {
   await system?.stop();
 });
-
-async function post(path: string, body: unknown, key?: string) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: { ...H, prefer: 'wait=20', ...(key ? { 'idempotency-key': key } : {}) },
-    body: JSON.stringify(body),
-  });
-  return (await res.json()) as { id?: string; status?: string; transactionId?: string };
-}
 
 describe('the launcher restarts a crashed service', () => {
   it('starts a SIGKILLed ledger again, says so, and the next top-up completes', async () => {
@@ -51,23 +44,25 @@ describe('the launcher restarts a crashed service', () => {
     for (const name of ['command-gateway', 'saga-orchestrator', 'projection-query'])
       expect(system.supervisor.pids()[name]).toBe(others[name]);
 
-    const bank = await post('/api/v1/accounts', {
-      ownerId: 'bank',
-      ownerType: 'bank',
-      currency: 'USD',
-      type: 'EXTERNAL',
-    });
-    const user = await post('/api/v1/accounts', {
-      ownerId: 'u1',
-      ownerType: 'user',
-      currency: 'USD',
-      type: 'USER',
-    });
-    const topup = await post(
-      '/api/v1/transactions/topup',
-      { sourceAccountId: bank.id, destinationAccountId: user.id, amount: '10.00', currency: 'USD' },
-      `restart-${Date.now()}`,
+    const admin = gateway.as('admin');
+    const wait = { waitSeconds: 20 };
+    const bank = await admin.accounts.open(
+      { ownerId: 'bank', ownerType: 'bank', currency: 'USD', type: 'EXTERNAL' },
+      wait,
     );
-    expect(topup.status).toBe('completed');
+    const user = await admin.accounts.open(
+      { ownerId: 'u1', ownerType: 'user', currency: 'USD', type: 'USER' },
+      wait,
+    );
+    const topup = await admin.transactions.topUp(
+      {
+        sourceAccountId: bank.body.id,
+        destinationAccountId: user.body.id,
+        amount: '10.00',
+        currency: 'USD',
+      },
+      { ...wait, idempotencyKey: `restart-${Date.now()}` },
+    );
+    expect(topup.body.status).toBe('completed');
   });
 });

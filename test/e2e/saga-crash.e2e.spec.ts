@@ -1,24 +1,11 @@
 import pg from 'pg';
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient } from './http';
 import { startSystem, type RunningSystem } from './system';
 
-const ADMIN = { 'x-api-key': 'dev-admin-key', 'content-type': 'application/json' };
 let system: RunningSystem;
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: { ...ADMIN, ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function get(path: string) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, { headers: ADMIN });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const gateway = gatewayClient(() => system, { admin: 'dev-admin-key' }, 'crash');
 
 async function ledgerQuery<T>(sql: string, params: unknown[]): Promise<T[]> {
   const client = new pg.Client({ connectionString: system.databases['account-ledger'] });
@@ -44,40 +31,39 @@ afterAll(async () => {
 
 describe('the orchestrator killed between the hold and the capture', () => {
   it('completes the bill payment exactly once after a restart', async () => {
-    const bank = await post('/api/v1/accounts', {
-      ownerId: 'bank_1',
-      ownerType: 'bank',
-      currency: 'USD',
-      type: 'EXTERNAL',
-    });
-    const user = await post('/api/v1/accounts', {
-      ownerId: 'user_1',
-      ownerType: 'user',
-      currency: 'USD',
-      type: 'USER',
-    });
-    const topup = await post(
-      '/api/v1/transactions/topup',
+    const admin = gateway.as('admin');
+    const bank = (
+      await admin.accounts.open({ ownerId: 'bank_1', ownerType: 'bank', currency: 'USD', type: 'EXTERNAL' })
+    ).body.id;
+    const user = (
+      await admin.accounts.open({ ownerId: 'user_1', ownerType: 'user', currency: 'USD', type: 'USER' })
+    ).body.id;
+    const topup = await admin.transactions.topUp(
       {
         idempotencyKey: 'crash-topup-1',
-        sourceAccountId: bank.body.id,
-        destinationAccountId: user.body.id,
+        sourceAccountId: bank,
+        destinationAccountId: user,
         amount: '100.00',
         currency: 'USD',
       },
-      { prefer: 'wait=20' },
+      { idempotencyKey: 'crash-topup-1', waitSeconds: 20 },
     );
     expect(topup.body.status).toBe('completed');
 
-    const bill = await post('/api/v1/bills/pay', {
-      idempotencyKey: 'crash-bill-1',
-      accountId: user.body.id,
-      billType: 'electricity',
-      provider: 'ekedc',
-      meterNumber: '12345678901',
-      amount: '25.00',
-      currency: 'USD',
-    });
+    const bill = await gateway.post(
+      'admin',
+      '/api/v1/bills/pay',
+      {
+        idempotencyKey: 'crash-bill-1',
+        accountId: user,
+        billType: 'electricity',
+        provider: 'ekedc',
+        meterNumber: '12345678901',
+        amount: '25.00',
+        currency: 'USD',
+      },
+      { idempotencyKey: null },
+    );
     expect(bill.status).toBe(202);
     const transactionId = bill.body.transactionId as string;
 
@@ -105,7 +91,7 @@ describe('the orchestrator killed between the hold and the capture', () => {
     const done = await waitFor(
       'the bill payment to complete',
       async () => {
-        const tx = await get(`/api/v1/transactions/${transactionId}`);
+        const tx = await gateway.get('admin', '/api/v1/transactions/{id}', { path: { id: transactionId } });
         return tx.body.status === 'completed' ? tx.body : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
@@ -125,7 +111,7 @@ describe('the orchestrator killed between the hold and the capture', () => {
     expect(holds).toEqual([{ status: 'captured' }]);
     expect(system.simulator.stats().purchases.succeeded).toBe(1);
     const balance = await waitFor('balance projected', async () => {
-      const b = await get(`/api/v1/accounts/${user.body.id as string}/balance`);
+      const b = await gateway.get('admin', '/api/v1/accounts/{id}/balance', { path: { id: user } });
       return b.body.balance === '75.00' ? b.body : undefined;
     });
     expect(balance.balance).toBe('75.00');

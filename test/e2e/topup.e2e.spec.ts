@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@billing/testing/wait';
+import { gatewayClient } from './http';
 import { startSystem, type RunningSystem } from './system';
 
 const ADMIN = { 'x-api-key': 'dev-admin-key' };
 let system: RunningSystem;
+const gateway = gatewayClient(() => system, { admin: ADMIN['x-api-key'] }, 'topup');
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/**
+ * Plain fetch, for the requests the document does not allow and the typed client would not send (wrong
+ * types, unknown fields, broken JSON, another media type, no idempotency key at all).
+ */
+async function raw(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${system.gatewayUrl}${path}`, {
     method,
     headers: { ...ADMIN, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -19,8 +25,8 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   };
 }
 
-async function openAccount(type: string, ownerId: string, currency = 'USD') {
-  const res = await call('POST', '/api/v1/accounts', {
+async function openAccount(type: 'USER' | 'EXTERNAL', ownerId: string, currency = 'USD') {
+  const res = await gateway.post('admin', '/api/v1/accounts', {
     ownerId,
     ownerType: type === 'USER' ? 'user' : 'bank',
     currency,
@@ -46,7 +52,7 @@ describe('a top-up through the gateway, with four services as separate processes
     external = await openAccount('EXTERNAL', 'bank_001');
     user = await openAccount('USER', 'user_123');
     const account = await waitFor('account visible on the read side', async () => {
-      const res = await call('GET', `/api/v1/accounts/${user}`);
+      const res = await gateway.get('admin', '/api/v1/accounts/{id}', { path: { id: user } });
       return res.status === 200 ? res.body : undefined;
     });
     expect(account).toMatchObject({
@@ -59,8 +65,8 @@ describe('a top-up through the gateway, with four services as separate processes
   });
 
   it('completes a top-up of 100.00 and shows balances 100.00 and -100.00', async () => {
-    const res = await call(
-      'POST',
+    const res = await gateway.post(
+      'admin',
       '/api/v1/transactions/topup',
       {
         idempotencyKey: 'e2e-topup-0001',
@@ -69,22 +75,24 @@ describe('a top-up through the gateway, with four services as separate processes
         amount: '100.00',
         currency: 'USD',
       },
-      { prefer: 'wait=20' },
+      { idempotencyKey: null, waitSeconds: 20 },
     );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'completed', amount: '100.00', currency: 'USD', type: 'topup' });
     expect(res.headers.get('location')).toBe(`/api/v1/transactions/${res.body.transactionId as string}`);
 
     const tx = await waitFor('transaction completed on the read side', async () => {
-      const r = await call('GET', `/api/v1/transactions/${res.body.transactionId as string}`);
+      const r = await gateway.get('admin', '/api/v1/transactions/{id}', {
+        path: { id: res.body.transactionId as string },
+      });
       return r.body.status === 'completed' ? r.body : undefined;
     });
     expect(tx.transactionId).toBe(res.body.transactionId);
 
     const balances = await waitFor('balances projected', async () => {
       const [u, e] = await Promise.all([
-        call('GET', `/api/v1/accounts/${user}/balance`),
-        call('GET', `/api/v1/accounts/${external}/balance`),
+        gateway.get('admin', '/api/v1/accounts/{id}/balance', { path: { id: user } }),
+        gateway.get('admin', '/api/v1/accounts/{id}/balance', { path: { id: external } }),
       ]);
       return u.body.balance === '100.00' ? [u.body, e.body] : undefined;
     });
@@ -102,42 +110,48 @@ describe('a top-up through the gateway, with four services as separate processes
 
   it('answers a replay of the same key with the same transaction, and a different body with 409', async () => {
     const body = { sourceAccountId: external, destinationAccountId: user, amount: '5.00', currency: 'USD' };
-    const first = await call('POST', '/api/v1/transactions/topup', body, {
-      'idempotency-key': 'e2e-topup-0002',
-      prefer: 'wait=20',
+    const first = await gateway.post('admin', '/api/v1/transactions/topup', body, {
+      idempotencyKey: 'e2e-topup-0002',
+      waitSeconds: 20,
     });
     expect(first.body.status).toBe('completed');
     const again = await waitFor('replay answered from the read side', async () => {
-      const r = await call('POST', '/api/v1/transactions/topup', body, {
-        'idempotency-key': 'e2e-topup-0002',
+      const r = await gateway.post('admin', '/api/v1/transactions/topup', body, {
+        idempotencyKey: 'e2e-topup-0002',
       });
       return r.status === 200 ? r : undefined;
     });
     expect(again.body.transactionId).toBe(first.body.transactionId);
-    const conflict = await call(
-      'POST',
+    const conflict = await gateway.post(
+      'admin',
       '/api/v1/transactions/topup',
       { ...body, amount: '6.00' },
-      { 'idempotency-key': 'e2e-topup-0002' },
+      { idempotencyKey: 'e2e-topup-0002' },
     );
     expect(conflict.status).toBe(409);
     expect(conflict.body.code).toBe('IDEMPOTENCY.KEY_REUSED');
-    const balance = await call('GET', `/api/v1/accounts/${user}/balance`);
-    expect(balance.body.balance).toBe('105.00');
+    expect((await gateway.as('admin').accounts.balance(user)).balance).toBe('105.00');
   });
 
   it('answers 202 with a Location at once without Prefer: wait', async () => {
-    const res = await call('POST', '/api/v1/transactions/topup', {
-      idempotencyKey: 'e2e-topup-0003',
-      sourceAccountId: external,
-      destinationAccountId: user,
-      amount: '1.00',
-      currency: 'USD',
-    });
+    const res = await gateway.post(
+      'admin',
+      '/api/v1/transactions/topup',
+      {
+        idempotencyKey: 'e2e-topup-0003',
+        sourceAccountId: external,
+        destinationAccountId: user,
+        amount: '1.00',
+        currency: 'USD',
+      },
+      { idempotencyKey: null },
+    );
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'pending' });
     const done = await waitFor('the pending top-up completes', async () => {
-      const r = await call('GET', `/api/v1/transactions/${res.body.transactionId as string}`);
+      const r = await gateway.get('admin', '/api/v1/transactions/{id}', {
+        path: { id: res.body.transactionId as string },
+      });
       return r.body.status === 'completed' ? r.body : undefined;
     });
     expect(done.amount).toBe('1.00');
@@ -162,7 +176,7 @@ describe('a top-up through the gateway, with four services as separate processes
       ['unknown field', { colour: 'blue' }, 'REQUEST.INVALID', 'colour'],
       ['missing field', { destinationAccountId: undefined }, 'REQUEST.INVALID', 'destinationAccountId'],
     ])('%s -> 400 %s', async (_name, overrides, code, field) => {
-      const res = await call('POST', '/api/v1/transactions/topup', topup(overrides));
+      const res = await raw('POST', '/api/v1/transactions/topup', topup(overrides));
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe(code);
@@ -170,13 +184,13 @@ describe('a top-up through the gateway, with four services as separate processes
     });
 
     it('malformed JSON -> 400 REQUEST.MALFORMED_JSON', async () => {
-      const res = await call('POST', '/api/v1/transactions/topup', '{"amount": ');
+      const res = await raw('POST', '/api/v1/transactions/topup', '{"amount": ');
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('REQUEST.MALFORMED_JSON');
     });
 
     it('a body that is not JSON -> 415', async () => {
-      const res = await call('POST', '/api/v1/transactions/topup', 'amount=1', {
+      const res = await raw('POST', '/api/v1/transactions/topup', 'amount=1', {
         'content-type': 'text/plain',
       });
       expect(res.status).toBe(415);
@@ -184,7 +198,7 @@ describe('a top-up through the gateway, with four services as separate processes
     });
 
     it('a missing idempotency key -> 400 IDEMPOTENCY.KEY_REQUIRED', async () => {
-      const res = await call('POST', '/api/v1/transactions/topup', topup({ idempotencyKey: undefined }));
+      const res = await raw('POST', '/api/v1/transactions/topup', topup({ idempotencyKey: undefined }));
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('IDEMPOTENCY.KEY_REQUIRED');
     });
@@ -192,9 +206,22 @@ describe('a top-up through the gateway, with four services as separate processes
     it('a top-up funded from a USER account -> 422 ACCOUNT.TYPE_NOT_ALLOWED', async () => {
       const other = await openAccount('USER', 'user_456');
       await waitFor('account projected', async () =>
-        (await call('GET', `/api/v1/accounts/${other}`)).status === 200 ? true : undefined,
+        (await gateway.get('admin', '/api/v1/accounts/{id}', { path: { id: other } })).status === 200
+          ? true
+          : undefined,
       );
-      const res = await call('POST', '/api/v1/transactions/topup', topup({ sourceAccountId: other }));
+      const res = await gateway.post(
+        'admin',
+        '/api/v1/transactions/topup',
+        {
+          idempotencyKey: `bad-input-${Math.random().toString(36).slice(2, 10)}`,
+          sourceAccountId: other,
+          destinationAccountId: user,
+          amount: '1.00',
+          currency: 'USD',
+        },
+        { idempotencyKey: null },
+      );
       expect(res.status).toBe(422);
       expect(res.body.code).toBe('ACCOUNT.TYPE_NOT_ALLOWED');
     });
@@ -206,14 +233,15 @@ describe('a top-up through the gateway, with four services as separate processes
     });
 
     it('an unknown account -> 404 ACCOUNT.NOT_FOUND', async () => {
-      const res = await call('GET', '/api/v1/accounts/0192f0a0-0000-7000-8000-00000000dead/balance');
+      const res = await gateway.get('admin', '/api/v1/accounts/{id}/balance', {
+        path: { id: '0192f0a0-0000-7000-8000-00000000dead' },
+      });
       expect(res.status).toBe(404);
       expect(res.body.code).toBe('ACCOUNT.NOT_FOUND');
     });
 
     it('after all refusals the balance is unchanged: nothing was emitted', async () => {
-      const res = await call('GET', `/api/v1/accounts/${user}/balance`);
-      expect(res.body.balance).toBe('106.00');
+      expect((await gateway.as('admin').accounts.balance(user)).balance).toBe('106.00');
     });
   });
 

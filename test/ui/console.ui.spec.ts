@@ -1,5 +1,8 @@
+/// <reference lib="dom" />
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fixtures } from '@billing/contracts/fixtures';
 import { topicName } from '@billing/contracts/topics';
@@ -9,6 +12,7 @@ import { testEnv } from '@billing/testing/env';
 import { connectProducer } from '@billing/testing/kafka-probe';
 import { REPO_ROOT } from '@billing/local-infra/services';
 import { waitFor } from '@billing/testing/wait';
+import type { AxeResults, Result, RunOptions } from 'axe-core';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typedClient } from '../e2e/http';
@@ -57,12 +61,48 @@ async function signedIn(key: string, viewport = LAPTOP): Promise<Page> {
   return page;
 }
 
+/** An id as the console shows it, and as a link to it is named: the first 8 and last 4 characters. */
+const shortId = (id: string) => `${id.slice(0, 8)}…${id.slice(-4)}`;
+
 /**
  * Waits until the element shows the text: Playwright's own bounded wait, which keeps polling the page
  * (a busy machine may take seconds to render a refresh).
  */
 async function showing(locator: Locator, text: string, timeoutMs = 20_000): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ timeout: timeoutMs });
+}
+
+/** axe-core's browser build, evaluated in the page by the audit (DevTools evaluation is not bound by CSP). */
+const AXE_SOURCE = readFileSync(createRequire(__filename).resolve('axe-core/axe.min.js'), 'utf8');
+/** The WCAG 2.1 A and AA rules, and axe's best practices (landmarks, one main, headings in order). */
+const AXE_OPTIONS: RunOptions = {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+  resultTypes: ['violations'],
+};
+
+function describeViolation(v: Result): string {
+  const where = v.nodes
+    .slice(0, 5)
+    .map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join('; ') ?? ''}`);
+  return [`${v.id} (${v.impact}): ${v.help}`, ...where].join('\n');
+}
+
+/**
+ * Runs axe-core on the page as it is now and fails on any serious or critical violation, naming the rule
+ * and the elements; minor and moderate findings are reported in the failure text of a serious one only.
+ */
+async function audit(page: Page, screen: string): Promise<void> {
+  await page.mouse.move(0, 0);
+  const results = await page.evaluate(
+    async ({ source, options }) => {
+      const scope = window as unknown as { axe?: { run(o: RunOptions): Promise<AxeResults> } };
+      if (!scope.axe) (0, eval)(source);
+      return scope.axe!.run(options);
+    },
+    { source: AXE_SOURCE, options: AXE_OPTIONS },
+  );
+  const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(blocking.map(describeViolation).join('\n'), `accessibility of ${screen}`).toBe('');
 }
 
 /** A full-page screenshot with the pointer out of the way, so no chart tooltip covers the screen. */
@@ -174,7 +214,7 @@ describe('the operator console', () => {
     await page.getByRole('link', { name: 'Accounts' }).click();
     await page.getByLabel('Owner id or account id').fill('alice');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('link', { name: `Account ${alicesAccount}` }).click();
+    await page.getByRole('link', { name: `Account ${shortId(alicesAccount)}` }).click();
     await showing(page.getByTestId('balance'), '100.00 USD');
     await page.locator('[data-live="live"]').waitFor();
     const transfer = await typedClient(system, KEYS.alice).transactions.transfer(
@@ -206,8 +246,8 @@ describe('the operator console', () => {
   it('shows an owner only its own accounts, and no admin screens', async () => {
     const page = await signedIn(KEYS.bob);
     expect(await page.getByRole('navigation', { name: 'Main' }).innerText()).not.toContain('Overview');
-    await page.getByRole('link', { name: `Account ${bobsAccount}` }).waitFor();
-    expect(await page.getByRole('link', { name: `Account ${alicesAccount}` }).count()).toBe(0);
+    await page.getByRole('link', { name: `Account ${shortId(bobsAccount)}` }).waitFor();
+    expect(await page.getByRole('link', { name: `Account ${shortId(alicesAccount)}` }).count()).toBe(0);
     await shot(page, 'owner-accounts');
     await page.goto(`${consoleUrl}/#/accounts/${alicesAccount}`);
     await showing(page.getByRole('alert'), 'Not found');
@@ -253,5 +293,95 @@ describe('the operator console', () => {
     await showing(page.getByTestId('dl-state'), 'replay failed');
     await shot(page, 'dead-letter');
     await page.context().close();
+  });
+});
+
+describe('accessibility', () => {
+  it.each([
+    ['laptop', LAPTOP],
+    ['phone', PHONE],
+  ])('has no serious or critical axe violation on any screen at %s width', async (_width, viewport) => {
+    const page = await browser.newPage({ viewport });
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key or JWT').waitFor();
+    await audit(page, 'sign-in');
+    await page.getByLabel('API key or JWT').fill('not-a-key-00000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await showing(page.getByRole('alert'), 'Your credential was refused');
+    await audit(page, 'sign-in refused');
+    await page.close();
+
+    const admin = await signedIn(KEYS.admin, viewport);
+    await showing(admin.getByTestId('books-USD'), 'Books balance');
+    await admin.locator('.recharts-bar-rectangle').first().waitFor();
+    await audit(admin, 'overview');
+    await admin.goto(`${consoleUrl}/#/accounts?q=alice`);
+    await admin.getByRole('link', { name: `Account ${shortId(alicesAccount)}` }).waitFor();
+    await audit(admin, 'accounts');
+    await admin.getByRole('link', { name: `Account ${shortId(alicesAccount)}` }).click();
+    await admin.getByTestId('balance').waitFor();
+    await admin.locator('[data-live="live"]').waitFor();
+    await audit(admin, 'account page');
+    await admin.goto(`${consoleUrl}/#/transactions/${failedBill}`);
+    await showing(admin.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
+    await audit(admin, 'transaction page');
+    await admin.getByRole('link', { name: 'Operations' }).click();
+    await admin.getByText('Nothing is stuck.').waitFor();
+    await audit(admin, 'operations');
+    await admin.getByRole('link', { name: 'Dead letters' }).click();
+    await showing(admin.getByTestId('dead-letters'), 'MESSAGE.UNKNOWN_VERSION');
+    await audit(admin, 'dead letters');
+    await admin
+      .getByRole('link', { name: /^Dead letter \d+:\d+$/ })
+      .first()
+      .click();
+    await showing(admin.getByTestId('dl-reason'), 'RequestTopUp v2');
+    await audit(admin, 'dead letter');
+    await admin.context().close();
+
+    const owner = await signedIn(KEYS.bob, viewport);
+    await owner.getByRole('link', { name: `Account ${shortId(bobsAccount)}` }).waitFor();
+    await audit(owner, 'an owner’s accounts');
+    await owner.context().close();
+  });
+
+  it('signs in and reaches an account page with the keyboard alone, focus visible at every step', async () => {
+    const page = await browser.newPage({ viewport: LAPTOP });
+    await page.goto(consoleUrl);
+    await page.getByLabel('API key or JWT').waitFor();
+
+    /** Presses Tab until the focused element is the one wanted, checking each stop shows its focus. */
+    async function tabTo(target: Locator, what: string): Promise<void> {
+      for (let stop = 0; stop < 40; stop++) {
+        await page.keyboard.press('Tab');
+        const focus = await page.evaluate(() => {
+          const el = document.activeElement;
+          if (!el || el === document.body) return null;
+          const style = getComputedStyle(el);
+          return { visible: style.outlineStyle !== 'none' && style.outlineWidth !== '0px', tag: el.tagName };
+        });
+        if (focus) expect(focus.visible, `focus on a ${focus.tag} is visible`).toBe(true);
+        if (await target.evaluate((el) => el === document.activeElement)) return;
+      }
+      throw new Error(`Tab never reached ${what}`);
+    }
+
+    await tabTo(page.getByLabel('API key or JWT'), 'the credential field');
+    await page.keyboard.type(KEYS.admin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await tabTo(page.getByRole('link', { name: 'Accounts' }), 'the Accounts link');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Accounts' }).waitFor();
+    await tabTo(page.getByLabel('Owner id or account id'), 'the account search');
+    await page.keyboard.type('alice');
+    await page.keyboard.press('Enter');
+    const link = page.getByRole('link', { name: `Account ${shortId(alicesAccount)}` });
+    await link.waitFor();
+    await tabTo(link, 'the account link');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('balance').waitFor();
+    expect(page.url()).toContain(`#/accounts/${alicesAccount}`);
+    await page.close();
   });
 });

@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { createGatewayClient } from '@billing/client/gateway-client';
+import { GatewayProblem } from '@billing/client/problem';
 
 /**
  * A load generator for the running system (`npm start`): opens accounts, funds them, then sends money
@@ -24,49 +26,26 @@ const CONCURRENCY = Math.min(Number(values.concurrency), 256);
 const ACCOUNTS = Math.min(Math.max(Number(values.accounts), 2), 1000);
 const DEADLINE = Date.now() + Math.min(Number(values['max-seconds']), 600) * 1000;
 const run = Date.now().toString(36);
-const headers = { 'content-type': 'application/json', 'x-api-key': values.key!, prefer: 'wait=30' };
-
-async function post(path: string, body: unknown, key?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url.origin}${path}`, {
-    method: 'POST',
-    headers: { ...headers, ...(key ? { 'idempotency-key': key } : {}) },
-    body: JSON.stringify(body),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+// The typed client, so a route that changes in the gateway's document stops this tool compiling; each
+// movement waits for its final state.
+const gateway = createGatewayClient({ baseUrl: url.origin, credential: { apiKey: values.key! } });
+const WAIT = { waitSeconds: 30 };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main(): Promise<void> {
-  const bank = (
-    await post('/api/v1/accounts', {
-      ownerId: `load-bank-${run}`,
-      ownerType: 'bank',
-      currency: 'USD',
-      type: 'EXTERNAL',
-    })
-  ).id as string;
+  const open = async (ownerId: string, ownerType: string, type: 'USER' | 'EXTERNAL') =>
+    (await gateway.accounts.open({ ownerId, ownerType, currency: 'USD', type }, WAIT)).body.id;
+  const bank = await open(`load-bank-${run}`, 'bank', 'EXTERNAL');
   const users: string[] = [];
-  for (let i = 0; i < ACCOUNTS; i++) {
-    users.push(
-      (
-        await post('/api/v1/accounts', {
-          ownerId: `load-${run}-${i}`,
-          ownerType: 'user',
-          currency: 'USD',
-          type: 'USER',
-        })
-      ).id as string,
-    );
-  }
+  for (let i = 0; i < ACCOUNTS; i++) users.push(await open(`load-${run}-${i}`, 'user', 'USER'));
   await Promise.all(
     users.map((u, i) =>
-      post(
-        '/api/v1/transactions/topup',
+      gateway.transactions.topUp(
         { sourceAccountId: bank, destinationAccountId: u, amount: '1000000.00', currency: 'USD' },
-        `load-fund-${run}-${i}`,
+        { ...WAIT, idempotencyKey: `load-fund-${run}-${i}` },
       ),
     ),
   );
@@ -84,13 +63,17 @@ async function main(): Promise<void> {
           ? users[(i + 1) % users.length]!
           : users[(i * 7 + 1) % users.length]!;
       const t0 = performance.now();
-      const result = await post(
-        '/api/v1/transactions/transfer',
-        { sourceAccountId: from, destinationAccountId: to, amount: '1.00', currency: 'USD' },
-        `load-${run}-${i}`,
-      ).catch((): Record<string, unknown> => ({ status: 'error' }));
+      // A refusal counts by its stable code, anything else (unreachable, a broken answer) as an error.
+      const status = await gateway.transactions
+        .transfer(
+          { sourceAccountId: from, destinationAccountId: to, amount: '1.00', currency: 'USD' },
+          { ...WAIT, idempotencyKey: `load-${run}-${i}` },
+        )
+        .then(
+          (answer) => answer.body.status,
+          (err: unknown) => (err instanceof GatewayProblem ? err.code : 'error'),
+        );
       latencies.push(performance.now() - t0);
-      const status = String(result.status ?? result.code);
       outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
     }
   }

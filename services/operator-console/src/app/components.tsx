@@ -97,10 +97,15 @@ export function Time({ at }: { at: string }) {
   );
 }
 
+/** An id as the console shows it: its first 8 and last 4 characters. */
+export function shortText(id: string): string {
+  return `${id.slice(0, 8)}…${id.slice(-4)}`;
+}
+
 export function ShortId({ id }: { id: string }) {
   return (
     <code className="id" title={id}>
-      {id.slice(0, 8)}…{id.slice(-4)}
+      {shortText(id)}
     </code>
   );
 }

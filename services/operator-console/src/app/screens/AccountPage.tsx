@@ -2,7 +2,7 @@ import type { Schemas } from '@billing/client/gateway-client';
 import { fromMinor, toMinor } from '@billing/client/money';
 import { useMemo, useState } from 'react';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { Empty, LiveBadge, Load, ShortId, StatusBadge, Time } from '../components';
+import { Empty, LiveBadge, Load, ShortId, shortText, StatusBadge, Time } from '../components';
 import { useLiveEvents, useLoad } from '../hooks';
 import { Money, useScale } from '../money';
 import { hrefOf } from '../route';
@@ -214,7 +214,7 @@ function TransactionTable({
               <td>
                 <a
                   href={hrefOf({ screen: 'transaction', id: t.transactionId })}
-                  aria-label={`Transaction ${t.transactionId}`}
+                  aria-label={`Transaction ${shortText(t.transactionId)}`}
                 >
                   <ShortId id={t.transactionId} />
                 </a>

@@ -1,6 +1,6 @@
 import type { Schemas } from '@billing/client/gateway-client';
 import { useState, type FormEvent } from 'react';
-import { Empty, Load, ShortId, StatusBadge } from '../components';
+import { Empty, Load, ShortId, shortText, StatusBadge } from '../components';
 import { useLoad } from '../hooks';
 import { Money } from '../money';
 import { hrefOf } from '../route';
@@ -85,7 +85,8 @@ function AccountTable({ accounts, more }: { accounts: Schemas['AccountView'][]; 
           {accounts.map((a) => (
             <tr key={a.id}>
               <td>
-                <a href={hrefOf({ screen: 'account', id: a.id })} aria-label={`Account ${a.id}`}>
+                {/* The name holds the text shown, so speech input can say what it sees. */}
+                <a href={hrefOf({ screen: 'account', id: a.id })} aria-label={`Account ${shortText(a.id)}`}>
                   <ShortId id={a.id} />
                 </a>
               </td>

@@ -138,9 +138,15 @@ export function DeadLetters({ session, state }: { session: Session; state: strin
   );
 }
 
+/** Table regions are focusable: one wider than a phone scrolls sideways from the keyboard too. */
 function DeadLetterTable({ items }: { items: Page['items'] }) {
   return (
-    <div className="table-wrap">
+    <div
+      className="table-wrap"
+      tabIndex={0}
+      role="region"
+      aria-label="Dead letters (scrolls sideways on narrow screens)"
+    >
       <table data-testid="dead-letters">
         <caption className="visually-hidden">Dead letters, newest first</caption>
         <thead>
@@ -255,7 +261,12 @@ function DeadLetterView({
       </section>
       <section aria-labelledby="dl-headers-title">
         <h2 id="dl-headers-title">Headers</h2>
-        <div className="table-wrap">
+        <div
+          className="table-wrap"
+          tabIndex={0}
+          role="region"
+          aria-label="Headers (scrolls sideways on narrow screens)"
+        >
           <table>
             <thead>
               <tr>
@@ -365,7 +376,12 @@ function ReplaySection({ d, session, onReplayed }: { d: Details; session: Sessio
       {d.replays.length === 0 ? (
         <Empty>Not replayed yet.</Empty>
       ) : (
-        <div className="table-wrap">
+        <div
+          className="table-wrap"
+          tabIndex={0}
+          role="region"
+          aria-label="Replays (scrolls sideways on narrow screens)"
+        >
           <table data-testid="dl-replays">
             <caption className="visually-hidden">Replays, newest first</caption>
             <thead>
