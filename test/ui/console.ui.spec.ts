@@ -122,7 +122,9 @@ beforeAll(async () => {
           { key: KEYS.bob, role: 'owner', ownerId: 'bob' },
         ]),
       },
-      'saga-orchestrator': { PROVIDER_TIMEOUT_MS: '1000' },
+      // A provider that never answers keeps a withdrawal pending for minutes: long enough to act on it.
+      'saga-orchestrator': { PROVIDER_TIMEOUT_MS: '1000', PROVIDER_ATTEMPTS_MAX: '20' },
+      'projection-query': { STUCK_AFTER_MS: '2000' },
     },
   });
   await startConsole(system.gatewayUrl);
@@ -292,6 +294,79 @@ describe('the operator console', () => {
     await showing(page.getByTestId('dl-replays'), 'MESSAGE.UNKNOWN_VERSION');
     await showing(page.getByTestId('dl-state'), 'replay failed');
     await shot(page, 'dead-letter');
+    await page.context().close();
+  });
+
+  it('flags a finished transaction from its page and clears the flag, with the note in the timeline', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.goto(`${consoleUrl}/#/transactions/${failedBill}`);
+    await showing(page.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
+    // A finished transaction has no step to retry: the button is not offered.
+    expect(await page.getByRole('button', { name: /Retry the current step/ }).count()).toBe(0);
+    await page.getByRole('button', { name: /Flag for investigation/ }).click();
+    await page
+      .getByLabel('Note (why it needs investigating)')
+      .fill('customer says the meter number is right');
+    await page.getByRole('button', { name: 'Confirm flag' }).click();
+    await showing(page.getByTestId('action-result'), 'Flagged for investigation.');
+    await showing(page.getByTestId('tx-investigation'), 'customer says the meter number is right');
+    await showing(page.getByTestId('timeline'), 'Flagged for investigation');
+    await shot(page, 'transaction-flagged');
+    await page.getByRole('button', { name: /Clear the investigation flag/ }).click();
+    await page.getByLabel('Note (what was found, optional)').fill('the meter number had a typo');
+    await page.getByRole('button', { name: 'Confirm clear' }).click();
+    await showing(page.getByTestId('action-result'), 'Investigation flag cleared.');
+    await showing(page.getByTestId('timeline'), 'Investigation cleared');
+    await page.getByTestId('tx-investigation').waitFor({ state: 'detached', timeout: 20_000 });
+    await page.context().close();
+  });
+
+  it('retries the step of a stuck withdrawal and flags it from the operations list, by keyboard too', async () => {
+    // Payouts of an amount ending in .77 are never answered: the withdrawal waits on its provider.
+    const withdrawal = await typedClient(system, KEYS.alice).transactions.withdraw({
+      sourceAccountId: alicesAccount,
+      destinationAccountId: (
+        await typedClient(system, KEYS.admin).accounts.open({
+          ownerId: 'bank_ui_payout',
+          ownerType: 'bank',
+          currency: 'USD',
+          type: 'EXTERNAL',
+        })
+      ).body.id,
+      amount: '5.77',
+      currency: 'USD',
+    });
+    const id = withdrawal.body.transactionId;
+    const page = await signedIn(KEYS.admin);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    const row = page.getByTestId(`actions-${id}`);
+    await waitFor(
+      'the withdrawal in the stuck list',
+      async () => {
+        await page.reload();
+        await page.getByRole('heading', { name: 'Stuck transactions' }).waitFor();
+        await page
+          .getByText(/Nothing is stuck|Actions/)
+          .first()
+          .waitFor();
+        return (await row.count()) > 0 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await row.getByRole('button', { name: /Retry the current step/ }).click();
+    await row.getByRole('button', { name: 'Confirm retry' }).click();
+    await showing(page.getByTestId('operations-result'), 'Step re-sent: provider attempt');
+    // The keyboard reaches every control: flag it without the mouse.
+    await row.getByRole('button', { name: /Flag for investigation/ }).focus();
+    await page.keyboard.press('Enter');
+    await row.getByLabel('Note (why it needs investigating)').waitFor();
+    await page.keyboard.type('payout provider silent; asked them by phone');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await showing(page.getByTestId('operations-result'), 'Flagged for investigation.');
+    await page.getByLabel('Show').selectOption('flagged');
+    await showing(page.locator('.flag'), 'payout provider silent');
+    await shot(page, 'operations-actions');
     await page.context().close();
   });
 });

@@ -192,10 +192,54 @@ export function createGatewayClient(options: GatewayClientOptions) {
       /** Its steps, ledger postings and holds in time order. */
       timeline: (id: string) =>
         data(api.GET('/api/v1/transactions/{id}/timeline', { params: { path: { id } } })),
-      /** Stuck transactions or those that need attention, oldest first (admins). */
-      queue: (status: 'stuck' | 'needs_attention', limit?: number) =>
+      /**
+       * Stuck transactions or those that need attention, oldest first (admins); `flagged` keeps only those
+       * flagged for investigation (true) or only the others (false).
+       */
+      queue: (status: 'stuck' | 'needs_attention', limit?: number, flagged?: boolean) =>
         paginate(async (cursor) =>
-          data(api.GET('/api/v1/transactions', { params: { query: { status, limit, cursor } } })),
+          data(
+            api.GET('/api/v1/transactions', {
+              params: {
+                query: {
+                  status,
+                  limit,
+                  cursor,
+                  ...(flagged === undefined ? {} : { flagged: flagged ? 'true' : 'false' }),
+                },
+              },
+            }),
+          ),
+        ),
+    },
+    /** Operators' actions on a transaction, decided by its saga (admins). */
+    operations: {
+      /** Re-drives the step the transaction's saga waits on; 409 TRANSACTION.NOT_RETRYABLE when none. */
+      retryStep: (id: string, o: WriteOptions = {}) =>
+        write(
+          api.POST('/api/v1/admin/transactions/{id}/retry', {
+            params: { path: { id } },
+            body: {},
+            headers: writeHeaders(o, newKey, true),
+          }),
+        ),
+      /** Flags the transaction for investigation with a note (replacing an earlier note). */
+      flag: (id: string, note: string, o: WriteOptions = {}) =>
+        write(
+          api.POST('/api/v1/admin/transactions/{id}/investigation', {
+            params: { path: { id } },
+            body: { note },
+            headers: writeHeaders(o, newKey, true),
+          }),
+        ),
+      /** Clears the investigation flag, optionally saying what was found. */
+      clearFlag: (id: string, note?: string, o: WriteOptions = {}) =>
+        write(
+          api.POST('/api/v1/admin/transactions/{id}/investigation/clear', {
+            params: { path: { id } },
+            body: note === undefined ? {} : { note },
+            headers: writeHeaders(o, newKey, true),
+          }),
         ),
     },
     reports: {

@@ -19,6 +19,16 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import {
+  ClearTransactionInvestigation,
+  FlagTransactionForInvestigation,
+  RetryTransactionStep,
+  TransactionActionRefused,
+  TransactionActionReplayed,
+  TransactionInvestigationCleared,
+  TransactionInvestigationFlagged,
+  TransactionStepRetried,
+} from './messages/operations';
 import { DeadLetterReplayed, ReplayDeadLetter } from './messages/dead-letters';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
@@ -49,6 +59,9 @@ export const TOPIC_MESSAGES = {
     RequestPayment,
     RequestRefund,
     RequestBillPayment,
+    RetryTransactionStep,
+    FlagTransactionForInvestigation,
+    ClearTransactionInvestigation,
   ],
   ledgerCommands: [PostEntry, PlaceHold, CaptureHold, ReleaseHold, ReverseEntry],
   ledgerEvents: [
@@ -70,6 +83,11 @@ export const TOPIC_MESSAGES = {
     TransactionNeedsAttention,
     TransactionRequestRejected,
     TransactionRequestReplayed,
+    TransactionStepRetried,
+    TransactionInvestigationFlagged,
+    TransactionInvestigationCleared,
+    TransactionActionRefused,
+    TransactionActionReplayed,
   ],
   ledgerRepairs: [RepublishAccountEvents],
   deadLetterReplays: [ReplayDeadLetter],

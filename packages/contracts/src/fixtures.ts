@@ -19,6 +19,16 @@ import {
   ReleaseHold,
 } from './messages/holds';
 import { CommandRejected, EntryPosted, PostEntry, ReverseEntry } from './messages/ledger';
+import {
+  ClearTransactionInvestigation,
+  FlagTransactionForInvestigation,
+  RetryTransactionStep,
+  TransactionActionRefused,
+  TransactionActionReplayed,
+  TransactionInvestigationCleared,
+  TransactionInvestigationFlagged,
+  TransactionStepRetried,
+} from './messages/operations';
 import { DeadLetterReplayed, ReplayDeadLetter } from './messages/dead-letters';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
@@ -53,7 +63,8 @@ export const FIXTURE_IDS = {
   hold: '0192f0a0-0000-7000-8000-000000000006',
   merchantAccount: '0192f0a0-0000-7000-8000-000000000007',
   payment: '0192f0a0-0000-7000-8000-000000000008',
-  replay: '0192f0a0-0000-7000-8000-000000000009',
+  operatorRequest: '0192f0a0-0000-7000-8000-000000000009',
+  replay: '0192f0a0-0000-7000-8000-00000000000a',
 } as const;
 
 export const FIXTURE_ADMIN: Actor = { kind: 'admin', id: 'admin-1' };
@@ -433,6 +444,101 @@ export const fixtures = {
     { requestHash: 'c'.repeat(64), transaction: { ...summary, status: 'completed' } },
     meta(),
   ),
+  RetryTransactionStep: createMessage(
+    RetryTransactionStep,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      requestHash: 'd'.repeat(64),
+    },
+    meta(),
+  ),
+  FlagTransactionForInvestigation: createMessage(
+    FlagTransactionForInvestigation,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      requestHash: 'd'.repeat(64),
+      note: 'customer says the payout never arrived; checking with the provider',
+    },
+    meta(),
+  ),
+  ClearTransactionInvestigation: createMessage(
+    ClearTransactionInvestigation,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      requestHash: 'd'.repeat(64),
+      note: 'the provider confirmed the payout',
+    },
+    meta(),
+  ),
+  TransactionStepRetried: createMessage(
+    TransactionStepRetried,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      step: 'PlaceHold',
+      commandId: FIXTURE_IDS.command,
+      status: 'pending',
+      requestedBy: FIXTURE_ADMIN,
+      at: '2026-01-01T00:10:00.000Z',
+    },
+    meta(),
+  ),
+  TransactionInvestigationFlagged: createMessage(
+    TransactionInvestigationFlagged,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      note: 'customer says the payout never arrived; checking with the provider',
+      flaggedBy: FIXTURE_ADMIN,
+      flaggedAt: '2026-01-01T00:10:00.000Z',
+    },
+    meta(),
+  ),
+  TransactionInvestigationCleared: createMessage(
+    TransactionInvestigationCleared,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      note: 'the provider confirmed the payout',
+      clearedBy: FIXTURE_ADMIN,
+      clearedAt: '2026-01-01T00:20:00.000Z',
+    },
+    meta(),
+  ),
+  TransactionActionRefused: createMessage(
+    TransactionActionRefused,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      requestId: FIXTURE_IDS.operatorRequest,
+      requestHash: 'd'.repeat(64),
+      action: 'retry',
+      code: 'TRANSACTION.NOT_RETRYABLE',
+      detail: 'the transaction is completed; there is no step to retry',
+    },
+    meta(),
+  ),
+  TransactionActionReplayed: createMessage(
+    TransactionActionReplayed,
+    {
+      transactionId: FIXTURE_IDS.transaction,
+      record: {
+        requestId: FIXTURE_IDS.operatorRequest,
+        requestHash: 'd'.repeat(64),
+        action: 'retry',
+        outcome: 'retried',
+        step: 'PlaceHold',
+        note: null,
+        code: null,
+        detail: null,
+        actor: FIXTURE_ADMIN,
+        at: '2026-01-01T00:10:00.000Z',
+      },
+    },
+    meta(),
+  ),
   ReplayDeadLetter: createMessage(
     ReplayDeadLetter,
     {
@@ -488,13 +594,20 @@ export const queryFixtures: Record<QueryRequest['type'], QueryRequest> = {
     to: '2026-02-01T00:00:00.000Z',
   },
   GetTrialBalance: { type: 'GetTrialBalance', actor: FIXTURE_ADMIN },
-  ListStuckTransactions: { type: 'ListStuckTransactions', actor: FIXTURE_ADMIN, limit: 50, cursor: null },
+  ListStuckTransactions: {
+    type: 'ListStuckTransactions',
+    actor: FIXTURE_ADMIN,
+    limit: 50,
+    cursor: null,
+    flagged: null,
+  },
   ListCurrencies: { type: 'ListCurrencies', actor: FIXTURE_OWNER },
   ListTransactionsNeedingAttention: {
     type: 'ListTransactionsNeedingAttention',
     actor: FIXTURE_ADMIN,
     limit: 50,
     cursor: null,
+    flagged: true,
   },
   GetTransactionActivity: { type: 'GetTransactionActivity', actor: FIXTURE_ADMIN, minutes: 60 },
   GetTransactionTimeline: {

@@ -1,6 +1,7 @@
 import { HealthController } from '@billing/platform/health';
 import type { Type } from '@nestjs/common';
 import { AccountsController } from './accounts/accounts.controller';
+import { TransactionActionsController } from './admin/transaction-actions.controller';
 import { DeadLettersController } from './admin/dead-letters.controller';
 import { EventsController } from './events/events.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
@@ -21,6 +22,7 @@ export const API_CONTROLLERS: readonly Type[] = [
   TransactionsController,
   BillsController,
   TransactionsReadController,
+  TransactionActionsController,
   ReportsController,
   ConsoleReadController,
   DeadLettersController,

@@ -2,6 +2,7 @@ import type { Knex, Migration } from '@billing/platform/db';
 import { createInboxTable } from '@billing/platform/inbox';
 import { createOutboxTable } from '@billing/platform/outbox';
 import {
+  createOperatorActionTables,
   createReadModel,
   createTimelineIndexes,
   dropReadModel,
@@ -112,7 +113,19 @@ export const migrations: Record<string, Migration> = {
       await knex.schema.dropTableIfExists('outbox');
     },
   },
-  '0007_dead_letters': {
+  '0007_operator_actions': {
+    async up(knex: Knex) {
+      // A rebuild creates them with the rest of the read model; this adds them to a live one made before.
+      if (!(await schemaExists(knex, LIVE_SCHEMA))) return;
+      const exists = await knex.schema.withSchema(LIVE_SCHEMA).hasTable('transaction_investigations');
+      if (!exists) await createOperatorActionTables(knex, LIVE_SCHEMA);
+    },
+    async down(knex: Knex) {
+      await knex.raw('drop table if exists ??.transaction_operator_actions', [LIVE_SCHEMA]);
+      await knex.raw('drop table if exists ??.transaction_investigations', [LIVE_SCHEMA]);
+    },
+  },
+  '0008_dead_letters': {
     async up(knex: Knex) {
       // Outside the read-model schema: a rebuild reads the event topics, not the dead-letter topic.
       await knex.schema.createTable('dead_letters', (t) => {

@@ -287,6 +287,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/transactions/{id}/retry': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Retry a stuck transaction's current step
+     * @description Re-drives the step the saga waits on: a ledger step is sent again as the very same command (same command id and step), so the ledger answers it as a replay if it was applied already and money never moves twice, and its deadline is armed again; a scheduled provider, void or capture attempt is made due now. A completed, failed or reversed transaction, or one that only a person can settle, is 409 TRANSACTION.NOT_RETRYABLE. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['retryTransactionStep'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/transactions/{id}/investigation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Flag a transaction for investigation
+     * @description Marks the transaction, whatever its status, for a person to investigate, with a note and the admin who flagged it; flagging a flagged one replaces the note. Changes nothing about the money. The read side shows the flag on the transaction, in the stuck and needs-attention lists (which filter by `flagged`) and in the timeline. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['flagTransactionForInvestigation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/transactions/{id}/investigation/clear': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Clear a transaction's investigation flag
+     * @description Takes the investigation flag off, optionally with a note of what was found (kept in the timeline). A transaction that is not flagged is 409 INVESTIGATION.NOT_FLAGGED. Admins only (an owner's key is 403). Sends the command to the transaction's saga and answers with its decision: 200 with what was done, a problem for a refusal, or 202 when the answer takes longer than the wait (the longer of Prefer: wait and a few seconds). Idempotent by key: the same key again is answered with what the first request did (`replayed: true`) and nothing is done twice; the same key with another action or note is 409 IDEMPOTENCY.KEY_REUSED.
+     */
+    post: operations['clearTransactionInvestigation'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/reports/trial-balance': {
     parameters: {
       query?: never;
@@ -582,6 +642,17 @@ export interface components {
       amount: components['schemas']['Amount'];
       currency: components['schemas']['CurrencyCode'];
     };
+    RetryStepRequest: {
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
+    FlagInvestigationRequest: {
+      note: string;
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
+    ClearInvestigationRequest: {
+      note?: string;
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
     ReplayDeadLetterRequest: {
       idempotencyKey?: components['schemas']['IdempotencyKey'];
     };
@@ -646,7 +717,9 @@ export interface components {
         | 'DEAD_LETTER.NOT_REPLAYABLE'
         | 'DEAD_LETTER.ALREADY_REPLAYED'
         | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
-        | 'INTERNAL';
+        | 'INTERNAL'
+        | 'TRANSACTION.NOT_RETRYABLE'
+        | 'INVESTIGATION.NOT_FLAGGED';
       detail: string;
       instance: string;
       errors?: {
@@ -707,7 +780,9 @@ export interface components {
           | 'DEAD_LETTER.NOT_REPLAYABLE'
           | 'DEAD_LETTER.ALREADY_REPLAYED'
           | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         message: string;
       }[];
     };
@@ -859,7 +934,9 @@ export interface components {
           | 'DEAD_LETTER.NOT_REPLAYABLE'
           | 'DEAD_LETTER.ALREADY_REPLAYED'
           | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         detail: string;
       } | null;
       /** @default null */
@@ -945,7 +1022,9 @@ export interface components {
           | 'DEAD_LETTER.NOT_REPLAYABLE'
           | 'DEAD_LETTER.ALREADY_REPLAYED'
           | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
-          | 'INTERNAL';
+          | 'INTERNAL'
+          | 'TRANSACTION.NOT_RETRYABLE'
+          | 'INVESTIGATION.NOT_FLAGGED';
         detail: string;
       } | null;
       /** @default null */
@@ -958,6 +1037,13 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @default null */
+      investigation: {
+        note: string;
+        flaggedBy: components['schemas']['Caller'];
+        /** Format: date-time */
+        flaggedAt: string;
+      } | null;
       finishedAt: string | null;
       refunds: {
         transactionId: components['schemas']['Uuid'];
@@ -1046,7 +1132,9 @@ export interface components {
             | 'DEAD_LETTER.NOT_REPLAYABLE'
             | 'DEAD_LETTER.ALREADY_REPLAYED'
             | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
-            | 'INTERNAL';
+            | 'INTERNAL'
+            | 'TRANSACTION.NOT_RETRYABLE'
+            | 'INVESTIGATION.NOT_FLAGGED';
           detail: string;
         } | null;
         /** @default null */
@@ -1059,6 +1147,13 @@ export interface components {
         createdAt: string;
         /** Format: date-time */
         updatedAt: string;
+        /** @default null */
+        investigation: {
+          note: string;
+          flaggedBy: components['schemas']['Caller'];
+          /** Format: date-time */
+          flaggedAt: string;
+        } | null;
         /** Format: date-time */
         deadlineAt: string;
       }[];
@@ -1066,7 +1161,97 @@ export interface components {
       stuckAfterMs: number;
     };
     AttentionTransactionPage: {
-      items: components['schemas']['TransactionSummary'][];
+      items: {
+        transactionId: components['schemas']['Uuid'];
+        /** @enum {string} */
+        type: 'topup' | 'withdrawal' | 'transfer' | 'payment' | 'refund' | 'bill_payment';
+        /** @enum {string} */
+        status: 'pending' | 'completed' | 'failed' | 'reversed' | 'needs_attention';
+        amount: components['schemas']['Amount'];
+        currency: components['schemas']['CurrencyCode'];
+        sourceAccountId: components['schemas']['Uuid'];
+        destinationAccountId: components['schemas']['Uuid'];
+        idempotencyKey: components['schemas']['IdempotencyKey'];
+        reason: {
+          /** @enum {string} */
+          code:
+            | 'ACCOUNT.NOT_FOUND'
+            | 'ACCOUNT.INACTIVE'
+            | 'ACCOUNT.INSUFFICIENT_FUNDS'
+            | 'ACCOUNT.LIMIT_EXCEEDED'
+            | 'ACCOUNT.ALREADY_EXISTS'
+            | 'ACCOUNT.TYPE_NOT_ALLOWED'
+            | 'ACCOUNT.NOT_EMPTY'
+            | 'CURRENCY.MISMATCH'
+            | 'CURRENCY.UNKNOWN'
+            | 'CURRENCY.ALREADY_EXISTS'
+            | 'AMOUNT.INVALID'
+            | 'HOLD.NOT_FOUND'
+            | 'HOLD.EXPIRED'
+            | 'AUTH.FORBIDDEN'
+            | 'AUTH.UNAUTHENTICATED'
+            | 'ENTRY.UNBALANCED'
+            | 'ENTRY.INVALID'
+            | 'ENTRY.NOT_FOUND'
+            | 'ENTRY.ALREADY_REVERSED'
+            | 'HOLD.CLOSED'
+            | 'IDEMPOTENCY.KEY_REUSED'
+            | 'IDEMPOTENCY.KEY_REQUIRED'
+            | 'TRANSACTION.NOT_FOUND'
+            | 'REQUEST.INVALID'
+            | 'REQUEST.MALFORMED_JSON'
+            | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+            | 'REQUEST.TOO_LARGE'
+            | 'ROUTE.NOT_FOUND'
+            | 'QUERY.TIMEOUT'
+            | 'SERVICE.UNAVAILABLE'
+            | 'RATE.LIMITED'
+            | 'MESSAGE.UNPARSEABLE'
+            | 'MESSAGE.UNKNOWN_TYPE'
+            | 'MESSAGE.UNKNOWN_VERSION'
+            | 'MESSAGE.HANDLER_FAILED'
+            | 'PROVIDER.INVALID_ACCOUNT'
+            | 'PROVIDER.INSUFFICIENT_CREDIT'
+            | 'PROVIDER.SERVICE_UNAVAILABLE'
+            | 'PROVIDER.TIMEOUT'
+            | 'PROVIDER.REFUSED'
+            | 'REFUND.NOT_REFUNDABLE'
+            | 'REFUND.EXCEEDS_ORIGINAL'
+            | 'SAGA.CAPTURE_FAILED'
+            | 'ACCOUNT.UNAVAILABLE'
+            | 'PROVIDER.DECLINED'
+            | 'PROVIDER.UNKNOWN_OUTCOME'
+            | 'PROVIDER.PAID_AFTER_RELEASE'
+            | 'PROVIDER.UNKNOWN'
+            | 'SAGA.NEEDS_ATTENTION'
+            | 'COMMAND.NOT_CONFIRMED'
+            | 'DEAD_LETTER.NOT_FOUND'
+            | 'DEAD_LETTER.NOT_REPLAYABLE'
+            | 'DEAD_LETTER.ALREADY_REPLAYED'
+            | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
+            | 'INTERNAL'
+            | 'TRANSACTION.NOT_RETRYABLE'
+            | 'INVESTIGATION.NOT_FLAGGED';
+          detail: string;
+        } | null;
+        /** @default null */
+        originalTransactionId: components['schemas']['Uuid'] | null;
+        /** @default {} */
+        details: {
+          [key: string]: string;
+        };
+        /** Format: date-time */
+        createdAt: string;
+        /** Format: date-time */
+        updatedAt: string;
+        /** @default null */
+        investigation: {
+          note: string;
+          flaggedBy: components['schemas']['Caller'];
+          /** Format: date-time */
+          flaggedAt: string;
+        } | null;
+      }[];
       nextCursor: string | null;
     };
     TransactionQueuePage:
@@ -1171,11 +1356,18 @@ export interface components {
           | 'hold_released'
           | 'hold_expired'
           | 'posting'
-          | 'finished';
+          | 'finished'
+          | 'step_retried'
+          | 'investigation_flagged'
+          | 'investigation_cleared';
         label: string;
         accountId: components['schemas']['Uuid'] | null;
         amount: components['schemas']['Amount'] | null;
         side: ('debit' | 'credit') | null;
+        /** @default null */
+        actor: components['schemas']['Caller'] | null;
+        /** @default null */
+        note: string | null;
       }[];
       entries: {
         version: number;
@@ -1202,6 +1394,26 @@ export interface components {
         expiresAt: string;
         closedAt: string | null;
       }[];
+    };
+    OperatorActionResult: {
+      transactionId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      action: 'retry' | 'flag' | 'clear';
+      /** @enum {string} */
+      outcome: 'retried' | 'flagged' | 'cleared';
+      step: string | null;
+      note: string | null;
+      actor: components['schemas']['Caller'];
+      /** Format: date-time */
+      at: string;
+      replayed: boolean;
+    };
+    PendingOperatorAction: {
+      transactionId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      action: 'retry' | 'flag' | 'clear';
+      /** @constant */
+      status: 'pending';
     };
     DeadLetterPage: {
       items: {
@@ -1284,6 +1496,8 @@ export interface components {
                 | 'DEAD_LETTER.ALREADY_REPLAYED'
                 | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
                 | 'INTERNAL'
+                | 'TRANSACTION.NOT_RETRYABLE'
+                | 'INVESTIGATION.NOT_FLAGGED'
               )
             | null;
           detail: string | null;
@@ -1371,6 +1585,8 @@ export interface components {
               | 'DEAD_LETTER.ALREADY_REPLAYED'
               | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
               | 'INTERNAL'
+              | 'TRANSACTION.NOT_RETRYABLE'
+              | 'INVESTIGATION.NOT_FLAGGED'
             )
           | null;
         detail: string | null;
@@ -1442,6 +1658,8 @@ export interface components {
               | 'DEAD_LETTER.ALREADY_REPLAYED'
               | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
               | 'INTERNAL'
+              | 'TRANSACTION.NOT_RETRYABLE'
+              | 'INVESTIGATION.NOT_FLAGGED'
             )
           | null;
         detail: string | null;
@@ -1478,7 +1696,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -1487,6 +1716,16 @@ export interface operations {
       /** @description One page of accounts. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1593,6 +1832,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -1623,6 +1872,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1652,6 +1911,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1766,6 +2035,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -1796,6 +2075,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1817,6 +2106,16 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -1925,7 +2224,18 @@ export interface operations {
   getAccount: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -1940,6 +2250,16 @@ export interface operations {
       /** @description The account. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2030,7 +2350,18 @@ export interface operations {
   getAccountBalance: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -2045,6 +2376,16 @@ export interface operations {
       /** @description The balance. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2136,7 +2477,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -2151,6 +2503,16 @@ export interface operations {
       /** @description One page of transactions. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2265,7 +2627,18 @@ export interface operations {
          */
         to?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The account id (a UUID; anything else is 404).
@@ -2280,6 +2653,16 @@ export interface operations {
       /** @description The statement. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2394,6 +2777,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2429,6 +2822,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2469,6 +2872,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2597,6 +3010,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2629,6 +3052,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2668,6 +3101,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2787,6 +3230,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -2819,6 +3272,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2855,6 +3318,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -2974,6 +3447,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -3006,6 +3489,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3042,6 +3535,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3161,6 +3664,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -3192,6 +3705,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3228,6 +3751,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3318,7 +3851,18 @@ export interface operations {
   getTransaction: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The transaction id (a UUID; anything else is 404).
@@ -3333,6 +3877,16 @@ export interface operations {
       /** @description The transaction. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3351,6 +3905,7 @@ export interface operations {
            *       "details": {},
            *       "createdAt": "2026-01-01T00:00:00.000Z",
            *       "updatedAt": "2026-01-01T00:00:02.000Z",
+           *       "investigation": null,
            *       "finishedAt": "2026-01-01T00:00:02.000Z",
            *       "refunds": [
            *         {
@@ -3429,6 +3984,16 @@ export interface operations {
          * @example wait=5
          */
         Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;
@@ -3463,6 +4028,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3504,6 +4079,16 @@ export interface operations {
            * @example wait=5
            */
           'Preference-Applied'?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3617,6 +4202,8 @@ export interface operations {
          * @example stuck
          */
         status: 'stuck' | 'needs_attention';
+        /** @description true: only those flagged for investigation; false: only those not flagged (default: all). */
+        flagged?: 'true' | 'false';
         /**
          * @description Items per page, 1-200 (default 50).
          * @example 50
@@ -3625,7 +4212,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3634,6 +4232,16 @@ export interface operations {
       /** @description One page: a StuckTransactionPage for status=stuck, an AttentionTransactionPage for needs_attention. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3654,6 +4262,14 @@ export interface operations {
            *           "details": {},
            *           "createdAt": "2026-01-01T00:00:00.000Z",
            *           "updatedAt": "2026-01-01T00:00:02.000Z",
+           *           "investigation": {
+           *             "note": "customer says the payout never arrived",
+           *             "flaggedBy": {
+           *               "kind": "admin",
+           *               "id": "ops-1"
+           *             },
+           *             "flaggedAt": "2026-01-01T00:10:00.000Z"
+           *           },
            *           "deadlineAt": "2026-01-01T00:05:00.000Z"
            *         }
            *       ],
@@ -3721,10 +4337,641 @@ export interface operations {
       };
     };
   };
+  retryTransactionStep: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['RetryStepRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga re-drove its step. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "retry",
+           *       "outcome": "retried",
+           *       "step": "PlaceHold",
+           *       "note": null,
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "retry",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  flagTransactionForInvestigation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "note": "customer says the payout never arrived"
+         *     }
+         */
+        'application/json': components['schemas']['FlagInvestigationRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga flagged the transaction. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "flag",
+           *       "outcome": "flagged",
+           *       "step": null,
+           *       "note": "customer says the payout never arrived",
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "flag",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  clearTransactionInvestigation: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description RFC 7240 `wait=N` (N at most 30): wait up to N seconds for the final state and answer 200 with it, instead of 202 at once.
+         * @example wait=5
+         */
+        Prefer?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path: {
+        /**
+         * @description The transaction id (a UUID; anything else is 404).
+         * @example 0192f0a0-0000-7000-8000-000000000003
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /**
+         * @example {
+         *       "note": "the provider confirmed the payout"
+         *     }
+         */
+        'application/json': components['schemas']['ClearInvestigationRequest'];
+      };
+    };
+    responses: {
+      /** @description The saga cleared the flag. */
+      200: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "clear",
+           *       "outcome": "cleared",
+           *       "step": null,
+           *       "note": "the provider confirmed the payout",
+           *       "actor": {
+           *         "kind": "admin",
+           *         "id": "ops-1"
+           *       },
+           *       "at": "2026-01-01T00:10:00.000Z",
+           *       "replayed": false
+           *     }
+           */
+          'application/json': components['schemas']['OperatorActionResult'];
+        };
+      };
+      /** @description Sent; the saga's answer did not arrive within the wait. It will still be decided: the timeline shows it. */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "transactionId": "0192f0a0-0000-7000-8000-000000000003",
+           *       "action": "clear",
+           *       "status": "pending"
+           *     }
+           */
+          'application/json': components['schemas']['PendingOperatorAction'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getTrialBalance: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3733,6 +4980,16 @@ export interface operations {
       /** @description The totals per currency. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3811,7 +5068,18 @@ export interface operations {
   listCurrencies: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3820,6 +5088,16 @@ export interface operations {
       /** @description The currencies. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3898,7 +5176,18 @@ export interface operations {
   getCaller: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3907,6 +5196,16 @@ export interface operations {
       /** @description The caller. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -3967,7 +5266,18 @@ export interface operations {
          */
         minutes?: number;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3976,6 +5286,16 @@ export interface operations {
       /** @description The activity of the window. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4078,7 +5398,18 @@ export interface operations {
   getTransactionTimeline: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The transaction id (a UUID; anything else is 404).
@@ -4093,6 +5424,16 @@ export interface operations {
       /** @description The timeline. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4107,7 +5448,9 @@ export interface operations {
            *           "label": "created",
            *           "accountId": null,
            *           "amount": null,
-           *           "side": null
+           *           "side": null,
+           *           "actor": null,
+           *           "note": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -4115,7 +5458,9 @@ export interface operations {
            *           "label": "post",
            *           "accountId": "0192f0a0-0000-7000-8000-000000000002",
            *           "amount": "25.00",
-           *           "side": "credit"
+           *           "side": "credit",
+           *           "actor": null,
+           *           "note": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -4123,7 +5468,9 @@ export interface operations {
            *           "label": "completed",
            *           "accountId": null,
            *           "amount": null,
-           *           "side": null
+           *           "side": null,
+           *           "actor": null,
+           *           "note": null
            *         }
            *       ],
            *       "entries": [
@@ -4224,7 +5571,18 @@ export interface operations {
         /** @description The nextCursor of the previous page. */
         cursor?: string;
       };
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -4233,6 +5591,16 @@ export interface operations {
       /** @description One page of dead letters. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4255,7 +5623,7 @@ export interface operations {
            *           "replayService": "saga-orchestrator",
            *           "replayRefusal": null,
            *           "lastReplay": {
-           *             "replayId": "0192f0a0-0000-7000-8000-000000000009",
+           *             "replayId": "0192f0a0-0000-7000-8000-00000000000a",
            *             "requestedAt": "2026-01-01T00:00:02.000Z",
            *             "requestedBy": "admin:admin-1",
            *             "outcome": "failed",
@@ -4331,7 +5699,18 @@ export interface operations {
   getDeadLetter: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
       path: {
         /**
          * @description The dead letter: `<partition>:<offset>` on the dead-letter topic (anything else is 404).
@@ -4346,6 +5725,16 @@ export interface operations {
       /** @description The dead letter. */
       200: {
         headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
@@ -4366,7 +5755,7 @@ export interface operations {
            *       "replayService": "saga-orchestrator",
            *       "replayRefusal": null,
            *       "lastReplay": {
-           *         "replayId": "0192f0a0-0000-7000-8000-000000000009",
+           *         "replayId": "0192f0a0-0000-7000-8000-00000000000a",
            *         "requestedAt": "2026-01-01T00:00:02.000Z",
            *         "requestedBy": "admin:admin-1",
            *         "outcome": "failed",
@@ -4387,7 +5776,7 @@ export interface operations {
            *       },
            *       "replays": [
            *         {
-           *           "replayId": "0192f0a0-0000-7000-8000-000000000009",
+           *           "replayId": "0192f0a0-0000-7000-8000-00000000000a",
            *           "requestedAt": "2026-01-01T00:00:02.000Z",
            *           "requestedBy": "admin:admin-1",
            *           "outcome": "failed",
@@ -4476,6 +5865,16 @@ export interface operations {
          * @example order-2026-0001
          */
         'Idempotency-Key'?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path: {
         /**
@@ -4501,13 +5900,23 @@ export interface operations {
            * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
            */
           Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
           [name: string]: unknown;
         };
         content: {
           /**
            * @example {
            *       "deadLetterId": "1:42",
-           *       "replayId": "0192f0a0-0000-7000-8000-000000000009",
+           *       "replayId": "0192f0a0-0000-7000-8000-00000000000a",
            *       "replayState": "requested"
            *     }
            */
@@ -4624,6 +6033,16 @@ export interface operations {
          * @example 0192f0a0-0000-7000-8000-00000000000a
          */
         'Last-Event-ID'?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
       };
       path?: never;
       cookie?: never;

@@ -48,6 +48,9 @@ export const CursorSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,512}$/, 'cursor must be the nextCursor of an earlier page');
 
+/** true: only transactions flagged for investigation; false: only unflagged ones; null: all. */
+const FlaggedFilter = z.boolean().nullable().default(null);
+
 /**
  * Queries travel over Nest's Kafka request-reply. The request names the actor so the read side filters by
  * owner where the data lives; the reply is either data or a coded error.
@@ -87,6 +90,7 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
     actor: ActorSchema,
     limit: Limit,
     cursor: CursorSchema.nullable(),
+    flagged: FlaggedFilter,
   }),
   z.strictObject({ type: z.literal('ListCurrencies'), actor: ActorSchema }),
   /** Transactions in needs_attention (their saga could not finish on its own), oldest first. Admins. */
@@ -95,6 +99,7 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
     actor: ActorSchema,
     limit: Limit,
     cursor: CursorSchema.nullable(),
+    flagged: FlaggedFilter,
   }),
   /** Transactions started per minute by their status now, and how long completed ones took. Admins. */
   z.strictObject({
@@ -174,8 +179,17 @@ export const RefundViewSchema = z.strictObject({
   createdAt: Timestamp,
 });
 
+/** A transaction an operator flagged for investigation: why, who, when. Null when it is not flagged. */
+export const InvestigationViewSchema = z.strictObject({
+  note: z.string().max(500),
+  flaggedBy: ActorSchema,
+  flaggedAt: Timestamp,
+});
+export type InvestigationView = z.infer<typeof InvestigationViewSchema>;
+
 /** One transaction with what the read side knows around it: its refunds and what is left to refund. */
 export const TransactionDetailsSchema = TransactionSummarySchema.extend({
+  investigation: InvestigationViewSchema.nullable().default(null),
   /** When it reached a final status; null while pending. */
   finishedAt: Timestamp.nullable(),
   refunds: z.array(RefundViewSchema).max(REFUNDS_LISTED_MAX),
@@ -217,7 +231,12 @@ export type Statement = z.infer<typeof StatementSchema>;
 const page = <T extends z.ZodType>(item: T) =>
   z.strictObject({ items: z.array(item).max(PAGE_LIMIT_MAX), nextCursor: CursorSchema.nullable() });
 
-export const StuckTransactionSchema = TransactionSummarySchema.extend({
+/** A transaction in an operator's queue (stuck, or needing attention), with its investigation flag. */
+export const QueuedTransactionSchema = TransactionSummarySchema.extend({
+  investigation: InvestigationViewSchema.nullable().default(null),
+});
+
+export const StuckTransactionSchema = QueuedTransactionSchema.extend({
   /** createdAt plus the read side's stuck threshold: when the transaction should have finished. */
   deadlineAt: Timestamp,
 });
@@ -284,12 +303,22 @@ export const TimelineStepSchema = z.strictObject({
     'hold_expired',
     'posting',
     'finished',
+    'step_retried',
+    'investigation_flagged',
+    'investigation_cleared',
   ]),
-  /** The ledger step (e.g. `capture`) of a posting, or the final status of `finished`. */
+  /**
+   * The ledger step (e.g. `capture`) of a posting, the final status of `finished`, the step re-driven of
+   * `step_retried`.
+   */
   label: z.string(),
   accountId: UuidSchema.nullable(),
   amount: AmountSchema.nullable(),
   side: PostingSideSchema.nullable(),
+  /** Who took an operator's action (retried, flagged, cleared); null for the others. */
+  actor: ActorSchema.nullable().default(null),
+  /** The investigation note of a flag or clear; null for the others. */
+  note: z.string().max(500).nullable().default(null),
 });
 export type TimelineStep = z.infer<typeof TimelineStepSchema>;
 
@@ -378,7 +407,7 @@ export const QueryReplySchemas = {
   GetTrialBalance: reply(TrialBalanceSchema),
   ListStuckTransactions: reply(page(StuckTransactionSchema).extend({ stuckAfterMs: z.number().int() })),
   ListCurrencies: reply(CurrencyListSchema),
-  ListTransactionsNeedingAttention: reply(page(TransactionViewSchema)),
+  ListTransactionsNeedingAttention: reply(page(QueuedTransactionSchema)),
   GetTransactionActivity: reply(TransactionActivitySchema),
   GetTransactionTimeline: reply(TransactionTimelineSchema),
   ListDeadLetters: reply(page(DeadLetterSummarySchema)),

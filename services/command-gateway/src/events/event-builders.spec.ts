@@ -107,6 +107,7 @@ export function anAccountView(id: string, ownerId: string): AccountView {
 export function aTransactionDetails(ids: TransferIds): TransactionDetails {
   return {
     ...aTransferSummary(ids),
+    investigation: null,
     finishedAt: null,
     refunds: [],
     refundedAmount: null,

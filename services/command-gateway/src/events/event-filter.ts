@@ -30,6 +30,11 @@ export function accountsOf(event: FollowedEvent): string[] {
     case 'CurrencyAdded':
     case 'TransactionRequestRejected':
     case 'TransactionRequestReplayed':
+    case 'TransactionStepRetried':
+    case 'TransactionInvestigationFlagged':
+    case 'TransactionInvestigationCleared':
+    case 'TransactionActionRefused':
+    case 'TransactionActionReplayed':
       return [];
     default: {
       const unreachable: never = event;
@@ -45,6 +50,13 @@ export function transactionOf(event: FollowedEvent): string | null {
     case 'AccountStatusChanged':
     case 'AccountLimitsChanged':
     case 'CurrencyAdded':
+      return null;
+    // Operators' actions and their notes are for admins, read from the timeline; streams do not carry them.
+    case 'TransactionStepRetried':
+    case 'TransactionInvestigationFlagged':
+    case 'TransactionInvestigationCleared':
+    case 'TransactionActionRefused':
+    case 'TransactionActionReplayed':
       return null;
     case 'CommandRejected':
     case 'HoldPlaced':

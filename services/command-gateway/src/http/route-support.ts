@@ -30,6 +30,8 @@ export function statusOfDomainCode(code: ErrorCode): number {
       return 404;
     case 'ACCOUNT.ALREADY_EXISTS':
     case 'IDEMPOTENCY.KEY_REUSED':
+    case 'TRANSACTION.NOT_RETRYABLE':
+    case 'INVESTIGATION.NOT_FLAGGED':
     case 'DEAD_LETTER.NOT_REPLAYABLE':
     case 'DEAD_LETTER.ALREADY_REPLAYED':
       return 409;

@@ -89,6 +89,11 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionReversed':
     case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
+    case 'TransactionStepRetried':
+    case 'TransactionInvestigationFlagged':
+    case 'TransactionInvestigationCleared':
+    case 'TransactionActionRefused':
+    case 'TransactionActionReplayed':
       return [event.data.transactionId];
     case 'TransactionRequestReplayed':
       return [event.data.transaction.transactionId];

@@ -32,7 +32,16 @@ const timeline: TransactionTimeline = {
   transactionId: ex.IDS.transaction,
   status: 'completed',
   steps: [
-    { at: ex.CREATED_AT, kind: 'created', label: 'created', accountId: null, amount: null, side: null },
+    {
+      at: ex.CREATED_AT,
+      kind: 'created',
+      label: 'created',
+      accountId: null,
+      amount: null,
+      side: null,
+      actor: null,
+      note: null,
+    },
     {
       at: ex.UPDATED_AT,
       kind: 'posting',
@@ -40,8 +49,19 @@ const timeline: TransactionTimeline = {
       accountId: ex.IDS.userAccount,
       amount: '25.00',
       side: 'credit',
+      actor: null,
+      note: null,
     },
-    { at: ex.UPDATED_AT, kind: 'finished', label: 'completed', accountId: null, amount: null, side: null },
+    {
+      at: ex.UPDATED_AT,
+      kind: 'finished',
+      label: 'completed',
+      accountId: null,
+      amount: null,
+      side: null,
+      actor: null,
+      note: null,
+    },
   ],
   entries: [
     {

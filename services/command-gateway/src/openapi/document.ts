@@ -10,7 +10,12 @@ import type {
 } from './openapi-types';
 import { problemResponses } from './problems';
 import type { RouteDoc, SuccessDoc } from './route-model';
-import { HEADER_PARAMETERS, RESPONSE_HEADERS } from './route-model';
+import {
+  CORRELATION_PARAMETERS,
+  CORRELATION_RESPONSE_HEADERS,
+  HEADER_PARAMETERS,
+  RESPONSE_HEADERS,
+} from './route-model';
 import { HEALTH_DESCRIPTIONS } from './other.docs';
 import { componentRef, componentSchemas, inlineSchema } from './schemas';
 
@@ -75,23 +80,38 @@ function parameters(route: RouteDoc): ParameterObject[] {
       example: header.example,
     });
   }
+  if (isApiRoute(route))
+    for (const header of CORRELATION_PARAMETERS)
+      list.push({
+        name: header.name,
+        in: 'header',
+        required: false,
+        description: header.description,
+        schema: inlineSchema(header.schema),
+        example: header.example,
+      });
   return list;
 }
 
-function successResponse(success: SuccessDoc): ResponseObject {
+function isApiRoute(route: RouteDoc): boolean {
+  return route.path.startsWith('/api/v1/');
+}
+
+function successResponse(success: SuccessDoc, api: boolean): ResponseObject {
   const response: ResponseObject = {
     description: success.description,
     content: { [JSON_MEDIA_TYPE]: { schema: componentRef(success.name), example: success.example } },
   };
-  if (success.headers.length > 0) {
+  const headers = [
+    ...success.headers.map((name) => [name, RESPONSE_HEADERS[name]] as const),
+    ...(api ? Object.entries(CORRELATION_RESPONSE_HEADERS) : []),
+  ];
+  if (headers.length > 0) {
     response.headers = Object.fromEntries(
-      success.headers.map((name) => {
-        const header = RESPONSE_HEADERS[name];
-        return [
-          name,
-          { description: header.description, schema: { type: 'string' }, example: header.example },
-        ];
-      }),
+      headers.map(([name, header]) => [
+        name,
+        { description: header.description, schema: { type: 'string' }, example: header.example },
+      ]),
     );
   }
   return response;
@@ -99,7 +119,8 @@ function successResponse(success: SuccessDoc): ResponseObject {
 
 function operation(route: RouteDoc): OperationObject {
   const responses: Record<string, ResponseObject> = {};
-  for (const success of route.success) responses[String(success.status)] = successResponse(success);
+  for (const success of route.success)
+    responses[String(success.status)] = successResponse(success, isApiRoute(route));
   if (route.stream) {
     const stream: MediaTypeObject = { schema: { type: 'string' }, example: route.stream.example };
     responses['200'] = { description: route.stream.description, content: { 'text/event-stream': stream } };
@@ -149,6 +170,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: [
       { name: 'Accounts', description: 'Open, read and administer accounts.' },
       { name: 'Transactions', description: 'Move money and follow the movements.' },
+      { name: 'Operations', description: "Operators' actions on transactions: retry a step, investigate." },
       { name: 'Reports', description: 'Ledger-wide reports and reference data.' },
       {
         name: 'Operations',

@@ -146,6 +146,7 @@ export const pendingTransaction: Output<'PendingTransaction'> = {
 
 export const transactionDetails: Output<'TransactionDetails'> = {
   ...paymentCompleted,
+  investigation: null,
   finishedAt: UPDATED_AT,
   refunds: [{ transactionId: IDS.transaction, status: 'completed', amount: '10.00', createdAt: UPDATED_AT }],
   refundedAmount: '10.00',
@@ -158,13 +159,23 @@ export const transactionPage: Output<'TransactionPage'> = {
 };
 
 export const stuckPage: Output<'StuckTransactionPage'> = {
-  items: [{ ...summary('withdrawal', 'pending'), deadlineAt: '2026-01-01T00:05:00.000Z' }],
+  items: [
+    {
+      ...summary('withdrawal', 'pending'),
+      investigation: {
+        note: 'customer says the payout never arrived',
+        flaggedBy: { kind: 'admin', id: 'ops-1' },
+        flaggedAt: '2026-01-01T00:10:00.000Z',
+      },
+      deadlineAt: '2026-01-01T00:05:00.000Z',
+    },
+  ],
   nextCursor: null,
   stuckAfterMs: 300000,
 };
 
 export const attentionPage: Output<'AttentionTransactionPage'> = {
-  items: [withdrawalNeedsAttention],
+  items: [{ ...withdrawalNeedsAttention, investigation: null }],
   nextCursor: null,
 };
 

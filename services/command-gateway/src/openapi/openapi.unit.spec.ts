@@ -75,6 +75,21 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('documents the correlation id and trace headers on every /api/v1 operation, sent and answered', () => {
+    for (const { method, path, op } of operations.filter((o) => o.path.startsWith('/api/v1/'))) {
+      const headers = (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+      expect(headers, `${method} ${path}`).toEqual(
+        expect.arrayContaining(['X-Correlation-Id', 'traceparent']),
+      );
+      for (const [status, response] of Object.entries(op.responses).filter(([s]) => s.startsWith('2'))) {
+        if (!('content' in response) || !response.content?.['application/json']) continue;
+        expect(Object.keys(response.headers ?? {}), `${method} ${path} ${status}`).toEqual(
+          expect.arrayContaining(['X-Correlation-Id', 'traceresponse']),
+        );
+      }
+    }
+  });
+
   it('gives every operation a unique operationId, a summary and a description', () => {
     const ids = operations.map(({ op }) => op.operationId);
     expect(new Set(ids).size).toBe(ids.length);

@@ -135,6 +135,45 @@ export const RESPONSE_HEADERS: Record<ResponseHeaderName, { description: string;
 };
 
 /**
+ * Headers every /api/v1 route reads and answers with, whatever the route: the correlation id that the
+ * request's commands, events and log lines carry, and the W3C trace context (docs/observability.md).
+ */
+export const CORRELATION_PARAMETERS: {
+  name: string;
+  description: string;
+  schema: z.ZodType;
+  example: string;
+}[] = [
+  {
+    name: 'X-Correlation-Id',
+    description:
+      'A UUID naming this request across the services: it goes on every command the request causes, on ' +
+      'the events those cause and on every log line about them. X-Request-Id is read when it is absent; ' +
+      'anything that is not a UUID is ignored and the gateway makes one.',
+    schema: z.uuid(),
+    example: '0192f0a0-0000-7000-8000-0000000000c1',
+  },
+  {
+    name: 'traceparent',
+    description: 'W3C trace context: the request joins this trace (the answer names it in traceresponse).',
+    schema: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/),
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  },
+];
+
+export const CORRELATION_RESPONSE_HEADERS: Record<string, { description: string; example: string }> = {
+  'X-Correlation-Id': {
+    description: 'The correlation id of this request: the one sent, or the one the gateway made.',
+    example: '0192f0a0-0000-7000-8000-0000000000c1',
+  },
+  traceresponse: {
+    description:
+      "W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).",
+    example: '00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01',
+  },
+};
+
+/**
  * Refusals the guard gives every /api/v1 route before its handler runs: no or a wrong credential, and
  * the per-caller rate limit (counted per address for requests without a valid credential).
  */

@@ -17,6 +17,13 @@ import { z } from 'zod';
 import { ChangeStatusBodySchema, OpenAccountBodySchema } from '../accounts/account-bodies';
 import { ReplayBodySchema } from '../admin/dead-letter-queries';
 import {
+  ClearInvestigationBodySchema,
+  FlagInvestigationBodySchema,
+  OperatorActionResultSchema,
+  PendingOperatorActionSchema,
+  RetryStepBodySchema,
+} from '../admin/operator-actions';
+import {
   BillPaymentBodySchema,
   PaymentBodySchema,
   RefundBodySchema,
@@ -122,6 +129,9 @@ export const REQUEST_BODIES = {
   PaymentRequest: PaymentBodySchema,
   RefundRequest: RefundBodySchema,
   BillPaymentRequest: BillPaymentBodySchema,
+  RetryStepRequest: RetryStepBodySchema,
+  FlagInvestigationRequest: FlagInvestigationBodySchema,
+  ClearInvestigationRequest: ClearInvestigationBodySchema,
   ReplayDeadLetterRequest: ReplayBodySchema,
 } as const;
 
@@ -153,6 +163,8 @@ export const RESPONSE_BODIES = {
   Caller: ActorSchema,
   TransactionActivity: dataOf(QueryReplySchemas.GetTransactionActivity),
   TransactionTimeline: dataOf(QueryReplySchemas.GetTransactionTimeline),
+  OperatorActionResult: OperatorActionResultSchema,
+  PendingOperatorAction: PendingOperatorActionSchema,
   DeadLetterPage: dataOf(QueryReplySchemas.ListDeadLetters),
   DeadLetterDetails: dataOf(QueryReplySchemas.GetDeadLetter),
   ReplayAccepted: ReplayAcceptedSchema,

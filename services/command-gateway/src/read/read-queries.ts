@@ -60,6 +60,11 @@ export const TransactionsQuery = z.strictObject({
     .describe(
       'stuck: pending past their deadline; needs_attention: sagas that could not finish on their own.',
     ),
+  flagged: z
+    .enum(['true', 'false'], { error: 'flagged must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? null : v === 'true'))
+    .describe('true: only those flagged for investigation; false: only those not flagged (default: all).'),
   limit,
   cursor,
 });

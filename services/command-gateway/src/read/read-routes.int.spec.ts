@@ -166,7 +166,17 @@ describe('read routes of the gateway', () => {
       actor: { kind: 'admin', id: expect.stringMatching(/^key-/) },
       limit: 20,
       cursor: null,
+      flagged: null,
     });
+  });
+
+  it('passes the investigation filter on to the read side', async () => {
+    const res = await get('/api/v1/transactions?status=stuck&flagged=true');
+    expect(res.status).toBe(200);
+    expect(asked.at(-1)).toMatchObject({ type: 'ListStuckTransactions', flagged: true });
+    const bad = await get('/api/v1/transactions?status=stuck&flagged=yes');
+    expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('REQUEST.INVALID');
   });
 
   it('answers an account the read side does not show as 404', async () => {

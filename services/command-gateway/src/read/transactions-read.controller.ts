@@ -19,7 +19,7 @@ export class TransactionsReadController {
   @ApiRoute(docs.LIST_STUCK_TRANSACTIONS)
   async list(@Query() raw: unknown, @CurrentActor() actor: Actor): Promise<unknown> {
     const q = parseQueryString(TransactionsQuery, raw);
-    const page = { actor, limit: q.limit, cursor: q.cursor };
+    const page = { actor, limit: q.limit, cursor: q.cursor, flagged: q.flagged };
     return q.status === 'stuck'
       ? unwrap(await this.messaging.query({ type: 'ListStuckTransactions', ...page }))
       : unwrap(await this.messaging.query({ type: 'ListTransactionsNeedingAttention', ...page }));

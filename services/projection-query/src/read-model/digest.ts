@@ -15,6 +15,8 @@ const DIGESTED: Record<Exclude<ReadModelTable, 'positions'>, { columns: string; 
   account_transactions: { columns: '*', orderBy: 'account_id, created_at, transaction_id' },
   currencies: { columns: '*', orderBy: 'code' },
   currency_totals: { columns: '*', orderBy: 'currency' },
+  transaction_investigations: { columns: '*', orderBy: 'transaction_id' },
+  transaction_operator_actions: { columns: '*', orderBy: 'transaction_id, hlc' },
 };
 
 export interface ReadModelDigest {

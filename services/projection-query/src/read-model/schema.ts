@@ -20,6 +20,8 @@ export type ReadModelTable =
   | 'account_transactions'
   | 'currencies'
   | 'currency_totals'
+  | 'transaction_investigations'
+  | 'transaction_operator_actions'
   | 'positions';
 
 /** A schema-qualified table name for knex ("read_model.accounts" is quoted as two identifiers). */
@@ -143,6 +145,7 @@ export async function createReadModel(knex: Knex, schema: string): Promise<void>
     [schema],
   );
   await createTimelineIndexes(knex, schema);
+  await createOperatorActionTables(knex, schema);
   // The ledger starts with these; later ones arrive as CurrencyAdded events.
   await knex(tableOf(schema, 'currencies')).insert(
     SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })),
@@ -156,6 +159,33 @@ export async function createTimelineIndexes(knex: Knex, schema: string): Promise
     [schema],
   );
   await knex.raw('create index if not exists holds_transaction on ??.holds (transaction_id)', [schema]);
+}
+
+/**
+ * What operators did to transactions: the investigation flag of each (a cleared one keeps its row, so a
+ * republished older event cannot flag it again), and every action for the timeline.
+ */
+export async function createOperatorActionTables(knex: Knex, schema: string): Promise<void> {
+  const s = () => knex.schema.withSchema(schema);
+  await s().createTable('transaction_investigations', (t) => {
+    t.uuid('transaction_id').primary();
+    t.boolean('flagged').notNullable();
+    t.text('note');
+    t.jsonb('flagged_by');
+    t.timestamp('flagged_at', { useTz: true });
+    t.text('last_hlc').notNullable();
+  });
+  await s().createTable('transaction_operator_actions', (t) => {
+    t.uuid('transaction_id').notNullable();
+    // The event's HLC stamp: unique per event, so a republished event is recorded once.
+    t.text('hlc').notNullable();
+    t.text('kind').notNullable();
+    t.text('label').notNullable();
+    t.text('note');
+    t.jsonb('actor').notNullable();
+    t.timestamp('at', { useTz: true }).notNullable();
+    t.primary(['transaction_id', 'hlc']);
+  });
 }
 
 export async function dropReadModel(knex: Knex, schema: string): Promise<void> {

@@ -12,6 +12,19 @@ import type { TransactionRow } from './transaction-events.handler';
 
 type Entry = TransactionTimeline['entries'][number];
 type Hold = TransactionTimeline['holds'][number];
+/** What an operator did (retried a step, flagged or cleared an investigation), from its event. */
+export type OperatorStep = Pick<TimelineStep, 'at' | 'label' | 'note'> & {
+  kind: 'step_retried' | 'investigation_flagged' | 'investigation_cleared';
+  actor: Actor;
+};
+
+interface OperatorActionRow {
+  kind: OperatorStep['kind'];
+  label: string;
+  note: string | null;
+  actor: Actor;
+  at: Date;
+}
 
 const CLOSED_KIND: Record<string, TimelineStep['kind']> = {
   captured: 'hold_captured',
@@ -28,6 +41,7 @@ export function timelineSteps(
   tx: { createdAt: string; finishedAt: string | null; status: string },
   entries: readonly Entry[],
   holds: readonly Hold[],
+  actions: readonly OperatorStep[] = [],
 ): TimelineStep[] {
   const step = (at: string, kind: TimelineStep['kind'], label: string, rest: Partial<TimelineStep> = {}) => ({
     at,
@@ -36,6 +50,8 @@ export function timelineSteps(
     accountId: rest.accountId ?? null,
     amount: rest.amount ?? null,
     side: rest.side ?? null,
+    actor: rest.actor ?? null,
+    note: rest.note ?? null,
   });
   const steps: TimelineStep[] = [step(tx.createdAt, 'created', 'created')];
   for (const h of holds) {
@@ -51,6 +67,7 @@ export function timelineSteps(
       step(e.postedAt, 'posting', e.step, { accountId: e.accountId, amount: e.amount, side: e.side }),
     );
   }
+  for (const a of actions) steps.push(step(a.at, a.kind, a.label, { actor: a.actor, note: a.note }));
   if (tx.finishedAt !== null) steps.push(step(tx.finishedAt, 'finished', tx.status));
   // A stable sort: equal instants keep the order they were pushed in.
   return steps.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -136,6 +153,19 @@ export async function getTransactionTimeline(
     expiresAt: h.expires_at.toISOString(),
     closedAt: h.closed_at === null ? null : h.closed_at.toISOString(),
   }));
+  const actionRows = await ctx
+    .trx(tableOf(ctx.schema, 'transaction_operator_actions'))
+    .where({ transaction_id: transactionId })
+    .orderBy([{ column: 'at' }, { column: 'hlc' }])
+    .limit(TIMELINE_ENTRIES_MAX)
+    .select<OperatorActionRow[]>('kind', 'label', 'note', 'actor', 'at');
+  const actions: OperatorStep[] = actionRows.map((a) => ({
+    kind: a.kind,
+    label: a.label,
+    note: a.note,
+    actor: a.actor,
+    at: a.at.toISOString(),
+  }));
   const summary = {
     createdAt: tx.created_at.toISOString(),
     finishedAt: tx.finished_at === null ? null : tx.finished_at.toISOString(),
@@ -144,7 +174,7 @@ export async function getTransactionTimeline(
   return {
     transactionId,
     status: tx.status,
-    steps: timelineSteps(summary, entries, holds),
+    steps: timelineSteps(summary, entries, holds, actions),
     entries,
     holds,
   };

@@ -6,6 +6,7 @@ import { holdSwapLockShared } from '../read-model/locks';
 import { advancePositions } from '../read-model/positions';
 import { tableOf } from '../read-model/schema';
 import { insertIgnoringDuplicates } from '../shared/insert-chunked';
+import { applyOperatorEvents, type OperatorEventMessage } from './operator-actions.projection';
 import { evolveTransaction, type TransactionState } from './transaction.evolve';
 
 export interface TransactionRow {
@@ -60,6 +61,7 @@ export async function applyTransactionEvents(
       clusterId: target.clusterId ?? null,
     });
     const summaries: { summary: TransactionSummary; hlc: string }[] = [];
+    const operatorEvents: OperatorEventMessage[] = [];
     for (const { message } of fresh) {
       switch (message.type) {
         case 'TransactionAccepted':
@@ -69,8 +71,15 @@ export async function applyTransactionEvents(
         case 'TransactionNeedsAttention':
           summaries.push({ summary: message.data, hlc: message.hlc });
           break;
+        case 'TransactionStepRetried':
+        case 'TransactionInvestigationFlagged':
+        case 'TransactionInvestigationCleared':
+          operatorEvents.push(message);
+          break;
         case 'TransactionRequestRejected':
         case 'TransactionRequestReplayed':
+        case 'TransactionActionRefused':
+        case 'TransactionActionReplayed':
           // A refused or repeated request names a transaction but must not change what it is.
           break;
         default: {
@@ -80,6 +89,7 @@ export async function applyTransactionEvents(
       }
     }
     await applySummaries(trx, target.schema, summaries);
+    await applyOperatorEvents(trx, target.schema, operatorEvents);
   });
 }
 

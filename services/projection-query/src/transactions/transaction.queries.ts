@@ -3,6 +3,7 @@ import type { Knex } from '@billing/platform/db';
 import { decimalPlaces, formatMinorUnits, toMinor } from '@billing/contracts/money';
 import {
   REFUNDS_LISTED_MAX,
+  type InvestigationView,
   type QueryRequest,
   type TransactionDetails,
   type TransactionView,
@@ -102,7 +103,8 @@ export async function getTransaction(
     .pluck<string[]>('owner_id');
   if (!visibleTo(actor, owners)) return notFound('transaction', transactionId);
   const s = transactionStateOfRow(row);
-  return { ...toSummary(s), finishedAt: s.finishedAt, ...(await refundsOf(ctx, s)) };
+  const investigation = (await investigationsOf(ctx, [transactionId])).get(transactionId) ?? null;
+  return { ...toSummary(s), investigation, finishedAt: s.finishedAt, ...(await refundsOf(ctx, s)) };
 }
 
 /** Transactions touching one account, newest first, with optional filters. */
@@ -157,9 +159,14 @@ export async function listStuckTransactions(
     qb.where({ status: 'pending' }).andWhere('created_at', '<', deadlinePassedBefore),
   );
   if ('ok' in page) return page;
+  const flags = await investigationsOf(
+    ctx,
+    page.items.map((s) => s.transactionId),
+  );
   return {
     items: page.items.map((s) => ({
       ...toSummary(s),
+      investigation: flags.get(s.transactionId) ?? null,
       deadlineAt: new Date(Date.parse(s.createdAt) + ctx.stuckAfterMs).toISOString(),
     })),
     nextCursor: page.nextCursor,
@@ -179,7 +186,38 @@ export async function listTransactionsNeedingAttention(
   if (!privileged(q.actor)) return forbidden('only an admin may list transactions that need attention');
   const page = await oldestFirst(ctx, q, (qb) => qb.where({ status: 'needs_attention' }));
   if ('ok' in page) return page;
-  return { items: page.items.map(toSummary), nextCursor: page.nextCursor };
+  const flags = await investigationsOf(
+    ctx,
+    page.items.map((s) => s.transactionId),
+  );
+  return {
+    items: page.items.map((s) => ({ ...toSummary(s), investigation: flags.get(s.transactionId) ?? null })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** The investigation flags of these transactions, by id; an unflagged one is absent. */
+async function investigationsOf(
+  ctx: QueryContext,
+  transactionIds: readonly string[],
+): Promise<Map<string, InvestigationView>> {
+  if (transactionIds.length === 0) return new Map();
+  const rows = await ctx
+    .trx(tableOf(ctx.schema, 'transaction_investigations'))
+    .whereIn('transaction_id', transactionIds)
+    .andWhere('flagged', true)
+    .select<{ transaction_id: string; note: string; flagged_by: Actor; flagged_at: Date }[]>(
+      'transaction_id',
+      'note',
+      'flagged_by',
+      'flagged_at',
+    );
+  return new Map(
+    rows.map((r) => [
+      r.transaction_id,
+      { note: r.note, flaggedBy: r.flagged_by, flaggedAt: r.flagged_at.toISOString() },
+    ]),
+  );
 }
 
 /**
@@ -188,15 +226,25 @@ export async function listTransactionsNeedingAttention(
  */
 async function oldestFirst(
   ctx: QueryContext,
-  q: { cursor: string | null; limit: number },
+  q: { cursor: string | null; limit: number; flagged: boolean | null },
   filter: (qb: Knex.QueryBuilder) => Knex.QueryBuilder,
 ) {
   const after = q.cursor === null ? null : decodeCursor(q.cursor);
   if (q.cursor !== null && after === null) return invalid('cursor is not one this service wrote');
+  const transactions = tableOf(ctx.schema, 'transactions');
+  const investigations = tableOf(ctx.schema, 'transaction_investigations');
+  const flaggedOnes = (qb: Knex.QueryBuilder) =>
+    qb
+      .select(ctx.trx.raw('1'))
+      .from(investigations)
+      .whereRaw('??.transaction_id = ??.transaction_id', [investigations, transactions])
+      .andWhere('flagged', true);
   const rows = await ctx
-    .trx(tableOf(ctx.schema, 'transactions'))
+    .trx(transactions)
     .modify((qb) => {
       filter(qb);
+      if (q.flagged === true) qb.whereExists(flaggedOnes);
+      if (q.flagged === false) qb.whereNotExists(flaggedOnes);
       if (after)
         qb.andWhereRaw('(created_at, transaction_id) > (?::timestamptz, ?::uuid)', [after.at, after.id]);
     })

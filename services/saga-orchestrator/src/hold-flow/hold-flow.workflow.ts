@@ -1,5 +1,6 @@
 import type { Actor } from '@billing/contracts/envelope';
 import { awaits, backoffMs, escalate, finish, ignore, onStepDeadline } from '../workflow/common';
+import { decideOperatorRequest } from '../workflow/operator';
 import type {
   ActiveSaga,
   Decision,
@@ -55,6 +56,8 @@ export function decideHoldFlow(input: WorkflowInput, state: SagaState, ctx: Work
       return sendCapture(state, captureStep(input.attempt + 1), ctx);
     case 'step-deadline':
       return onStepDeadline(state, input.commandId, ctx);
+    case 'operator':
+      return decideOperatorRequest(input, state, ctx);
     default: {
       const unreachable: never = input;
       throw new Error(`unknown input ${JSON.stringify(unreachable)}`);

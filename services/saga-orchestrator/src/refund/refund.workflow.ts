@@ -1,6 +1,7 @@
 import type { Actor } from '@billing/contracts/envelope';
 import { captureStep, placeHold, sendCapture, sendRelease } from '../hold-flow/capture';
 import { awaits, finish, ignore, onStepDeadline } from '../workflow/common';
+import { decideOperatorRequest } from '../workflow/operator';
 import type {
   ActiveSaga,
   Decision,
@@ -45,6 +46,8 @@ export function decideRefund(input: WorkflowInput, state: SagaState, ctx: Workfl
       );
     case 'step-deadline':
       return onStepDeadline(state, input.commandId, ctx);
+    case 'operator':
+      return decideOperatorRequest(input, state, ctx);
     case 'provider-succeeded':
     case 'provider-refused':
     case 'provider-unavailable':

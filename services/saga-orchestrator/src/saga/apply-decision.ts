@@ -4,6 +4,13 @@ import type { HybridLogicalClock } from '@billing/contracts/hlc';
 import { CaptureHold, PlaceHold, ReleaseHold } from '@billing/contracts/messages/holds';
 import { PostEntry } from '@billing/contracts/messages/ledger';
 import {
+  TransactionActionRefused,
+  TransactionActionReplayed,
+  TransactionInvestigationCleared,
+  TransactionInvestigationFlagged,
+  TransactionStepRetried,
+} from '@billing/contracts/messages/operations';
+import {
   TransactionAccepted,
   TransactionCompleted,
   TransactionFailed,
@@ -21,6 +28,7 @@ import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import { decide } from '../workflow/decide';
 import type {
   LedgerCommandData,
+  OperatorEvent,
   SagaState,
   WorkflowAction,
   WorkflowInput,
@@ -66,7 +74,8 @@ export async function applyWorkflowStep(
   outbox?: OutboxMessage[],
 ): Promise<SagaRecord> {
   const record = loaded ?? (await loadSaga(trx, transactionId));
-  if (record.state.status === 'absent' && input.kind !== 'requested') return record;
+  if (record.state.status === 'absent' && input.kind !== 'requested' && input.kind !== 'operator')
+    return record;
   const nowMs = deps.nowMs();
   const decision = decide(input, record.state, {
     settings: deps.settings,
@@ -116,6 +125,21 @@ function deadlineOf(
   }
   if (state.status === 'absent' || state.pendingCommandId === null) return null;
   return undefined;
+}
+
+function operatorEvent(event: OperatorEvent, meta: MessageMeta): Envelope {
+  switch (event.type) {
+    case 'TransactionStepRetried':
+      return createMessage(TransactionStepRetried, event.data, meta);
+    case 'TransactionInvestigationFlagged':
+      return createMessage(TransactionInvestigationFlagged, event.data, meta);
+    case 'TransactionInvestigationCleared':
+      return createMessage(TransactionInvestigationCleared, event.data, meta);
+    case 'TransactionActionRefused':
+      return createMessage(TransactionActionRefused, event.data, meta);
+    case 'TransactionActionReplayed':
+      return createMessage(TransactionActionReplayed, event.data, meta);
+  }
 }
 
 function ledgerCommand(command: LedgerCommandData, meta: MessageMeta): Envelope {
@@ -208,6 +232,24 @@ async function perform(
       // A task due now wakes the task runner at commit instead of waiting for its next poll.
       if (action.dueInMs === 0) await trx.raw('notify saga_tasks_due');
       return [];
+    case 'operator-event':
+      return [
+        {
+          topic: topicName('transactionEvents', deps.topicPrefix),
+          key: transactionId,
+          envelope: operatorEvent(action.event, meta()),
+        },
+      ];
+    case 'expedite': {
+      // Only a task that has not run yet moves; one a runner holds finishes as it would have.
+      const moved = await trx('saga_tasks')
+        .where({ transaction_id: transactionId, kind: action.task })
+        .whereNull('done_at')
+        .andWhere('due_at', '>', trx.fn.now())
+        .update({ due_at: trx.fn.now() });
+      if (moved > 0) await trx.raw('notify saga_tasks_due');
+      return [];
+    }
     case 'release-refund':
       await releaseRefund(trx, action.originalTransactionId, action.amount);
       return [];

@@ -4,11 +4,49 @@ import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import { claimInboxBatch } from '@billing/platform/inbox';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
-import type { MovementRequest, RefundReservation, WorkflowInput, WorkflowSettings } from '../workflow/types';
+import type {
+  MovementRequest,
+  OperatorRequest,
+  RefundReservation,
+  WorkflowInput,
+  WorkflowSettings,
+} from '../workflow/types';
 import { applyWorkflowStep, type SagaDeps } from './apply-decision';
 import { findPayment, loadSagas, reserveRefund } from './saga.store';
 
 type TransactionCommand = TopicMessage<'transactionCommands'>;
+type OperatorCommand = Extract<
+  TransactionCommand,
+  { type: 'RetryTransactionStep' | 'FlagTransactionForInvestigation' | 'ClearTransactionInvestigation' }
+>;
+type MovementCommand = Exclude<TransactionCommand, OperatorCommand>;
+
+/** An operator's command in the shape the workflow decides, or null for a money movement's request. */
+function operatorRequestOf(command: TransactionCommand): OperatorRequest | null {
+  const { transactionId, requestHash } = command.data;
+  switch (command.type) {
+    case 'RetryTransactionStep':
+      return { transactionId, requestId: command.data.requestId, requestHash, action: 'retry' };
+    case 'FlagTransactionForInvestigation':
+      return {
+        transactionId,
+        requestId: command.data.requestId,
+        requestHash,
+        action: 'flag',
+        note: command.data.note,
+      };
+    case 'ClearTransactionInvestigation':
+      return {
+        transactionId,
+        requestId: command.data.requestId,
+        requestHash,
+        action: 'clear',
+        note: command.data.note,
+      };
+    default:
+      return null;
+  }
+}
 
 /**
  * Client requests: each starts (or, when replayed, re-finds) one saga. One transaction per batch, and a
@@ -33,8 +71,15 @@ export async function handleTransactionCommands(
       const command = item.message;
       const transactionId = command.data.transactionId;
       const at = new Date(deps.nowMs()).toISOString();
-      const request = await toRequest(trx, command, deps.settings);
-      const input: WorkflowInput = { kind: 'requested', request, actor: command.actor, at };
+      const operator = operatorRequestOf(command);
+      const input: WorkflowInput = operator
+        ? { kind: 'operator', request: operator, actor: command.actor, at }
+        : {
+            kind: 'requested',
+            request: await toRequest(trx, command as MovementCommand, deps.settings),
+            actor: command.actor,
+            at,
+          };
       const record = records.get(transactionId)!;
       records.set(
         transactionId,
@@ -48,7 +93,7 @@ export async function handleTransactionCommands(
 /** The request of any movement type in the one shape the workflows share. */
 async function toRequest(
   trx: Knex.Transaction,
-  command: TransactionCommand,
+  command: MovementCommand,
   settings: WorkflowSettings,
 ): Promise<MovementRequest> {
   const common = { originalTransactionId: null, details: {}, funding: null };

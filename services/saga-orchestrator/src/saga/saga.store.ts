@@ -99,7 +99,8 @@ export async function saveSaga(
       state: JSON.stringify(next),
       version: previous.version + 1,
       updated_at: nowIso,
-      completed_at: done ? nowIso : null,
+      // A finished saga still takes an operator's flag: it stays finished when it first finished.
+      completed_at: done ? trx.raw('coalesce(completed_at, ?::timestamptz)', [nowIso]) : null,
       ...deadlineColumns(deadline, done),
     });
   if (updated !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);

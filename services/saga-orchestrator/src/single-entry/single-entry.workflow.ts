@@ -8,6 +8,7 @@ import {
   sendWithDeadline,
   summaryOf,
 } from '../workflow/common';
+import { decideOperatorRequest } from '../workflow/operator';
 import type {
   ActiveSaga,
   Decision,
@@ -42,6 +43,8 @@ export function decideSingleEntry(input: WorkflowInput, state: SagaState, ctx: W
       );
     case 'step-deadline':
       return onStepDeadline(state, input.commandId, ctx);
+    case 'operator':
+      return decideOperatorRequest(input, state, ctx);
     case 'provider-succeeded':
     case 'provider-refused':
     case 'provider-unavailable':

@@ -159,14 +159,28 @@ export function onStepDeadline(state: SagaState, commandId: string, ctx: Workflo
   const resends = (state.resends ?? 0) + 1;
   if (resends > ctx.settings.stepResendsMax)
     return ignore(state, `step ${commandId} still unanswered after ${resends - 1} resends`);
+  return resendPending(state, state.pendingCommand, resends, ctx);
+}
+
+/**
+ * Sends the pending ledger command again, unchanged (same command id, same step: the ledger answers a
+ * replay with its recorded outcome, so money never moves twice), and re-arms its deadline for the n-th
+ * resend. A step deadline and an operator's retry (which starts counting afresh at 0) both come here.
+ */
+export function resendPending(
+  state: ActiveSaga,
+  command: LedgerCommandData,
+  resends: number,
+  ctx: WorkflowContext,
+): { state: ActiveSaga; actions: WorkflowAction[] } {
   return {
     state: { ...state, resends },
     actions: [
-      { kind: 'send', key: state.summary.sourceAccountId, command: state.pendingCommand, actor: state.actor },
+      { kind: 'send', key: state.summary.sourceAccountId, command, actor: state.actor },
       {
         kind: 'schedule',
         task: 'deadline',
-        commandId,
+        commandId: command.data.commandId,
         attempt: resends + 1,
         dueInMs: ctx.settings.stepDeadlineMs * 2 ** resends,
       },

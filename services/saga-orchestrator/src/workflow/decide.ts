@@ -3,6 +3,7 @@ import { decideHoldFlow } from '../hold-flow/hold-flow.workflow';
 import { decideRefund } from '../refund/refund.workflow';
 import { decideSingleEntry } from '../single-entry/single-entry.workflow';
 import { finish, onRepeatedRequest, summaryOf } from './common';
+import { decideOperatorRequest } from './operator';
 import { flowOf, screen } from './screen';
 import type { ActiveSaga, Decision, SagaFlow, SagaState, WorkflowContext, WorkflowInput } from './types';
 
@@ -46,6 +47,8 @@ export function decide(input: WorkflowInput, state: SagaState, ctx: WorkflowCont
     }
     return WORKFLOWS[flow](input, state, ctx);
   }
+  // Operators' requests are the same for every flow; an unknown transaction is answered, not ignored.
+  if (input.kind === 'operator') return decideOperatorRequest(input, state, ctx);
   if (state.status === 'absent')
     return { state, actions: [{ kind: 'ignore', reason: `${input.kind} for no saga` }] };
   return WORKFLOWS[storedFlow(state)](input, state, ctx);

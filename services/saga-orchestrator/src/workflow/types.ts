@@ -6,6 +6,15 @@ import type {
   ReleaseHoldMessage,
 } from '@billing/contracts/messages/holds';
 import type { PostEntryMessage, TransactionType } from '@billing/contracts/messages/ledger';
+import type {
+  OperatorActionRecord,
+  TransactionActionRefusedMessage,
+  TransactionActionReplayedMessage,
+  TransactionInvestigationClearedMessage,
+  TransactionInvestigationFlaggedMessage,
+  TransactionStepRetriedMessage,
+} from '@billing/contracts/messages/operations';
+import type { InvestigationView } from '@billing/contracts/messages/queries';
 import type { FundingSource, TransactionSummary } from '@billing/contracts/messages/transactions';
 
 /** What a client asked for, the same shape for every kind of movement. */
@@ -83,6 +92,10 @@ export interface ActiveSaga {
   refundReserved?: boolean;
   /** Why a person should look at this saga; set when it entered needs_attention. */
   attention?: FailureReason | null;
+  /** An operator flagged the transaction for investigation (whatever its status); null once cleared. */
+  investigation?: InvestigationView | null;
+  /** The latest operator requests and what was done for each, so a repeat is answered, not redone. */
+  operatorRequests?: OperatorActionRecord[];
 }
 
 export type SagaState = { status: 'absent' } | ActiveSaga;
@@ -110,7 +123,21 @@ export type WorkflowInput =
   | { kind: 'void-answered'; outcome: 'paid'; details: Record<string, string>; at: string }
   | { kind: 'void-answered'; outcome: 'unknown'; detail: string; at: string }
   | { kind: 'capture-retry'; attempt: number; at: string }
-  | { kind: 'step-deadline'; commandId: string; at: string };
+  | { kind: 'step-deadline'; commandId: string; at: string }
+  /** An operator's request: re-drive the step the saga waits on, or flag / clear an investigation. */
+  | { kind: 'operator'; request: OperatorRequest; actor: Actor; at: string };
+
+export type OperatorRequest = { transactionId: string; requestId: string; requestHash: string } & (
+  { action: 'retry' } | { action: 'flag'; note: string } | { action: 'clear'; note: string | null }
+);
+
+/** What the saga announces about an operator's request, on the transaction events topic. */
+export type OperatorEvent =
+  | { type: 'TransactionStepRetried'; data: TransactionStepRetriedMessage['data'] }
+  | { type: 'TransactionInvestigationFlagged'; data: TransactionInvestigationFlaggedMessage['data'] }
+  | { type: 'TransactionInvestigationCleared'; data: TransactionInvestigationClearedMessage['data'] }
+  | { type: 'TransactionActionRefused'; data: TransactionActionRefusedMessage['data'] }
+  | { type: 'TransactionActionReplayed'; data: TransactionActionReplayedMessage['data'] };
 
 export type LedgerCommandData =
   | { type: 'PostEntry'; data: PostEntryMessage['data'] }
@@ -133,6 +160,9 @@ export type WorkflowAction =
   | { kind: 'release-refund'; originalTransactionId: string; amount: string }
   | { kind: 'refuse-request'; transactionId: string; requestHash: string; code: ErrorCode; detail: string }
   | { kind: 'replay-request'; requestHash: string; summary: TransactionSummary }
+  | { kind: 'operator-event'; event: OperatorEvent }
+  /** A scheduled task of this saga that has not run yet is made due now (an operator's retry). */
+  | { kind: 'expedite'; task: 'provider' | 'void' | 'capture-retry' }
   | { kind: 'complete' }
   | { kind: 'ignore'; reason: string };
 

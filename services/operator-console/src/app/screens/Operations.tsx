@@ -5,6 +5,11 @@ import { useLoad } from '../hooks';
 import { Money } from '../money';
 import { hrefOf } from '../route';
 import type { Session } from '../session';
+import { TransactionActions, type Investigation } from './TransactionActions';
+
+type Queued = Schemas['TransactionSummary'] & { investigation: Investigation | null };
+type FlagFilter = 'all' | 'flagged' | 'unflagged';
+const FLAGGED: Record<FlagFilter, boolean | undefined> = { all: undefined, flagged: true, unflagged: false };
 
 const LISTED_MAX = 50;
 const REFRESH_MS = 10_000;
@@ -18,17 +23,32 @@ async function firstOf<T>(items: AsyncIterable<T>, max: number): Promise<T[]> {
   return list;
 }
 
-/** For admins: the transactions that need a person, and account status changes. */
+/** For admins: the transactions that need a person, what can be done about them, and account statuses. */
 export function Operations({ session }: { session: Session }) {
+  const [filter, setFilter] = useState<FlagFilter>('all');
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const stuck = useLoad(
-    () => firstOf(session.client.transactions.queue('stuck'), LISTED_MAX),
-    [session],
+    () => firstOf(session.client.transactions.queue('stuck', undefined, FLAGGED[filter]), LISTED_MAX),
+    [session, filter],
     REFRESH_MS,
   );
   const attention = useLoad(
-    () => firstOf(session.client.transactions.queue('needs_attention'), LISTED_MAX),
-    [session],
+    () =>
+      firstOf(session.client.transactions.queue('needs_attention', undefined, FLAGGED[filter]), LISTED_MAX),
+    [session, filter],
     REFRESH_MS,
+  );
+  const reload = () => {
+    stuck.reload();
+    attention.reload();
+    // The read side applies the saga's answer a moment after the gateway relayed it.
+    setTimeout(() => {
+      stuck.reload();
+      attention.reload();
+    }, 1500);
+  };
+  const queue = (items: Queued[]) => (
+    <Queue items={items} session={session} onDone={reload} onResult={setResult} />
   );
   return (
     <>
@@ -37,23 +57,34 @@ export function Operations({ session }: { session: Session }) {
         <a href={hrefOf({ screen: 'dead-letters', state: '' })}>Dead letters</a>: messages the services could
         not handle, with their reasons, and replaying them.
       </p>
+      <div className="toolbar">
+        <label htmlFor="flag-filter">Show</label>
+        <select id="flag-filter" value={filter} onChange={(e) => setFilter(e.target.value as FlagFilter)}>
+          <option value="all">all</option>
+          <option value="flagged">flagged for investigation only</option>
+          <option value="unflagged">not flagged only</option>
+        </select>
+      </div>
+      {result ? (
+        <p className={result.ok ? 'notice ok' : 'notice error'} role="status" data-testid="operations-result">
+          {result.text}
+        </p>
+      ) : null}
       <section aria-labelledby="stuck-title">
         <h2 id="stuck-title">Stuck transactions</h2>
         <p className="hint">
-          Pending past their deadline. The orchestrator retries each step on its own and fails the saga at its
-          deadline; open one to see which step it waits on.
+          Pending past their deadline. The orchestrator resends each step on its own a few times; retry the
+          step when it gave up (a lost message), or flag the transaction for someone to investigate.
         </p>
         <Load value={stuck.value} onRetry={stuck.reload} label="stuck transactions">
-          {(items) => (items.length === 0 ? <Empty>Nothing is stuck.</Empty> : <Queue items={items} />)}
+          {(items) => (items.length === 0 ? <Empty>Nothing is stuck.</Empty> : queue(items))}
         </Load>
       </section>
       <section aria-labelledby="attention-title">
         <h2 id="attention-title">Needs attention</h2>
         <p className="hint">Sagas that could not finish on their own, with the reason.</p>
         <Load value={attention.value} onRetry={attention.reload} label="transactions needing attention">
-          {(items) =>
-            items.length === 0 ? <Empty>Nothing needs attention.</Empty> : <Queue items={items} />
-          }
+          {(items) => (items.length === 0 ? <Empty>Nothing needs attention.</Empty> : queue(items))}
         </Load>
       </section>
       <AccountStatusForm session={session} />
@@ -61,7 +92,17 @@ export function Operations({ session }: { session: Session }) {
   );
 }
 
-function Queue({ items }: { items: Schemas['TransactionSummary'][] }) {
+function Queue({
+  items,
+  session,
+  onDone,
+  onResult,
+}: {
+  items: Queued[];
+  session: Session;
+  onDone: () => void;
+  onResult: (result: { ok: boolean; text: string }) => void;
+}) {
   return (
     <div className="table-wrap">
       <table>
@@ -74,7 +115,9 @@ function Queue({ items }: { items: Schemas['TransactionSummary'][] }) {
             </th>
             <th scope="col">Status</th>
             <th scope="col">Reason</th>
+            <th scope="col">Investigation</th>
             <th scope="col">Created</th>
+            <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -102,7 +145,25 @@ function Queue({ items }: { items: Schemas['TransactionSummary'][] }) {
                 )}
               </td>
               <td>
+                {t.investigation ? (
+                  <span className="flag" title={`by ${t.investigation.flaggedBy.id}`}>
+                    Flagged: {t.investigation.note}
+                  </span>
+                ) : (
+                  '–'
+                )}
+              </td>
+              <td>
                 <Time at={t.createdAt} />
+              </td>
+              <td>
+                <TransactionActions
+                  session={session}
+                  transaction={t}
+                  onDone={onDone}
+                  onResult={onResult}
+                  compact
+                />
               </td>
             </tr>
           ))}

@@ -3,6 +3,7 @@ import { useLiveEvents, useLoad } from '../hooks';
 import { Money } from '../money';
 import { hrefOf } from '../route';
 import type { Session } from '../session';
+import { TransactionActions } from './TransactionActions';
 
 const STEP_TEXT: Record<string, string> = {
   created: 'Created',
@@ -12,6 +13,9 @@ const STEP_TEXT: Record<string, string> = {
   hold_expired: 'Hold expired',
   posting: 'Posted',
   finished: 'Finished',
+  step_retried: 'Step retried by an operator',
+  investigation_flagged: 'Flagged for investigation',
+  investigation_cleared: 'Investigation cleared',
 };
 
 /** One transaction: parties, amounts, status and reason, its timeline and postings; live while it runs. */
@@ -85,6 +89,33 @@ export function TransactionPage({ session, id }: { session: Session; id: string 
               </>
             ) : null}
           </dl>
+          {t.investigation ? (
+            <div className="notice warn" role="note" data-testid="tx-investigation">
+              <strong>Flagged for investigation</strong>
+              <p>
+                {t.investigation.note} — {t.investigation.flaggedBy.id},{' '}
+                <Time at={t.investigation.flaggedAt} />
+              </p>
+            </div>
+          ) : null}
+          {session.actor.kind === 'admin' ? (
+            <section aria-labelledby="actions-title">
+              <h2 id="actions-title">Actions</h2>
+              <TransactionActions
+                session={session}
+                transaction={t}
+                onDone={() => {
+                  tx.reload();
+                  timeline.reload();
+                  // The read side applies the saga's events a moment later; look again once more.
+                  setTimeout(() => {
+                    tx.reload();
+                    timeline.reload();
+                  }, 1500);
+                }}
+              />
+            </section>
+          ) : null}
           {t.reason ? (
             <div className="notice error" role="note" data-testid="tx-reason">
               <strong>{t.reason.code}</strong>
@@ -122,7 +153,11 @@ export function TransactionPage({ session, id }: { session: Session; id: string 
                           </span>
                           <span className="step-what">
                             {STEP_TEXT[s.kind] ?? s.kind}
-                            {s.kind === 'posting' || s.kind === 'finished' ? `: ${s.label}` : ''}
+                            {s.kind === 'posting' || s.kind === 'finished' || s.kind === 'step_retried'
+                              ? `: ${s.label}`
+                              : ''}
+                            {s.actor ? ` · by ${s.actor.id}` : ''}
+                            {s.note ? ` · “${s.note}”` : ''}
                             {s.amount !== null ? (
                               <>
                                 {' '}
