@@ -400,10 +400,7 @@ describe('accessibility', () => {
     await admin.goto(`${consoleUrl}/#/transactions/${failedBill}`);
     await showing(admin.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
     await audit(admin, 'transaction page');
-    await admin.getByRole('link', { name: 'Operations' }).click();
-    await admin.getByText('Nothing is stuck.').waitFor();
-    await audit(admin, 'operations');
-    await admin.getByRole('link', { name: 'Dead letters' }).click();
+    await admin.goto(`${consoleUrl}/#/operations/dead-letters`);
     await showing(admin.getByTestId('dead-letters'), 'MESSAGE.UNKNOWN_VERSION');
     await audit(admin, 'dead letters');
     await admin
@@ -412,6 +409,9 @@ describe('accessibility', () => {
       .click();
     await showing(admin.getByTestId('dl-reason'), 'RequestTopUp v2');
     await audit(admin, 'dead letter');
+    await admin.goto(`${consoleUrl}/#/operations`);
+    await admin.getByText('Nothing is stuck.').waitFor();
+    await audit(admin, 'operations');
     await admin.context().close();
 
     const owner = await signedIn(KEYS.bob, viewport);
