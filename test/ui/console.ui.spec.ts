@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fixtures } from '@billing/contracts/fixtures';
+import { topicName } from '@billing/contracts/topics';
+import { uuidv7 } from '@billing/contracts/uuid';
 import { freePort } from '@billing/local-infra/ports';
+import { testEnv } from '@billing/testing/env';
+import { connectProducer } from '@billing/testing/kafka-probe';
 import { REPO_ROOT } from '@billing/local-infra/services';
 import { waitFor } from '@billing/testing/wait';
 import type { AxeResults, Result, RunOptions } from 'axe-core';
@@ -30,6 +35,7 @@ let browser: Browser;
 let alicesAccount: string;
 let bobsAccount: string;
 let failedBill: string;
+let deadMessageId: string;
 
 async function startConsole(gatewayUrl: string): Promise<void> {
   const port = await freePort();
@@ -157,6 +163,22 @@ beforeAll(async () => {
   );
   expect(bill.body).toMatchObject({ status: 'reversed' });
   failedBill = bill.body.transactionId;
+  // A top-up in a version the orchestrator does not know yet: it is dead-lettered, for the Operations screen.
+  deadMessageId = uuidv7();
+  const producer = await connectProducer(testEnv().kafkaBrokers);
+  await producer.send({
+    topic: topicName('transactionCommands', system.topicPrefix),
+    messages: [
+      {
+        key: fixtures.RequestTopUp.data.transactionId,
+        value: JSON.stringify({ ...fixtures.RequestTopUp, messageId: deadMessageId, version: 2 }),
+      },
+    ],
+  });
+  await producer.disconnect();
+  await waitFor('the dead letter folded', async () =>
+    (await admin.deadLetters.page()).items.some((d) => d.messageId === deadMessageId) ? true : undefined,
+  );
   await waitFor('read side caught up', async () =>
     (await admin.accounts.balance(alicesAccount)).balance === '100.00' ? true : undefined,
   );
@@ -244,6 +266,34 @@ describe('the operator console', () => {
     await page.getByRole('button', { name: 'Change status' }).click();
     await showing(page.getByRole('status'), 'Account is now suspended');
     await shot(page, 'operations');
+    await page.context().close();
+  });
+
+  it('lists the dead letters with their reasons, shows one and replays it after a confirmation', async () => {
+    const page = await signedIn(KEYS.admin);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('link', { name: 'Dead letters' }).click();
+    await page.getByRole('heading', { name: 'Dead letters' }).waitFor();
+    await showing(page.getByTestId('dead-letters'), 'MESSAGE.UNKNOWN_VERSION');
+    await shot(page, 'dead-letters');
+    await page
+      .getByRole('link', { name: /^Dead letter \d+:\d+$/ })
+      .first()
+      .click();
+    await showing(page.getByTestId('dl-reason'), 'RequestTopUp v2 is not a version');
+    expect(await page.getByTestId('dl-payload').innerText()).toContain(deadMessageId);
+    await page.getByRole('button', { name: 'Replay…' }).click();
+    const confirm = page.getByRole('alertdialog');
+    await showing(confirm, 'saga-orchestrator reads the original');
+    // Escape cancels; the dialog is reached and confirmed from the keyboard.
+    await page.keyboard.press('Escape');
+    expect(await confirm.count()).toBe(0);
+    await page.getByRole('button', { name: 'Replay…' }).click();
+    await page.keyboard.press('Enter');
+    await showing(page.getByRole('status'), 'Replay requested from saga-orchestrator');
+    await showing(page.getByTestId('dl-replays'), 'MESSAGE.UNKNOWN_VERSION');
+    await showing(page.getByTestId('dl-state'), 'replay failed');
+    await shot(page, 'dead-letter');
     await page.context().close();
   });
 
@@ -350,7 +400,16 @@ describe('accessibility', () => {
     await admin.goto(`${consoleUrl}/#/transactions/${failedBill}`);
     await showing(admin.getByTestId('tx-reason'), 'PROVIDER.INVALID_ACCOUNT');
     await audit(admin, 'transaction page');
-    await admin.getByRole('link', { name: 'Operations' }).click();
+    await admin.goto(`${consoleUrl}/#/operations/dead-letters`);
+    await showing(admin.getByTestId('dead-letters'), 'MESSAGE.UNKNOWN_VERSION');
+    await audit(admin, 'dead letters');
+    await admin
+      .getByRole('link', { name: /^Dead letter \d+:\d+$/ })
+      .first()
+      .click();
+    await showing(admin.getByTestId('dl-reason'), 'RequestTopUp v2');
+    await audit(admin, 'dead letter');
+    await admin.goto(`${consoleUrl}/#/operations`);
     await admin.getByText('Nothing is stuck.').waitFor();
     await audit(admin, 'operations');
     await admin.context().close();

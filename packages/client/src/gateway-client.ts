@@ -249,6 +249,22 @@ export function createGatewayClient(options: GatewayClientOptions) {
       activity: (minutes?: number) =>
         data(api.GET('/api/v1/reports/transaction-activity', { params: { query: { minutes } } })),
     },
+    /** What consumers could not handle, and replaying it (admins). */
+    deadLetters: {
+      /** One page, newest first; pass the previous page's nextCursor for the next one. */
+      page: (query: NonNullable<paths['/api/v1/admin/dead-letters']['get']['parameters']['query']> = {}) =>
+        data(api.GET('/api/v1/admin/dead-letters', { params: { query } })),
+      get: (id: string) => data(api.GET('/api/v1/admin/dead-letters/{id}', { params: { path: { id } } })),
+      /** Asks for a replay (202); the outcome appears on the dead letter. The key makes a retry safe. */
+      replay: (id: string, o: Pick<WriteOptions, 'idempotencyKey'> = {}) =>
+        write(
+          api.POST('/api/v1/admin/dead-letters/{id}/replay', {
+            params: { path: { id } },
+            body: {},
+            headers: writeHeaders(o, newKey, true),
+          }),
+        ),
+    },
     /** The live events of an account or a transaction (Server-Sent Events read through fetch). */
     events,
     /**

@@ -29,6 +29,7 @@ import {
   TransactionInvestigationFlagged,
   TransactionStepRetried,
 } from './messages/operations';
+import { DeadLetterReplayed, ReplayDeadLetter } from './messages/dead-letters';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
@@ -89,6 +90,8 @@ export const TOPIC_MESSAGES = {
     TransactionActionReplayed,
   ],
   ledgerRepairs: [RepublishAccountEvents],
+  deadLetterReplays: [ReplayDeadLetter],
+  deadLetterReplayOutcomes: [DeadLetterReplayed],
 } as const;
 
 export type MessageTopicId = keyof typeof TOPIC_MESSAGES;

@@ -29,6 +29,7 @@ import {
   TransactionInvestigationFlagged,
   TransactionStepRetried,
 } from './messages/operations';
+import { DeadLetterReplayed, ReplayDeadLetter } from './messages/dead-letters';
 import { RepublishAccountEvents } from './messages/repairs';
 import {
   RequestTopUp,
@@ -63,6 +64,7 @@ export const FIXTURE_IDS = {
   merchantAccount: '0192f0a0-0000-7000-8000-000000000007',
   payment: '0192f0a0-0000-7000-8000-000000000008',
   operatorRequest: '0192f0a0-0000-7000-8000-000000000009',
+  replay: '0192f0a0-0000-7000-8000-00000000000a',
 } as const;
 
 export const FIXTURE_ADMIN: Actor = { kind: 'admin', id: 'admin-1' };
@@ -537,6 +539,33 @@ export const fixtures = {
     },
     meta(),
   ),
+  ReplayDeadLetter: createMessage(
+    ReplayDeadLetter,
+    {
+      deadLetterId: '1:42',
+      service: 'saga-orchestrator',
+      consumerGroup: 'saga-orchestrator.transaction-commands',
+      originalTopic: 'billing.transaction.commands',
+      originalPartition: 4,
+      originalOffset: '1187',
+      messageId: FIXTURE_IDS.command,
+    },
+    meta(),
+  ),
+  DeadLetterReplayed: createMessage(
+    DeadLetterReplayed,
+    {
+      deadLetterId: '1:42',
+      replayId: FIXTURE_IDS.replay,
+      service: 'saga-orchestrator',
+      consumerGroup: 'saga-orchestrator.transaction-commands',
+      outcome: 'failed',
+      code: 'MESSAGE.UNKNOWN_VERSION',
+      detail:
+        'RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)',
+    },
+    meta({ kind: 'system', id: 'saga-orchestrator' }),
+  ),
 } as const;
 
 export type FixtureType = keyof typeof fixtures;
@@ -586,4 +615,15 @@ export const queryFixtures: Record<QueryRequest['type'], QueryRequest> = {
     actor: FIXTURE_OWNER,
     transactionId: FIXTURE_IDS.transaction,
   },
+  ListDeadLetters: {
+    type: 'ListDeadLetters',
+    actor: FIXTURE_ADMIN,
+    consumerGroup: null,
+    errorCode: 'MESSAGE.UNKNOWN_VERSION',
+    originalTopic: null,
+    replayState: null,
+    limit: 50,
+    cursor: null,
+  },
+  GetDeadLetter: { type: 'GetDeadLetter', actor: FIXTURE_ADMIN, deadLetterId: '1:42' },
 };

@@ -148,9 +148,30 @@ export const TOPICS = {
     partitions: 3,
     key: 'the original message key',
     producers: ['command-gateway', 'account-ledger', 'saga-orchestrator', 'projection-query'],
-    consumers: [],
+    // The read side folds it into the dead letters the console lists.
+    consumers: ['projection-query'],
     messageTypes: [],
     config: RETAIN_FOREVER,
+  },
+  deadLetterReplays: {
+    // An operator's request to replay one dead letter; the service named in it answers, the read side
+    // records that it was asked. Only the gateway asks, so no service can make another one replay.
+    name: 'billing.dead-letter.replays',
+    partitions: 3,
+    key: 'the dead letter id (<partition>:<offset>)',
+    producers: ['command-gateway'],
+    consumers: ['account-ledger', 'saga-orchestrator', 'projection-query'],
+    messageTypes: ['ReplayDeadLetter'],
+    config: RETAIN_WEEK,
+  },
+  deadLetterReplayOutcomes: {
+    name: 'billing.dead-letter.replay-outcomes',
+    partitions: 3,
+    key: 'the dead letter id (<partition>:<offset>)',
+    producers: ['account-ledger', 'saga-orchestrator'],
+    consumers: ['projection-query'],
+    messageTypes: ['DeadLetterReplayed'],
+    config: RETAIN_WEEK,
   },
 } as const satisfies Record<string, TopicDefinition>;
 

@@ -30,14 +30,32 @@ describe('ACLs derived from the topic registry', () => {
     expect(who(grants, 'topic', `${prefix}billing.ledger.events`, 'WRITE')).toEqual(['account-ledger']);
   });
 
-  it('lets every service write the dead-letter topic and nobody read it', () => {
+  it('lets every service write the dead-letter topic and only the read side read it', () => {
     expect(who(grants, 'topic', `${prefix}billing.dead-letter`, 'WRITE')).toEqual([
       'account-ledger',
       'command-gateway',
       'projection-query',
       'saga-orchestrator',
     ]);
-    expect(who(grants, 'topic', `${prefix}billing.dead-letter`, 'READ')).toEqual([]);
+    expect(who(grants, 'topic', `${prefix}billing.dead-letter`, 'READ')).toEqual(['projection-query']);
+  });
+
+  it('lets only the gateway ask for replays, and only the replaying services answer them', () => {
+    expect(who(grants, 'topic', `${prefix}billing.dead-letter.replays`, 'WRITE')).toEqual([
+      'command-gateway',
+    ]);
+    expect(who(grants, 'topic', `${prefix}billing.dead-letter.replays`, 'READ')).toEqual([
+      'account-ledger',
+      'projection-query',
+      'saga-orchestrator',
+    ]);
+    expect(who(grants, 'topic', `${prefix}billing.dead-letter.replay-outcomes`, 'WRITE')).toEqual([
+      'account-ledger',
+      'saga-orchestrator',
+    ]);
+    expect(who(grants, 'topic', `${prefix}billing.dead-letter.replay-outcomes`, 'READ')).toEqual([
+      'projection-query',
+    ]);
   });
 
   it('lets the projection answer on the reply topic that the gateway reads', () => {

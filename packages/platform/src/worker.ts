@@ -1,11 +1,14 @@
 import type { MessageTopicId } from '@billing/contracts/catalog';
+import type { ReplayingService } from '@billing/contracts/messages/dead-letters';
 import { topicName } from '@billing/contracts/topics';
 import type { Logger } from 'pino';
 import { BatchConsumer, type BatchHandler } from './consumer';
+import { replayHandler, type ReplayTarget } from './dead-letter-replay';
 import { migrate, type Knex, type Migration } from './db';
 import type { ReadinessCheck } from './health';
 import { OutboxRelay, type PublishedRow } from './outbox';
 import { DEFAULT_RETENTION, retentionJob, type RetentionRule } from './retention';
+import { groupName } from './kafka';
 import {
   connectKafka,
   openDatabase,
@@ -21,6 +24,8 @@ export interface ConsumerSpec<T extends MessageTopicId> {
   /** Suffix of the group id: `<group>.<name>`. */
   name: string;
   handler: BatchHandler<T>;
+  /** Most messages per handler call, when this consumer needs fewer than the service's default. */
+  batchSizeMax?: number;
 }
 
 export function consume<T extends MessageTopicId>(spec: ConsumerSpec<T>): ConsumerSpec<T> {
@@ -50,6 +55,11 @@ export interface WorkerSpec {
   published?: (rows: readonly PublishedRow[]) => void;
   /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
   retention?: readonly RetentionRule[];
+  /**
+   * Answer the operators' requests to replay dead letters of this service's consumers (see
+   * dead-letter-replay.ts), stamping the outcomes with the service's clock.
+   */
+  deadLetterReplays?: { service: ReplayingService; hlc: () => { now(): string } };
 }
 
 export interface BackgroundJob {
@@ -74,7 +84,34 @@ export class Worker {
     const { spec } = this;
     await migrate(this.knex, spec.migrations, 'knex_migrations');
     const connections = await connectKafka(spec.settings, this.knex, spec.logger);
-    const consumers = spec.consumers(connections).map(
+    const specs: ConsumerSpec<MessageTopicId>[] = spec.consumers(connections);
+    const replays = spec.deadLetterReplays;
+    if (replays) {
+      const targets: ReplayTarget[] = specs.map((c) => ({
+        groupId: groupName(spec.settings.topicPrefix, `${spec.consumerGroup}.${c.name}`),
+        topic: c.topic,
+        handler: c.handler as BatchHandler<MessageTopicId>,
+      }));
+      specs.push(
+        consume({
+          topic: 'deadLetterReplays',
+          name: 'dead-letter-replays',
+          // Each replay reads its original with a group of its own: one per call keeps heartbeats going.
+          batchSizeMax: 1,
+          handler: replayHandler({
+            kafka: connections.kafka,
+            producer: connections.producer,
+            logger: spec.logger,
+            service: replays.service,
+            topicPrefix: spec.settings.topicPrefix,
+            targets,
+            hlc: replays.hlc,
+            sessionTimeoutMs: spec.sessionTimeoutMs,
+          }),
+        }) as ConsumerSpec<MessageTopicId>,
+      );
+    }
+    const consumers = specs.map(
       (c) =>
         new BatchConsumer<MessageTopicId>({
           kafka: connections.kafka,
@@ -87,7 +124,7 @@ export class Worker {
           topic: c.topic,
           handler: c.handler as BatchHandler<MessageTopicId>,
           partitionsConcurrently: spec.partitionsConcurrently ?? 6,
-          batchSizeMax: spec.batchSizeMax ?? 500,
+          batchSizeMax: c.batchSizeMax ?? spec.batchSizeMax ?? 500,
         }),
     );
     const relay =

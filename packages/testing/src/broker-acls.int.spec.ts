@@ -139,6 +139,16 @@ describe.skipIf(!secured)('broker identities and ACLs', () => {
       expect(await produceAs(service, 'deadLetter')).toBe('written');
   });
 
+  it('lets only the gateway ask for dead-letter replays, and only the ledger and the saga answer', async () => {
+    expect(await produceAs('command-gateway', 'deadLetterReplays')).toBe('written');
+    for (const service of ['account-ledger', 'saga-orchestrator', 'projection-query'] as const)
+      expect(await produceAs(service, 'deadLetterReplays')).toBe('TOPIC_AUTHORIZATION_FAILED');
+    for (const service of ['account-ledger', 'saga-orchestrator'] as const)
+      expect(await produceAs(service, 'deadLetterReplayOutcomes')).toBe('written');
+    for (const service of ['command-gateway', 'projection-query'] as const)
+      expect(await produceAs(service, 'deadLetterReplayOutcomes')).toBe('TOPIC_AUTHORIZATION_FAILED');
+  });
+
   it("keeps a service out of another service's consumer groups", async () => {
     const group = `${prefix}account-ledger.ledger-commands`;
     // Each reads a topic it may read, so only the group is in question. kafkajs reports the broker's

@@ -6,8 +6,10 @@ import { RepublishAccountEvents } from '@billing/contracts/messages/repairs';
 import { formatDecimal } from '@billing/contracts/money';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
+import { replayHandler } from '@billing/platform/dead-letter-replay';
+import { createKafka } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
-import { serviceKafkaEnv, testEnv } from '@billing/testing/env';
+import { adminSecurity, serviceKafkaEnv, testEnv } from '@billing/testing/env';
 import { createTestDatabase, createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
@@ -199,7 +201,26 @@ describe('account-ledger against real Kafka and PostgreSQL', () => {
           ? handleAccountCommands(deps, batch)
           : topic === 'ledgerRepairs'
             ? handleRepairRequests(deps, silentLogger, REPUBLISH_SETTINGS, batch)
-            : handleLedgerCommands(deps, batch);
+            : topic === 'deadLetterReplays'
+              ? replayHandler({
+                  kafka: createKafka(
+                    {
+                      brokers: env.kafkaBrokers,
+                      clientId: 'contract',
+                      topicPrefix: prefix,
+                      security: adminSecurity(),
+                    },
+                    silentLogger,
+                  ),
+                  producer,
+                  logger: silentLogger,
+                  service: 'account-ledger',
+                  topicPrefix: prefix,
+                  targets: [],
+                  hlc: () => hlc,
+                  sessionTimeoutMs: 10_000,
+                })(batch, { topic: 'contract-test', partitions: [0] })
+              : handleLedgerCommands(deps, batch);
       await expect(handled).resolves.toBeUndefined();
     },
   );

@@ -48,6 +48,7 @@ export function createLedgerWorker(
     batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
     published: countLedgerOutcomes,
+    deadLetterReplays: { service: 'account-ledger', hlc: () => ledgerDeps().hlc },
     consumers: () => {
       const deps = ledgerDeps();
       return [

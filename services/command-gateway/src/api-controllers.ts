@@ -2,6 +2,7 @@ import { HealthController } from '@billing/platform/health';
 import type { Type } from '@nestjs/common';
 import { AccountsController } from './accounts/accounts.controller';
 import { TransactionActionsController } from './admin/transaction-actions.controller';
+import { DeadLettersController } from './admin/dead-letters.controller';
 import { EventsController } from './events/events.controller';
 import { AccountsReadController } from './read/accounts-read.controller';
 import { ConsoleReadController } from './read/console-read.controller';
@@ -24,6 +25,7 @@ export const API_CONTROLLERS: readonly Type[] = [
   TransactionActionsController,
   ReportsController,
   ConsoleReadController,
+  DeadLettersController,
   EventsController,
   HealthController,
 ];

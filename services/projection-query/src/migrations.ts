@@ -125,4 +125,43 @@ export const migrations: Record<string, Migration> = {
       await knex.raw('drop table if exists ??.transaction_investigations', [LIVE_SCHEMA]);
     },
   },
+  '0008_dead_letters': {
+    async up(knex: Knex) {
+      // Outside the read-model schema: a rebuild reads the event topics, not the dead-letter topic.
+      await knex.schema.createTable('dead_letters', (t) => {
+        t.text('id').primary();
+        t.integer('partition').notNullable();
+        t.bigInteger('offset').notNullable();
+        t.timestamp('dead_lettered_at', { useTz: true }).notNullable();
+        t.text('original_topic');
+        t.integer('original_partition');
+        t.text('original_offset');
+        t.text('consumer_group');
+        t.text('message_type');
+        t.text('message_id');
+        t.text('error_code');
+        t.text('error_detail');
+        t.text('key');
+        t.text('value');
+        t.jsonb('headers').notNullable();
+        t.text('replay_service');
+        t.text('replay_refusal');
+        t.index(['dead_lettered_at', 'partition', 'offset']);
+      });
+      await knex.schema.createTable('dead_letter_replays', (t) => {
+        t.uuid('replay_id').primary();
+        t.text('dead_letter_id').notNullable().index();
+        t.timestamp('requested_at', { useTz: true });
+        t.text('requested_by');
+        t.text('outcome');
+        t.timestamp('completed_at', { useTz: true });
+        t.text('code');
+        t.text('detail');
+      });
+    },
+    async down(knex: Knex) {
+      await knex.schema.dropTableIfExists('dead_letter_replays');
+      await knex.schema.dropTableIfExists('dead_letters');
+    },
+  },
 };

@@ -16,6 +16,7 @@ import {
   aTransactionEvent,
 } from '../test/builders';
 import { startProjection, type ProjectionHarness } from '../test/harness';
+import { recordReplayOutcomes, recordReplayRequests } from './dead-letters/dead-letter-folding';
 import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import { LIVE_SCHEMA, tableOf } from './read-model/schema';
 import { applyTransactionEvents } from './transactions/transaction-events.handler';
@@ -307,11 +308,15 @@ describe('projection-query against real Kafka and PostgreSQL', () => {
     async ({ topic, message, offset }) => {
       const target = { knex: knex(), schema: LIVE_SCHEMA, live: true, nowMs: Date.now };
       const consumed = { message, topic: 'contract-test', partition: 0, offset: String(offset), key: null };
-      await expect(
+      const handled =
         topic === 'ledgerEvents'
           ? applyLedgerEvents(target, [consumed] as never[])
-          : applyTransactionEvents(target, [consumed] as never[]),
-      ).resolves.toBeUndefined();
+          : topic === 'deadLetterReplays'
+            ? recordReplayRequests(knex(), [consumed] as never[])
+            : topic === 'deadLetterReplayOutcomes'
+              ? recordReplayOutcomes(knex(), [consumed] as never[])
+              : applyTransactionEvents(target, [consumed] as never[]);
+      await expect(handled).resolves.toBeUndefined();
     },
   );
 

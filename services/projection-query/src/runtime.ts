@@ -9,6 +9,11 @@ import type { Admin } from 'kafkajs';
 import { gapRepairJob } from './accounts/gap-repair';
 import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import type { ProjectionConfig } from './config';
+import {
+  DeadLetterFolder,
+  recordReplayOutcomes,
+  recordReplayRequests,
+} from './dead-letters/dead-letter-folding';
 import { readinessDetail, readSideSnapshot, recordReadSide } from './metrics/read-side-metrics';
 import { migrations } from './migrations';
 import type { QueryDeps } from './queries/answer-query';
@@ -34,6 +39,7 @@ export class Projection {
   private clusterId: string | null = null;
   private readonly gapRepair: ReturnType<typeof gapRepairJob>;
   private unregisterMetrics: (() => void) | null = null;
+  private deadLetters: DeadLetterFolder | null = null;
 
   constructor(
     private readonly config: ProjectionConfig,
@@ -78,6 +84,17 @@ export class Projection {
             topic: 'transactionEvents',
             name: `transaction-events.${READ_MODEL_GENERATION}`,
             handler: (b) => applyTransactionEvents(target(), b),
+          }),
+          // Which dead letters were asked to be replayed, and what came of it (dead-letters/).
+          consume({
+            topic: 'deadLetterReplays',
+            name: 'dead-letter-replays',
+            handler: (b) => recordReplayRequests(this.worker.knex, b),
+          }),
+          consume({
+            topic: 'deadLetterReplayOutcomes',
+            name: 'dead-letter-replay-outcomes',
+            handler: (b) => recordReplayOutcomes(this.worker.knex, b),
           }),
         ] as never[],
     });
@@ -124,6 +141,15 @@ export class Projection {
     await this.admin.connect();
     this.clusterId = (await this.admin.describeCluster()).clusterId;
     await this.worker.start();
+    this.deadLetters = new DeadLetterFolder({
+      kafka,
+      knex: this.worker.knex,
+      logger: this.logger,
+      topicPrefix: this.config.KAFKA_TOPIC_PREFIX,
+      consumerGroup: this.config.PROJECTION_CONSUMER_GROUP,
+      sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
+    });
+    await this.deadLetters.start();
     this.unregisterMetrics = beforeScrape(async () => recordReadSide(await this.snapshot(), this.nowMs()));
     const alarms = (await this.snapshot()).alarms;
     for (const alarm of alarms)
@@ -135,6 +161,7 @@ export class Projection {
 
   async stop(): Promise<void> {
     this.unregisterMetrics?.();
+    await this.deadLetters?.stop();
     await this.admin?.disconnect();
     await this.worker.stop();
   }

@@ -63,6 +63,7 @@ export function createSagaWorker(
     published: (rows) => metrics.published(rows),
     // Finished tasks are history once their saga moved on; a day is kept for operators.
     retention: [{ table: 'saga_tasks', column: 'done_at', keepMs: 24 * 3_600_000 }],
+    deadLetterReplays: { service: 'saga-orchestrator', hlc: () => sagaDeps().hlc },
     consumers: () =>
       [
         consume({

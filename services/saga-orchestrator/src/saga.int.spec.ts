@@ -8,7 +8,10 @@ import {
   RequestWithdrawal,
 } from '@billing/contracts/messages/transactions';
 import { settlementAccountId, uuidv7 } from '@billing/contracts/uuid';
+import { replayHandler } from '@billing/platform/dead-letter-replay';
+import { createKafka } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
+import { adminSecurity, testEnv } from '@billing/testing/env';
 import { asConsumed, fixturesConsumedBy } from '@billing/testing/contract';
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -328,7 +331,27 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
       await expect(
         topic === 'transactionCommands'
           ? handleTransactionCommands(deps, batch)
-          : handleLedgerEvents(deps, batch),
+          : topic === 'deadLetterReplays'
+            ? replayHandler({
+                kafka: createKafka(
+                  {
+                    brokers: testEnv().kafkaBrokers,
+                    clientId: 'contract',
+                    topicPrefix: h.prefix,
+                    security: adminSecurity(),
+                  },
+                  deps.logger,
+                ),
+                producer: h.producer,
+                logger: deps.logger,
+                service: 'saga-orchestrator',
+                topicPrefix: h.prefix,
+                // The fixture names a group of no deployment: refused, and the refusal is sent.
+                targets: [],
+                hlc: () => h.hlc,
+                sessionTimeoutMs: 10_000,
+              })(batch, { topic: 'contract-test', partitions: [0] })
+            : handleLedgerEvents(deps, batch),
       ).resolves.toBeUndefined();
     },
   );

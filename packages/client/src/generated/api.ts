@@ -447,6 +447,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/admin/dead-letters': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Dead letters
+     * @description The messages consumers could not handle, newest first: where each came from (topic, partition, offset, consumer group), what it is (type, message id), why it was refused (error code and detail) and what its latest replay came to. `replayService` names the service that would replay it; when it is null, `replayRefusal` says why none can and what to do instead. Admins only.
+     */
+    get: operations['listDeadLetters'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/dead-letters/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One dead letter
+     * @description A dead letter in full: its headers, key and the original value as it was refused (a string: it may not be JSON, which may be why it is here), and its replays, newest first. Admins only.
+     */
+    get: operations['getDeadLetter'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/admin/dead-letters/{id}/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Replay a dead letter
+     * @description Asks the service whose consumer refused the message to read it again from its original topic and offset and feed it through the same handler. Answers 202 at once; the outcome (replayed, or failed again with its code and detail) appears on the dead letter once the service has answered. Consumers recognise a message applied before, so a replay never applies anything twice. The Idempotency-Key names the replay: a retry with the same key is answered with the same replay and sends nothing. A dead letter that was replayed is 409; so is one no service can replay (see replayRefusal). Admins only.
+     */
+    post: operations['replayDeadLetter'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/events/stream': {
     parameters: {
       query?: never;
@@ -593,6 +653,9 @@ export interface components {
       note?: string;
       idempotencyKey?: components['schemas']['IdempotencyKey'];
     };
+    ReplayDeadLetterRequest: {
+      idempotencyKey?: components['schemas']['IdempotencyKey'];
+    };
     Problem: {
       /** Format: uri */
       type: string;
@@ -650,6 +713,10 @@ export interface components {
         | 'PROVIDER.UNKNOWN'
         | 'SAGA.NEEDS_ATTENTION'
         | 'COMMAND.NOT_CONFIRMED'
+        | 'DEAD_LETTER.NOT_FOUND'
+        | 'DEAD_LETTER.NOT_REPLAYABLE'
+        | 'DEAD_LETTER.ALREADY_REPLAYED'
+        | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
         | 'INTERNAL'
         | 'TRANSACTION.NOT_RETRYABLE'
         | 'INVESTIGATION.NOT_FLAGGED';
@@ -709,6 +776,10 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
+          | 'DEAD_LETTER.NOT_FOUND'
+          | 'DEAD_LETTER.NOT_REPLAYABLE'
+          | 'DEAD_LETTER.ALREADY_REPLAYED'
+          | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
           | 'INTERNAL'
           | 'TRANSACTION.NOT_RETRYABLE'
           | 'INVESTIGATION.NOT_FLAGGED';
@@ -859,6 +930,10 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
+          | 'DEAD_LETTER.NOT_FOUND'
+          | 'DEAD_LETTER.NOT_REPLAYABLE'
+          | 'DEAD_LETTER.ALREADY_REPLAYED'
+          | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
           | 'INTERNAL'
           | 'TRANSACTION.NOT_RETRYABLE'
           | 'INVESTIGATION.NOT_FLAGGED';
@@ -943,6 +1018,10 @@ export interface components {
           | 'PROVIDER.UNKNOWN'
           | 'SAGA.NEEDS_ATTENTION'
           | 'COMMAND.NOT_CONFIRMED'
+          | 'DEAD_LETTER.NOT_FOUND'
+          | 'DEAD_LETTER.NOT_REPLAYABLE'
+          | 'DEAD_LETTER.ALREADY_REPLAYED'
+          | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
           | 'INTERNAL'
           | 'TRANSACTION.NOT_RETRYABLE'
           | 'INVESTIGATION.NOT_FLAGGED';
@@ -1049,6 +1128,10 @@ export interface components {
             | 'PROVIDER.UNKNOWN'
             | 'SAGA.NEEDS_ATTENTION'
             | 'COMMAND.NOT_CONFIRMED'
+            | 'DEAD_LETTER.NOT_FOUND'
+            | 'DEAD_LETTER.NOT_REPLAYABLE'
+            | 'DEAD_LETTER.ALREADY_REPLAYED'
+            | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
             | 'INTERNAL'
             | 'TRANSACTION.NOT_RETRYABLE'
             | 'INVESTIGATION.NOT_FLAGGED';
@@ -1142,6 +1225,10 @@ export interface components {
             | 'PROVIDER.UNKNOWN'
             | 'SAGA.NEEDS_ATTENTION'
             | 'COMMAND.NOT_CONFIRMED'
+            | 'DEAD_LETTER.NOT_FOUND'
+            | 'DEAD_LETTER.NOT_REPLAYABLE'
+            | 'DEAD_LETTER.ALREADY_REPLAYED'
+            | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
             | 'INTERNAL'
             | 'TRANSACTION.NOT_RETRYABLE'
             | 'INVESTIGATION.NOT_FLAGGED';
@@ -1327,6 +1414,262 @@ export interface components {
       action: 'retry' | 'flag' | 'clear';
       /** @constant */
       status: 'pending';
+    };
+    DeadLetterPage: {
+      items: {
+        id: string;
+        /** Format: date-time */
+        deadLetteredAt: string;
+        originalTopic: string | null;
+        originalPartition: number | null;
+        originalOffset: string | null;
+        consumerGroup: string | null;
+        messageType: string | null;
+        messageId: string | null;
+        errorCode: string | null;
+        errorDetail: string | null;
+        key: string | null;
+        /** @enum {string} */
+        replayState: 'not_replayed' | 'requested' | 'replayed' | 'failed';
+        replayService: ('account-ledger' | 'saga-orchestrator') | null;
+        replayRefusal: string | null;
+        lastReplay: {
+          replayId: components['schemas']['Uuid'];
+          requestedAt: string | null;
+          requestedBy: string | null;
+          outcome: ('replayed' | 'failed') | null;
+          completedAt: string | null;
+          code:
+            | (
+                | 'ACCOUNT.NOT_FOUND'
+                | 'ACCOUNT.INACTIVE'
+                | 'ACCOUNT.INSUFFICIENT_FUNDS'
+                | 'ACCOUNT.LIMIT_EXCEEDED'
+                | 'ACCOUNT.ALREADY_EXISTS'
+                | 'ACCOUNT.TYPE_NOT_ALLOWED'
+                | 'ACCOUNT.NOT_EMPTY'
+                | 'CURRENCY.MISMATCH'
+                | 'CURRENCY.UNKNOWN'
+                | 'CURRENCY.ALREADY_EXISTS'
+                | 'AMOUNT.INVALID'
+                | 'HOLD.NOT_FOUND'
+                | 'HOLD.EXPIRED'
+                | 'AUTH.FORBIDDEN'
+                | 'AUTH.UNAUTHENTICATED'
+                | 'ENTRY.UNBALANCED'
+                | 'ENTRY.INVALID'
+                | 'ENTRY.NOT_FOUND'
+                | 'ENTRY.ALREADY_REVERSED'
+                | 'HOLD.CLOSED'
+                | 'IDEMPOTENCY.KEY_REUSED'
+                | 'IDEMPOTENCY.KEY_REQUIRED'
+                | 'TRANSACTION.NOT_FOUND'
+                | 'REQUEST.INVALID'
+                | 'REQUEST.MALFORMED_JSON'
+                | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+                | 'REQUEST.TOO_LARGE'
+                | 'ROUTE.NOT_FOUND'
+                | 'QUERY.TIMEOUT'
+                | 'SERVICE.UNAVAILABLE'
+                | 'RATE.LIMITED'
+                | 'MESSAGE.UNPARSEABLE'
+                | 'MESSAGE.UNKNOWN_TYPE'
+                | 'MESSAGE.UNKNOWN_VERSION'
+                | 'MESSAGE.HANDLER_FAILED'
+                | 'PROVIDER.INVALID_ACCOUNT'
+                | 'PROVIDER.INSUFFICIENT_CREDIT'
+                | 'PROVIDER.SERVICE_UNAVAILABLE'
+                | 'PROVIDER.TIMEOUT'
+                | 'PROVIDER.REFUSED'
+                | 'REFUND.NOT_REFUNDABLE'
+                | 'REFUND.EXCEEDS_ORIGINAL'
+                | 'SAGA.CAPTURE_FAILED'
+                | 'ACCOUNT.UNAVAILABLE'
+                | 'PROVIDER.DECLINED'
+                | 'PROVIDER.UNKNOWN_OUTCOME'
+                | 'PROVIDER.PAID_AFTER_RELEASE'
+                | 'PROVIDER.UNKNOWN'
+                | 'SAGA.NEEDS_ATTENTION'
+                | 'COMMAND.NOT_CONFIRMED'
+                | 'DEAD_LETTER.NOT_FOUND'
+                | 'DEAD_LETTER.NOT_REPLAYABLE'
+                | 'DEAD_LETTER.ALREADY_REPLAYED'
+                | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
+                | 'INTERNAL'
+                | 'TRANSACTION.NOT_RETRYABLE'
+                | 'INVESTIGATION.NOT_FLAGGED'
+              )
+            | null;
+          detail: string | null;
+        } | null;
+      }[];
+      nextCursor: string | null;
+    };
+    DeadLetterDetails: {
+      id: string;
+      /** Format: date-time */
+      deadLetteredAt: string;
+      originalTopic: string | null;
+      originalPartition: number | null;
+      originalOffset: string | null;
+      consumerGroup: string | null;
+      messageType: string | null;
+      messageId: string | null;
+      errorCode: string | null;
+      errorDetail: string | null;
+      key: string | null;
+      /** @enum {string} */
+      replayState: 'not_replayed' | 'requested' | 'replayed' | 'failed';
+      replayService: ('account-ledger' | 'saga-orchestrator') | null;
+      replayRefusal: string | null;
+      lastReplay: {
+        replayId: components['schemas']['Uuid'];
+        requestedAt: string | null;
+        requestedBy: string | null;
+        outcome: ('replayed' | 'failed') | null;
+        completedAt: string | null;
+        code:
+          | (
+              | 'ACCOUNT.NOT_FOUND'
+              | 'ACCOUNT.INACTIVE'
+              | 'ACCOUNT.INSUFFICIENT_FUNDS'
+              | 'ACCOUNT.LIMIT_EXCEEDED'
+              | 'ACCOUNT.ALREADY_EXISTS'
+              | 'ACCOUNT.TYPE_NOT_ALLOWED'
+              | 'ACCOUNT.NOT_EMPTY'
+              | 'CURRENCY.MISMATCH'
+              | 'CURRENCY.UNKNOWN'
+              | 'CURRENCY.ALREADY_EXISTS'
+              | 'AMOUNT.INVALID'
+              | 'HOLD.NOT_FOUND'
+              | 'HOLD.EXPIRED'
+              | 'AUTH.FORBIDDEN'
+              | 'AUTH.UNAUTHENTICATED'
+              | 'ENTRY.UNBALANCED'
+              | 'ENTRY.INVALID'
+              | 'ENTRY.NOT_FOUND'
+              | 'ENTRY.ALREADY_REVERSED'
+              | 'HOLD.CLOSED'
+              | 'IDEMPOTENCY.KEY_REUSED'
+              | 'IDEMPOTENCY.KEY_REQUIRED'
+              | 'TRANSACTION.NOT_FOUND'
+              | 'REQUEST.INVALID'
+              | 'REQUEST.MALFORMED_JSON'
+              | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+              | 'REQUEST.TOO_LARGE'
+              | 'ROUTE.NOT_FOUND'
+              | 'QUERY.TIMEOUT'
+              | 'SERVICE.UNAVAILABLE'
+              | 'RATE.LIMITED'
+              | 'MESSAGE.UNPARSEABLE'
+              | 'MESSAGE.UNKNOWN_TYPE'
+              | 'MESSAGE.UNKNOWN_VERSION'
+              | 'MESSAGE.HANDLER_FAILED'
+              | 'PROVIDER.INVALID_ACCOUNT'
+              | 'PROVIDER.INSUFFICIENT_CREDIT'
+              | 'PROVIDER.SERVICE_UNAVAILABLE'
+              | 'PROVIDER.TIMEOUT'
+              | 'PROVIDER.REFUSED'
+              | 'REFUND.NOT_REFUNDABLE'
+              | 'REFUND.EXCEEDS_ORIGINAL'
+              | 'SAGA.CAPTURE_FAILED'
+              | 'ACCOUNT.UNAVAILABLE'
+              | 'PROVIDER.DECLINED'
+              | 'PROVIDER.UNKNOWN_OUTCOME'
+              | 'PROVIDER.PAID_AFTER_RELEASE'
+              | 'PROVIDER.UNKNOWN'
+              | 'SAGA.NEEDS_ATTENTION'
+              | 'COMMAND.NOT_CONFIRMED'
+              | 'DEAD_LETTER.NOT_FOUND'
+              | 'DEAD_LETTER.NOT_REPLAYABLE'
+              | 'DEAD_LETTER.ALREADY_REPLAYED'
+              | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
+              | 'INTERNAL'
+              | 'TRANSACTION.NOT_RETRYABLE'
+              | 'INVESTIGATION.NOT_FLAGGED'
+            )
+          | null;
+        detail: string | null;
+      } | null;
+      value: string | null;
+      headers: {
+        [key: string]: string;
+      };
+      replays: {
+        replayId: components['schemas']['Uuid'];
+        requestedAt: string | null;
+        requestedBy: string | null;
+        outcome: ('replayed' | 'failed') | null;
+        completedAt: string | null;
+        code:
+          | (
+              | 'ACCOUNT.NOT_FOUND'
+              | 'ACCOUNT.INACTIVE'
+              | 'ACCOUNT.INSUFFICIENT_FUNDS'
+              | 'ACCOUNT.LIMIT_EXCEEDED'
+              | 'ACCOUNT.ALREADY_EXISTS'
+              | 'ACCOUNT.TYPE_NOT_ALLOWED'
+              | 'ACCOUNT.NOT_EMPTY'
+              | 'CURRENCY.MISMATCH'
+              | 'CURRENCY.UNKNOWN'
+              | 'CURRENCY.ALREADY_EXISTS'
+              | 'AMOUNT.INVALID'
+              | 'HOLD.NOT_FOUND'
+              | 'HOLD.EXPIRED'
+              | 'AUTH.FORBIDDEN'
+              | 'AUTH.UNAUTHENTICATED'
+              | 'ENTRY.UNBALANCED'
+              | 'ENTRY.INVALID'
+              | 'ENTRY.NOT_FOUND'
+              | 'ENTRY.ALREADY_REVERSED'
+              | 'HOLD.CLOSED'
+              | 'IDEMPOTENCY.KEY_REUSED'
+              | 'IDEMPOTENCY.KEY_REQUIRED'
+              | 'TRANSACTION.NOT_FOUND'
+              | 'REQUEST.INVALID'
+              | 'REQUEST.MALFORMED_JSON'
+              | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+              | 'REQUEST.TOO_LARGE'
+              | 'ROUTE.NOT_FOUND'
+              | 'QUERY.TIMEOUT'
+              | 'SERVICE.UNAVAILABLE'
+              | 'RATE.LIMITED'
+              | 'MESSAGE.UNPARSEABLE'
+              | 'MESSAGE.UNKNOWN_TYPE'
+              | 'MESSAGE.UNKNOWN_VERSION'
+              | 'MESSAGE.HANDLER_FAILED'
+              | 'PROVIDER.INVALID_ACCOUNT'
+              | 'PROVIDER.INSUFFICIENT_CREDIT'
+              | 'PROVIDER.SERVICE_UNAVAILABLE'
+              | 'PROVIDER.TIMEOUT'
+              | 'PROVIDER.REFUSED'
+              | 'REFUND.NOT_REFUNDABLE'
+              | 'REFUND.EXCEEDS_ORIGINAL'
+              | 'SAGA.CAPTURE_FAILED'
+              | 'ACCOUNT.UNAVAILABLE'
+              | 'PROVIDER.DECLINED'
+              | 'PROVIDER.UNKNOWN_OUTCOME'
+              | 'PROVIDER.PAID_AFTER_RELEASE'
+              | 'PROVIDER.UNKNOWN'
+              | 'SAGA.NEEDS_ATTENTION'
+              | 'COMMAND.NOT_CONFIRMED'
+              | 'DEAD_LETTER.NOT_FOUND'
+              | 'DEAD_LETTER.NOT_REPLAYABLE'
+              | 'DEAD_LETTER.ALREADY_REPLAYED'
+              | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
+              | 'INTERNAL'
+              | 'TRANSACTION.NOT_RETRYABLE'
+              | 'INVESTIGATION.NOT_FLAGGED'
+            )
+          | null;
+        detail: string | null;
+      }[];
+    };
+    ReplayAccepted: {
+      deadLetterId: string;
+      replayId: components['schemas']['Uuid'];
+      /** @enum {string} */
+      replayState: 'not_replayed' | 'requested' | 'replayed' | 'failed';
     };
   };
   responses: never;
@@ -5174,6 +5517,473 @@ export interface operations {
       };
       /** @description No such resource, or one the caller may not see. */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listDeadLetters: {
+    parameters: {
+      query?: {
+        /** @description Only those this consumer group dead-lettered (as the list shows it). */
+        consumerGroup?: string;
+        /**
+         * @description Only those with this error code, e.g. MESSAGE.UNKNOWN_VERSION.
+         * @example MESSAGE.UNKNOWN_VERSION
+         */
+        errorCode?: string;
+        /** @description Only those that came from this topic. */
+        topic?: string;
+        /** @description Only those whose latest replay is in this state (not_replayed for never asked). */
+        state?: 'not_replayed' | 'requested' | 'replayed' | 'failed';
+        /**
+         * @description Items per page, 1-200 (default 50).
+         * @example 20
+         */
+        limit?: number;
+        /** @description The nextCursor of the previous page. */
+        cursor?: string;
+      };
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of dead letters. */
+      200: {
+        headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": "1:42",
+           *           "deadLetteredAt": "2026-01-01T00:00:00.000Z",
+           *           "originalTopic": "billing.transaction.commands",
+           *           "originalPartition": 4,
+           *           "originalOffset": "1187",
+           *           "consumerGroup": "saga-orchestrator.transaction-commands",
+           *           "messageType": "RequestTopUp",
+           *           "messageId": "0192f0a0-0000-7000-8000-000000000005",
+           *           "errorCode": "MESSAGE.UNKNOWN_VERSION",
+           *           "errorDetail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)",
+           *           "key": "0192f0a0-0000-7000-8000-000000000003",
+           *           "replayState": "failed",
+           *           "replayService": "saga-orchestrator",
+           *           "replayRefusal": null,
+           *           "lastReplay": {
+           *             "replayId": "0192f0a0-0000-7000-8000-00000000000a",
+           *             "requestedAt": "2026-01-01T00:00:02.000Z",
+           *             "requestedBy": "admin:admin-1",
+           *             "outcome": "failed",
+           *             "completedAt": "2026-01-01T00:00:02.000Z",
+           *             "code": "MESSAGE.UNKNOWN_VERSION",
+           *             "detail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)"
+           *           }
+           *         }
+           *       ],
+           *       "nextCursor": null
+           *     }
+           */
+          'application/json': components['schemas']['DeadLetterPage'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path: {
+        /**
+         * @description The dead letter: `<partition>:<offset>` on the dead-letter topic (anything else is 404).
+         * @example 1:42
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The dead letter. */
+      200: {
+        headers: {
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "id": "1:42",
+           *       "deadLetteredAt": "2026-01-01T00:00:00.000Z",
+           *       "originalTopic": "billing.transaction.commands",
+           *       "originalPartition": 4,
+           *       "originalOffset": "1187",
+           *       "consumerGroup": "saga-orchestrator.transaction-commands",
+           *       "messageType": "RequestTopUp",
+           *       "messageId": "0192f0a0-0000-7000-8000-000000000005",
+           *       "errorCode": "MESSAGE.UNKNOWN_VERSION",
+           *       "errorDetail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)",
+           *       "key": "0192f0a0-0000-7000-8000-000000000003",
+           *       "replayState": "failed",
+           *       "replayService": "saga-orchestrator",
+           *       "replayRefusal": null,
+           *       "lastReplay": {
+           *         "replayId": "0192f0a0-0000-7000-8000-00000000000a",
+           *         "requestedAt": "2026-01-01T00:00:02.000Z",
+           *         "requestedBy": "admin:admin-1",
+           *         "outcome": "failed",
+           *         "completedAt": "2026-01-01T00:00:02.000Z",
+           *         "code": "MESSAGE.UNKNOWN_VERSION",
+           *         "detail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)"
+           *       },
+           *       "value": "{\"messageId\":\"0192f0a0-0000-7000-8000-000000000005\",\"type\":\"RequestTopUp\",\"version\":2,\"data\":{}}",
+           *       "headers": {
+           *         "message-type": "RequestTopUp",
+           *         "message-id": "0192f0a0-0000-7000-8000-000000000005",
+           *         "dlq-error-code": "MESSAGE.UNKNOWN_VERSION",
+           *         "dlq-error-detail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)",
+           *         "dlq-original-topic": "billing.transaction.commands",
+           *         "dlq-original-partition": "4",
+           *         "dlq-original-offset": "1187",
+           *         "dlq-consumer-group": "saga-orchestrator.transaction-commands"
+           *       },
+           *       "replays": [
+           *         {
+           *           "replayId": "0192f0a0-0000-7000-8000-00000000000a",
+           *           "requestedAt": "2026-01-01T00:00:02.000Z",
+           *           "requestedBy": "admin:admin-1",
+           *           "outcome": "failed",
+           *           "completedAt": "2026-01-01T00:00:02.000Z",
+           *           "code": "MESSAGE.UNKNOWN_VERSION",
+           *           "detail": "RequestTopUp v2 is not a version consumers of billing.transaction.commands accept (they accept v1)"
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': components['schemas']['DeadLetterDetails'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the per-caller rate limit (retry after the seconds Retry-After gives), or too many open streams. */
+      429: {
+        headers: {
+          /**
+           * @description Seconds to wait before retrying (sent by the rate limit).
+           * @example 1
+           */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Kafka or the read side is out of reach; retrying later (with the same idempotency key) is safe. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  replayDeadLetter: {
+    parameters: {
+      query?: never;
+      header?: {
+        /**
+         * @description Names the request so that a retry is answered with the same transaction instead of moving money twice. Required unless the body carries idempotencyKey; both present must agree. The same key with a different body is 409 IDEMPOTENCY.KEY_REUSED.
+         * @example order-2026-0001
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * @description A UUID naming this request across the services: it goes on every command the request causes, on the events those cause and on every log line about them. X-Request-Id is read when it is absent; anything that is not a UUID is ignored and the gateway makes one.
+         * @example 0192f0a0-0000-7000-8000-0000000000c1
+         */
+        'X-Correlation-Id'?: string;
+        /**
+         * @description W3C trace context: the request joins this trace (the answer names it in traceresponse).
+         * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
+         */
+        traceparent?: string;
+      };
+      path: {
+        /**
+         * @description The dead letter: `<partition>:<offset>` on the dead-letter topic (anything else is 404).
+         * @example 1:42
+         */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        /** @example {} */
+        'application/json': components['schemas']['ReplayDeadLetterRequest'];
+      };
+    };
+    responses: {
+      /** @description The replay was asked for (or, for a repeated key, what it has come to). */
+      202: {
+        headers: {
+          /**
+           * @description Where the created or pending resource can be read.
+           * @example /api/v1/transactions/0192f0a0-0000-7000-8000-000000000003
+           */
+          Location?: string;
+          /**
+           * @description The correlation id of this request: the one sent, or the one the gateway made.
+           * @example 0192f0a0-0000-7000-8000-0000000000c1
+           */
+          'X-Correlation-Id'?: string;
+          /**
+           * @description W3C trace response: the trace this request belongs to (the caller's traceparent's, or a new one).
+           * @example 00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01
+           */
+          traceresponse?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "deadLetterId": "1:42",
+           *       "replayId": "0192f0a0-0000-7000-8000-00000000000a",
+           *       "replayState": "requested"
+           *     }
+           */
+          'application/json': components['schemas']['ReplayAccepted'];
+        };
+      };
+      /** @description The request is malformed or fails validation; `errors` names each bad field. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No API key, or one that is not valid. */
+      401: {
+        headers: {
+          /**
+           * @description The scheme to authenticate with.
+           * @example Bearer
+           */
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The key is valid but may not do this. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No such resource, or one the caller may not see. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request conflicts with an earlier one. */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body exceeds the size limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -12,6 +12,7 @@ import {
   OwnerIdSchema,
   OwnerTypeSchema,
 } from './accounts';
+import { DeadLetterIdSchema, ReplayingServiceSchema } from './dead-letters';
 import { PostingSideSchema, TransactionTypeSchema } from './ledger';
 import { TransactionStatusSchema, TransactionSummarySchema } from './transactions';
 
@@ -29,8 +30,18 @@ export const ACTIVITY_MINUTES_MAX = 24 * 60;
 /** A transaction's timeline lists at most this many ledger postings and holds. */
 export const TIMELINE_ENTRIES_MAX = 200;
 export const TIMELINE_HOLDS_MAX = 20;
+/** A dead letter's view lists at most this many of its replays, newest first. */
+export const DEAD_LETTER_REPLAYS_LISTED_MAX = 20;
 
 const Timestamp = z.iso.datetime({ offset: true });
+
+/**
+ * not_replayed: nobody asked yet; requested: asked, no answer yet (a request can be repeated: the
+ * service's inbox makes a second one harmless); replayed: the handler took it; failed: refused again.
+ */
+export const DeadLetterReplayStateSchema = z.enum(['not_replayed', 'requested', 'replayed', 'failed']);
+export type DeadLetterReplayState = z.infer<typeof DeadLetterReplayStateSchema>;
+
 const Limit = z.number().int().min(1).max(PAGE_LIMIT_MAX);
 /** Opaque to clients; the read side encodes the position of the last item it returned. */
 export const CursorSchema = z
@@ -102,6 +113,18 @@ export const QueryRequestSchema = z.discriminatedUnion('type', [
     actor: ActorSchema,
     transactionId: UuidSchema,
   }),
+  /** The dead letters the read side has seen, newest first, optionally filtered. Admins only. */
+  z.strictObject({
+    type: z.literal('ListDeadLetters'),
+    actor: ActorSchema,
+    consumerGroup: z.string().min(1).max(249).nullable(),
+    errorCode: z.string().min(1).max(100).nullable(),
+    originalTopic: z.string().min(1).max(249).nullable(),
+    replayState: DeadLetterReplayStateSchema.nullable(),
+    limit: Limit,
+    cursor: CursorSchema.nullable(),
+  }),
+  z.strictObject({ type: z.literal('GetDeadLetter'), actor: ActorSchema, deadLetterId: DeadLetterIdSchema }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequestSchema>;
 export type QueryType = QueryRequest['type'];
@@ -325,6 +348,46 @@ export const TransactionTimelineSchema = z.strictObject({
 });
 export type TransactionTimeline = z.infer<typeof TransactionTimelineSchema>;
 
+export const DeadLetterReplaySchema = z.strictObject({
+  replayId: UuidSchema,
+  requestedAt: Timestamp.nullable(),
+  requestedBy: z.string().nullable(),
+  outcome: z.enum(['replayed', 'failed']).nullable(),
+  completedAt: Timestamp.nullable(),
+  code: z.enum(ERROR_CODES).nullable(),
+  detail: z.string().nullable(),
+});
+export type DeadLetterReplay = z.infer<typeof DeadLetterReplaySchema>;
+
+export const DeadLetterSummarySchema = z.strictObject({
+  id: DeadLetterIdSchema,
+  deadLetteredAt: Timestamp,
+  originalTopic: z.string().nullable(),
+  originalPartition: z.number().int().nullable(),
+  originalOffset: z.string().nullable(),
+  consumerGroup: z.string().nullable(),
+  messageType: z.string().nullable(),
+  messageId: z.string().nullable(),
+  /** A dlq-error-code header: one of the platform's codes, kept as written. */
+  errorCode: z.string().nullable(),
+  errorDetail: z.string().nullable(),
+  key: z.string().nullable(),
+  replayState: DeadLetterReplayStateSchema,
+  /** The service that would replay it, or null when none can (then replayRefusal says why). */
+  replayService: ReplayingServiceSchema.nullable(),
+  replayRefusal: z.string().nullable(),
+  lastReplay: DeadLetterReplaySchema.nullable(),
+});
+export type DeadLetterSummary = z.infer<typeof DeadLetterSummarySchema>;
+
+export const DeadLetterDetailsSchema = DeadLetterSummarySchema.extend({
+  /** The original message as it was refused (not necessarily JSON: that may be why it was refused). */
+  value: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  replays: z.array(DeadLetterReplaySchema).max(DEAD_LETTER_REPLAYS_LISTED_MAX),
+});
+export type DeadLetterDetails = z.infer<typeof DeadLetterDetailsSchema>;
+
 export const QueryErrorSchema = z.strictObject({
   ok: z.literal(false),
   code: z.enum(ERROR_CODES),
@@ -347,6 +410,8 @@ export const QueryReplySchemas = {
   ListTransactionsNeedingAttention: reply(page(QueuedTransactionSchema)),
   GetTransactionActivity: reply(TransactionActivitySchema),
   GetTransactionTimeline: reply(TransactionTimelineSchema),
+  ListDeadLetters: reply(page(DeadLetterSummarySchema)),
+  GetDeadLetter: reply(DeadLetterDetailsSchema),
 } as const satisfies Record<QueryType, z.ZodType>;
 
 export type QueryReply<T extends QueryType> = z.infer<(typeof QueryReplySchemas)[T]>;

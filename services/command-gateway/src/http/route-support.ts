@@ -26,11 +26,14 @@ export function statusOfDomainCode(code: ErrorCode): number {
       return 403;
     case 'ACCOUNT.NOT_FOUND':
     case 'TRANSACTION.NOT_FOUND':
+    case 'DEAD_LETTER.NOT_FOUND':
       return 404;
     case 'ACCOUNT.ALREADY_EXISTS':
     case 'IDEMPOTENCY.KEY_REUSED':
     case 'TRANSACTION.NOT_RETRYABLE':
     case 'INVESTIGATION.NOT_FLAGGED':
+    case 'DEAD_LETTER.NOT_REPLAYABLE':
+    case 'DEAD_LETTER.ALREADY_REPLAYED':
       return 409;
     default:
       return 422;

@@ -172,6 +172,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Transactions', description: 'Move money and follow the movements.' },
       { name: 'Operations', description: "Operators' actions on transactions: retry a step, investigate." },
       { name: 'Reports', description: 'Ledger-wide reports and reference data.' },
+      {
+        name: 'Operations',
+        description:
+          'What operators repair: the dead letters consumers refused, and replaying them. Admins only.',
+      },
       { name: 'Events', description: 'Live events over Server-Sent Events.' },
       { name: 'Health', description: 'Probes for the orchestrator; no API key.' },
     ],

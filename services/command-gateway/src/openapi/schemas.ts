@@ -1,9 +1,11 @@
 import { ActorSchema } from '@billing/contracts/envelope';
 import { ERROR_CODES } from '@billing/contracts/errors';
 import { AccountStatusSchema } from '@billing/contracts/messages/accounts';
+import { DeadLetterIdSchema } from '@billing/contracts/messages/dead-letters';
 import {
   AccountViewSchema,
   BalanceViewSchema,
+  DeadLetterReplayStateSchema,
   QueryReplySchemas,
   StatementSchema,
   TransactionDetailsSchema,
@@ -13,6 +15,7 @@ import { AmountSchema, CurrencyCodeSchema, SignedAmountSchema } from '@billing/c
 import { UuidSchema } from '@billing/contracts/uuid';
 import { z } from 'zod';
 import { ChangeStatusBodySchema, OpenAccountBodySchema } from '../accounts/account-bodies';
+import { ReplayBodySchema } from '../admin/dead-letter-queries';
 import {
   ClearInvestigationBodySchema,
   FlagInvestigationBodySchema,
@@ -111,6 +114,13 @@ export const ReadinessSchema = z.strictObject({
 
 export const LivenessSchema = z.strictObject({ status: z.literal('ok') });
 
+/** POST /admin/dead-letters/{id}/replay answers 202 with the replay it asked for. */
+export const ReplayAcceptedSchema = z.strictObject({
+  deadLetterId: DeadLetterIdSchema,
+  replayId: UuidSchema,
+  replayState: DeadLetterReplayStateSchema,
+});
+
 export const REQUEST_BODIES = {
   OpenAccountRequest: OpenAccountBodySchema,
   ChangeAccountStatusRequest: ChangeStatusBodySchema,
@@ -122,6 +132,7 @@ export const REQUEST_BODIES = {
   RetryStepRequest: RetryStepBodySchema,
   FlagInvestigationRequest: FlagInvestigationBodySchema,
   ClearInvestigationRequest: ClearInvestigationBodySchema,
+  ReplayDeadLetterRequest: ReplayBodySchema,
 } as const;
 
 export const RESPONSE_BODIES = {
@@ -154,6 +165,9 @@ export const RESPONSE_BODIES = {
   TransactionTimeline: dataOf(QueryReplySchemas.GetTransactionTimeline),
   OperatorActionResult: OperatorActionResultSchema,
   PendingOperatorAction: PendingOperatorActionSchema,
+  DeadLetterPage: dataOf(QueryReplySchemas.ListDeadLetters),
+  DeadLetterDetails: dataOf(QueryReplySchemas.GetDeadLetter),
+  ReplayAccepted: ReplayAcceptedSchema,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { ErrorBox } from './components';
 import { ScalesContext } from './money';
 import { hrefOf, useRoute, type Route } from './route';
 import { AccountPage } from './screens/AccountPage';
+import { DeadLetterPage, DeadLetters } from './screens/DeadLetters';
 import { Accounts } from './screens/Accounts';
 import { Operations } from './screens/Operations';
 import { Overview } from './screens/Overview';
@@ -81,7 +82,10 @@ export function App() {
           {
             route: { screen: 'operations' } as Route,
             label: 'Operations',
-            active: route.screen === 'operations',
+            active:
+              route.screen === 'operations' ||
+              route.screen === 'dead-letters' ||
+              route.screen === 'dead-letter',
           },
         ]
       : []),
@@ -128,6 +132,18 @@ function Screen({ route, session, admin }: { route: Route; session: Session; adm
     case 'operations':
       return admin ? (
         <Operations session={session} />
+      ) : (
+        <ErrorBox error={new Error('Operations are for admins.')} />
+      );
+    case 'dead-letters':
+      return admin ? (
+        <DeadLetters session={session} state={route.state} />
+      ) : (
+        <ErrorBox error={new Error('Operations are for admins.')} />
+      );
+    case 'dead-letter':
+      return admin ? (
+        <DeadLetterPage session={session} id={route.id} />
       ) : (
         <ErrorBox error={new Error('Operations are for admins.')} />
       );

@@ -11,6 +11,9 @@ describe('console routes', () => {
       { screen: 'account', id: '0192f0a0-0000-7000-8000-000000000002' },
       { screen: 'transaction', id: '0192f0a0-0000-7000-8000-000000000003' },
       { screen: 'operations' },
+      { screen: 'dead-letters', state: '' },
+      { screen: 'dead-letters', state: 'failed' },
+      { screen: 'dead-letter', id: '1:42' },
     ];
     for (const route of routes) expect(parseRoute(hrefOf(route))).toEqual(route);
   });

@@ -9,7 +9,9 @@ export type Route =
   | { screen: 'accounts'; query: string }
   | { screen: 'account'; id: string }
   | { screen: 'transaction'; id: string }
-  | { screen: 'operations' };
+  | { screen: 'operations' }
+  | { screen: 'dead-letters'; state: string }
+  | { screen: 'dead-letter'; id: string };
 
 export function parseRoute(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
@@ -19,6 +21,10 @@ export function parseRoute(hash: string): Route {
     return { screen: 'accounts', query: new URLSearchParams(search).get('q') ?? '' };
   if (parts[0] === 'transactions' && parts[1])
     return { screen: 'transaction', id: decodeURIComponent(parts[1]) };
+  if (parts[0] === 'operations' && parts[1] === 'dead-letters' && parts[2])
+    return { screen: 'dead-letter', id: decodeURIComponent(parts[2]) };
+  if (parts[0] === 'operations' && parts[1] === 'dead-letters')
+    return { screen: 'dead-letters', state: new URLSearchParams(search).get('state') ?? '' };
   if (parts[0] === 'operations') return { screen: 'operations' };
   return { screen: 'overview' };
 }
@@ -35,6 +41,12 @@ export function hrefOf(route: Route): string {
       return `#/transactions/${encodeURIComponent(route.id)}`;
     case 'operations':
       return '#/operations';
+    case 'dead-letters':
+      return route.state
+        ? `#/operations/dead-letters?state=${encodeURIComponent(route.state)}`
+        : '#/operations/dead-letters';
+    case 'dead-letter':
+      return `#/operations/dead-letters/${encodeURIComponent(route.id)}`;
     default: {
       const unreachable: never = route;
       return unreachable;

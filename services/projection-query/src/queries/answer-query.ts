@@ -1,6 +1,7 @@
 import type { QueryReply, QueryRequest } from '@billing/contracts/messages/queries';
 import { QueryReplySchemas, QueryRequestSchema } from '@billing/contracts/messages/queries';
 import type { Knex } from '@billing/platform/db';
+import { getDeadLetter, listDeadLetters } from '../dead-letters/dead-letter.queries';
 import { getAccount, getBalance, getBalances, listAccounts } from '../accounts/account.queries';
 import { getStatement } from '../history/statement.query';
 import { getTrialBalance, listCurrencies } from '../reports/reports.queries';
@@ -126,6 +127,10 @@ async function answer(ctx: QueryContext, query: QueryRequest): Promise<unknown> 
       return getTransactionActivity(ctx, query);
     case 'GetTransactionTimeline':
       return getTransactionTimeline(ctx, query.actor, query.transactionId);
+    case 'ListDeadLetters':
+      return listDeadLetters(ctx, query);
+    case 'GetDeadLetter':
+      return getDeadLetter(ctx, query);
     default: {
       const unreachable: never = query;
       throw new Error(`unknown query ${JSON.stringify(unreachable)}`);

@@ -53,6 +53,10 @@ export function Operations({ session }: { session: Session }) {
   return (
     <>
       <h1>Operations</h1>
+      <p className="sub">
+        <a href={hrefOf({ screen: 'dead-letters', state: '' })}>Dead letters</a>: messages the services could
+        not handle, with their reasons, and replaying them.
+      </p>
       <div className="toolbar">
         <label htmlFor="flag-filter">Show</label>
         <select id="flag-filter" value={filter} onChange={(e) => setFilter(e.target.value as FlagFilter)}>
