@@ -89,11 +89,7 @@ export function TransactionActions({
       {open === null ? (
         <div className="action-buttons" role="group" aria-label={`Actions on transaction ${short}`}>
           {FINAL.has(transaction.status) ? null : (
-            <button
-              type="button"
-              onClick={() => start('retry')}
-              aria-label={`Retry the current step of ${short}`}
-            >
+            <button type="button" onClick={() => start('retry')} aria-label={`Retry step of ${short}`}>
               Retry step
             </button>
           )}
@@ -101,7 +97,7 @@ export function TransactionActions({
             type="button"
             className="secondary"
             onClick={() => start('flag')}
-            aria-label={`${flagged ? 'Change the investigation note of' : 'Flag for investigation'} ${short}`}
+            aria-label={`${flagged ? 'Change note of' : 'Flag for investigation:'} ${short}`}
           >
             {flagged ? 'Change note' : 'Flag for investigation'}
           </button>
@@ -110,7 +106,7 @@ export function TransactionActions({
               type="button"
               className="secondary"
               onClick={() => start('clear')}
-              aria-label={`Clear the investigation flag of ${short}`}
+              aria-label={`Clear flag of ${short}`}
             >
               Clear flag
             </button>
