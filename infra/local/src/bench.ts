@@ -8,7 +8,7 @@ import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 import { provision } from './provision';
 import path from 'node:path';
-import { REPO_ROOT, SERVICES, serviceNodeOptions } from './services';
+import { REPO_ROOT, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
 import { freePort } from './ports';
 import { renderChart, type ChartScenario } from './bench-chart';
@@ -350,11 +350,10 @@ async function startOwnSystem(): Promise<OwnSystem> {
     })),
     {
       color: false,
-      // The services' heap bound as `npm start` sets it, then BENCH_NODE_OPTIONS, which reaches the
-      // services only (e.g. --cpu-prof to profile them under load, or another --max-old-space-size).
+      // BENCH_NODE_OPTIONS reaches the services only (e.g. --cpu-prof to profile them under load).
       baseEnv: {
         PATH: process.env.PATH ?? '',
-        NODE_OPTIONS: serviceNodeOptions(process.env.BENCH_NODE_OPTIONS),
+        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       },
       // Kept for a start-up failure's report; the run itself is quiet.
       onLine: (name, line) => void logs.push(`${name} | ${line}`),
@@ -505,7 +504,6 @@ async function main(): Promise<void> {
           readConcurrency: READ_CONCURRENCY,
           accounts: ACCOUNTS,
           batchSize: BATCH,
-          serviceNodeOptions: own ? serviceNodeOptions(process.env.BENCH_NODE_OPTIONS) : null,
           systemUnderTest: own ? 'started by the bench' : values.url,
           node: process.version,
           cpus: os.availableParallelism(),

@@ -15,20 +15,6 @@ export const SERVICES: readonly ServiceDefinition[] = [
 ];
 
 /**
- * The V8 heap bound every service starts with locally (`npm start`, the bench), placed before any
- * NODE_OPTIONS given, so that a later --max-old-space-size wins. Left alone, V8 grows its heap as far as
- * the machine allows and a service under load passes 300 MiB of RSS holding far less; with this bound
- * each stays under 256 MiB (BENCHMARKS.md measures the trade). Kubernetes sets its own from the pod's
- * memory limit (infra/k8s).
- */
-export const SERVICE_HEAP_OPTIONS = '--max-old-space-size=160';
-
-/** NODE_OPTIONS for a service: the heap bound, then whatever the caller adds. */
-export function serviceNodeOptions(...extra: (string | undefined)[]): string {
-  return [SERVICE_HEAP_OPTIONS, ...extra.filter((e) => e !== undefined && e.trim() !== '')].join(' ');
-}
-
-/**
  * The operator console: not a Kafka service (no database, no broker identity), a web server in front of
  * the gateway. The launcher runs it beside the four; tests of the services leave it out.
  */
