@@ -5,7 +5,6 @@ import { uuidv7 } from '@billing/contracts/uuid';
 import { connectProducer } from '@billing/testing/kafka-probe';
 import { testEnv } from '@billing/testing/env';
 import { waitFor } from '@billing/testing/wait';
-import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { typedClient } from './http';
@@ -20,7 +19,7 @@ import { startSystem, type RunningSystem } from './system';
 const KEYS = { admin: 'e2e-dlq-admin-0001', alice: 'e2e-dlq-alice-0001' };
 const POISON_OWNER = 'dlq-poison';
 let system: RunningSystem;
-let producer: Producer;
+let producer: Awaited<ReturnType<typeof connectProducer>>;
 let ledgerDb: pg.Client;
 
 const client = (who: keyof typeof KEYS) => typedClient(system, KEYS[who]);
@@ -34,7 +33,9 @@ async function problemOf(call: Promise<unknown>): Promise<{ status: number; code
   return { status: outcome.status, code: outcome.code };
 }
 
-async function deadLetterWhere(filter: (d: { messageId: string | null }) => boolean) {
+async function deadLetterWhere(
+  filter: (d: { messageId: string | null; consumerGroup: string | null }) => boolean,
+) {
   return waitFor(
     'the dead letter listed',
     async () => (await client('admin').deadLetters.page({ limit: 200 })).items.find(filter),

@@ -25,9 +25,12 @@ export type RouteOf<M extends Method> = {
   [P in keyof paths]: paths[P][M] extends undefined ? never : P;
 }[keyof paths];
 type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
-/** The JSON body a route takes, as the document states it. */
-export type BodyOf<P extends keyof paths, M extends Method> =
-  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+/** The JSON body a route takes, as the document states it (for a union of routes, any of theirs). */
+export type BodyOf<P extends keyof paths, M extends Method> = P extends keyof paths
+  ? Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B
+    : never
+  : never;
 type Params<P extends keyof paths, M extends Method> = Pick<Operation<P, M>['parameters'], 'path' | 'query'>;
 /** The path and query parameters of a route, required when the route has required ones. */
 export type ParamsOf<P extends keyof paths, M extends Method> =

@@ -1,39 +1,29 @@
 import { waitFor } from '@billing/testing/wait';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayClient, type BodyOf, type RouteOf } from './http';
 import { startSystem, type RunningSystem } from './system';
 
-const ADMIN = { 'x-api-key': 'dev-admin-key', 'content-type': 'application/json' };
 let system: RunningSystem;
-let seq = 0;
+const gw = gatewayClient(() => system, { admin: 'dev-admin-key' }, 'mv');
 
-async function post(path: string, body: Record<string, unknown>, wait = true) {
-  const res = await fetch(`${system.gatewayUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      ...ADMIN,
-      'idempotency-key': `mv-${Date.now()}-${++seq}`,
-      ...(wait ? { prefer: 'wait=25' } : {}),
-    },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as Record<string, unknown> & { reason?: { code: string } },
-  };
+/** A command as the admin, through the typed client, waiting for its final state unless told not to. */
+function post<P extends RouteOf<'post'>>(path: P, body: BodyOf<P, 'post'>, wait = true) {
+  return gw.post('admin', path, body, wait ? { waitSeconds: 25 } : {});
 }
 
-async function balance(id: unknown): Promise<string> {
-  const res = await fetch(`${system.gatewayUrl}/api/v1/accounts/${String(id)}/balance`, { headers: ADMIN });
-  return ((await res.json()) as { balance: string }).balance;
+async function balance(id: string): Promise<string> {
+  const r = await gw.get('admin', '/api/v1/accounts/{id}/balance', { path: { id } });
+  return String(r.body.balance);
 }
 
-async function open(type: string, ownerId: string): Promise<string> {
-  const res = await fetch(`${system.gatewayUrl}/api/v1/accounts`, {
-    method: 'POST',
-    headers: ADMIN,
-    body: JSON.stringify({ ownerId, ownerType: type === 'USER' ? 'user' : 'bank', currency: 'USD', type }),
+async function open(type: 'USER' | 'EXTERNAL', ownerId: string): Promise<string> {
+  const r = await gw.post('admin', '/api/v1/accounts', {
+    ownerId,
+    ownerType: type === 'USER' ? 'user' : 'bank',
+    currency: 'USD',
+    type,
   });
-  return ((await res.json()) as { id: string }).id;
+  return String(r.body.id);
 }
 
 const usd = (amount: string) => ({ amount, currency: 'USD' });
@@ -97,7 +87,7 @@ describe('money movements over HTTP, four services as processes', () => {
     });
     expect(payment.body.status).toBe('completed');
     const refund = await post('/api/v1/transactions/refund', {
-      originalPaymentId: payment.body.transactionId,
+      originalPaymentId: String(payment.body.transactionId),
       ...usd('30.00'),
     });
     expect(refund.body).toMatchObject({
@@ -115,7 +105,7 @@ describe('money movements over HTTP, four services as processes', () => {
     });
     expect(funds.body.status).toBe('completed');
     const tooMuch = await post('/api/v1/transactions/refund', {
-      originalPaymentId: payment.body.transactionId,
+      originalPaymentId: String(payment.body.transactionId),
       ...usd('50.01'),
     });
     expect(tooMuch.body).toMatchObject({ status: 'failed', reason: { code: 'REFUND.EXCEEDS_ORIGINAL' } });
@@ -192,11 +182,12 @@ describe('money movements over HTTP, four services as processes', () => {
     const key = `mv-same-${Date.now()}`;
     const [from, to] = await fundedPair('same');
     const send = (wait: boolean) =>
-      fetch(`${system.gatewayUrl}/api/v1/transactions/transfer`, {
-        method: 'POST',
-        headers: { ...ADMIN, 'idempotency-key': key, ...(wait ? { prefer: 'wait=25' } : {}) },
-        body: JSON.stringify({ sourceAccountId: from, destinationAccountId: to, ...usd('7.00') }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+      gw.post(
+        'admin',
+        '/api/v1/transactions/transfer',
+        { sourceAccountId: from, destinationAccountId: to, ...usd('7.00') },
+        { idempotencyKey: key, ...(wait ? { waitSeconds: 25 } : {}) },
+      );
     const answers = await Promise.all([send(true), send(false), send(true), send(false), send(true)]);
     const ids = new Set(answers.map((a) => a.body.transactionId));
     expect(ids.size).toBe(1);
@@ -213,11 +204,12 @@ describe('money movements over HTTP, four services as processes', () => {
     const key = `mv-race-${Date.now()}`;
     const [from, to] = await fundedPair('race');
     const send = (amount: string) =>
-      fetch(`${system.gatewayUrl}/api/v1/transactions/transfer`, {
-        method: 'POST',
-        headers: { ...ADMIN, 'idempotency-key': key, prefer: 'wait=25' },
-        body: JSON.stringify({ sourceAccountId: from, destinationAccountId: to, ...usd(amount) }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+      gw.post(
+        'admin',
+        '/api/v1/transactions/transfer',
+        { sourceAccountId: from, destinationAccountId: to, ...usd(amount) },
+        { idempotencyKey: key, waitSeconds: 25 },
+      );
     const answers = await Promise.all(['1.00', '2.00', '3.00'].map(send));
     const won = answers.filter((a) => a.status === 200);
     expect(won).toHaveLength(1);
