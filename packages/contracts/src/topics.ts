@@ -92,6 +92,7 @@ export const TOPICS = {
       'TransactionNeedsAttention',
       'TransactionRequestRejected',
       'TransactionRequestReplayed',
+      'TransactionProviderStepRecorded',
       'TransactionStepRetried',
       'TransactionInvestigationFlagged',
       'TransactionInvestigationCleared',

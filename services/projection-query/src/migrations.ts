@@ -3,6 +3,7 @@ import { createInboxTable } from '@billing/platform/inbox';
 import { createOutboxTable } from '@billing/platform/outbox';
 import {
   createOperatorActionTables,
+  createProviderStepTable,
   createReadModel,
   createTimelineIndexes,
   dropReadModel,
@@ -162,6 +163,17 @@ export const migrations: Record<string, Migration> = {
     async down(knex: Knex) {
       await knex.schema.dropTableIfExists('dead_letter_replays');
       await knex.schema.dropTableIfExists('dead_letters');
+    },
+  },
+  '0009_provider_steps': {
+    async up(knex: Knex) {
+      // As 0007: a rebuild creates the table with the rest of the read model; this adds it to a live one.
+      if (!(await schemaExists(knex, LIVE_SCHEMA))) return;
+      const exists = await knex.schema.withSchema(LIVE_SCHEMA).hasTable('transaction_provider_steps');
+      if (!exists) await createProviderStepTable(knex, LIVE_SCHEMA);
+    },
+    async down(knex: Knex) {
+      await knex.raw('drop table if exists ??.transaction_provider_steps', [LIVE_SCHEMA]);
     },
   },
 };

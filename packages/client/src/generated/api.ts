@@ -1359,7 +1359,8 @@ export interface components {
           | 'finished'
           | 'step_retried'
           | 'investigation_flagged'
-          | 'investigation_cleared';
+          | 'investigation_cleared'
+          | 'provider_step';
         label: string;
         accountId: components['schemas']['Uuid'] | null;
         amount: components['schemas']['Amount'] | null;
@@ -1368,6 +1369,78 @@ export interface components {
         actor: components['schemas']['Caller'] | null;
         /** @default null */
         note: string | null;
+        /** @default null */
+        provider: {
+          name: string;
+          /** @enum {string} */
+          operation: 'pay_bill' | 'payout' | 'collect' | 'void';
+          attempt: number;
+          /** @enum {string} */
+          outcome: 'accepted' | 'refused' | 'voided' | 'unavailable' | 'timed_out';
+          code:
+            | (
+                | 'ACCOUNT.NOT_FOUND'
+                | 'ACCOUNT.INACTIVE'
+                | 'ACCOUNT.INSUFFICIENT_FUNDS'
+                | 'ACCOUNT.LIMIT_EXCEEDED'
+                | 'ACCOUNT.ALREADY_EXISTS'
+                | 'ACCOUNT.TYPE_NOT_ALLOWED'
+                | 'ACCOUNT.NOT_EMPTY'
+                | 'CURRENCY.MISMATCH'
+                | 'CURRENCY.UNKNOWN'
+                | 'CURRENCY.ALREADY_EXISTS'
+                | 'AMOUNT.INVALID'
+                | 'HOLD.NOT_FOUND'
+                | 'HOLD.EXPIRED'
+                | 'AUTH.FORBIDDEN'
+                | 'AUTH.UNAUTHENTICATED'
+                | 'ENTRY.UNBALANCED'
+                | 'ENTRY.INVALID'
+                | 'ENTRY.NOT_FOUND'
+                | 'ENTRY.ALREADY_REVERSED'
+                | 'HOLD.CLOSED'
+                | 'IDEMPOTENCY.KEY_REUSED'
+                | 'IDEMPOTENCY.KEY_REQUIRED'
+                | 'TRANSACTION.NOT_FOUND'
+                | 'REQUEST.INVALID'
+                | 'REQUEST.MALFORMED_JSON'
+                | 'REQUEST.UNSUPPORTED_MEDIA_TYPE'
+                | 'REQUEST.TOO_LARGE'
+                | 'ROUTE.NOT_FOUND'
+                | 'QUERY.TIMEOUT'
+                | 'SERVICE.UNAVAILABLE'
+                | 'RATE.LIMITED'
+                | 'MESSAGE.UNPARSEABLE'
+                | 'MESSAGE.UNKNOWN_TYPE'
+                | 'MESSAGE.UNKNOWN_VERSION'
+                | 'MESSAGE.HANDLER_FAILED'
+                | 'PROVIDER.INVALID_ACCOUNT'
+                | 'PROVIDER.INSUFFICIENT_CREDIT'
+                | 'PROVIDER.SERVICE_UNAVAILABLE'
+                | 'PROVIDER.TIMEOUT'
+                | 'PROVIDER.REFUSED'
+                | 'REFUND.NOT_REFUNDABLE'
+                | 'REFUND.EXCEEDS_ORIGINAL'
+                | 'SAGA.CAPTURE_FAILED'
+                | 'ACCOUNT.UNAVAILABLE'
+                | 'PROVIDER.DECLINED'
+                | 'PROVIDER.UNKNOWN_OUTCOME'
+                | 'PROVIDER.PAID_AFTER_RELEASE'
+                | 'PROVIDER.UNKNOWN'
+                | 'SAGA.NEEDS_ATTENTION'
+                | 'COMMAND.NOT_CONFIRMED'
+                | 'DEAD_LETTER.NOT_FOUND'
+                | 'DEAD_LETTER.NOT_REPLAYABLE'
+                | 'DEAD_LETTER.ALREADY_REPLAYED'
+                | 'DEAD_LETTER.ORIGINAL_UNAVAILABLE'
+                | 'INTERNAL'
+                | 'TRANSACTION.NOT_RETRYABLE'
+                | 'INVESTIGATION.NOT_FLAGGED'
+              )
+            | null;
+          reference: string | null;
+          detail: string | null;
+        } | null;
       }[];
       entries: {
         version: number;
@@ -5450,7 +5523,8 @@ export interface operations {
            *           "amount": null,
            *           "side": null,
            *           "actor": null,
-           *           "note": null
+           *           "note": null,
+           *           "provider": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -5460,7 +5534,8 @@ export interface operations {
            *           "amount": "25.00",
            *           "side": "credit",
            *           "actor": null,
-           *           "note": null
+           *           "note": null,
+           *           "provider": null
            *         },
            *         {
            *           "at": "2026-01-01T00:00:02.000Z",
@@ -5470,7 +5545,8 @@ export interface operations {
            *           "amount": null,
            *           "side": null,
            *           "actor": null,
-           *           "note": null
+           *           "note": null,
+           *           "provider": null
            *         }
            *       ],
            *       "entries": [

@@ -14,7 +14,13 @@ import {
 } from './accounts';
 import { DeadLetterIdSchema, ReplayingServiceSchema } from './dead-letters';
 import { PostingSideSchema, TransactionTypeSchema } from './ledger';
-import { TransactionStatusSchema, TransactionSummarySchema } from './transactions';
+import {
+  ProviderNameSchema,
+  ProviderOperationSchema,
+  ProviderOutcomeSchema,
+  TransactionStatusSchema,
+  TransactionSummarySchema,
+} from './transactions';
 
 /** Pages of lists are bounded: a client asks for at most this many items at once. */
 export const PAGE_LIMIT_MAX = 200;
@@ -293,6 +299,21 @@ export const TransactionActivitySchema = z.strictObject({
 });
 export type TransactionActivity = z.infer<typeof TransactionActivitySchema>;
 
+/**
+ * One provider attempt on the timeline. `reference` is the provider's own reference when it gave one;
+ * `detail` (the provider's or the network's wording) is shown to admins only and null for owners.
+ */
+export const TimelineProviderCallSchema = z.strictObject({
+  name: ProviderNameSchema,
+  operation: ProviderOperationSchema,
+  attempt: z.number().int().min(1),
+  outcome: ProviderOutcomeSchema,
+  code: z.enum(ERROR_CODES).nullable(),
+  reference: z.string().max(128).nullable(),
+  detail: z.string().max(1000).nullable(),
+});
+export type TimelineProviderCall = z.infer<typeof TimelineProviderCallSchema>;
+
 export const TimelineStepSchema = z.strictObject({
   at: Timestamp,
   kind: z.enum([
@@ -306,10 +327,11 @@ export const TimelineStepSchema = z.strictObject({
     'step_retried',
     'investigation_flagged',
     'investigation_cleared',
+    'provider_step',
   ]),
   /**
    * The ledger step (e.g. `capture`) of a posting, the final status of `finished`, the step re-driven of
-   * `step_retried`.
+   * `step_retried`, the operation and outcome of a `provider_step` (e.g. `pay_bill attempt 1: accepted`).
    */
   label: z.string(),
   accountId: UuidSchema.nullable(),
@@ -319,6 +341,8 @@ export const TimelineStepSchema = z.strictObject({
   actor: ActorSchema.nullable().default(null),
   /** The investigation note of a flag or clear; null for the others. */
   note: z.string().max(500).nullable().default(null),
+  /** What a provider was asked and answered, for a `provider_step`; null for the others. */
+  provider: TimelineProviderCallSchema.nullable().default(null),
 });
 export type TimelineStep = z.infer<typeof TimelineStepSchema>;
 

@@ -195,3 +195,39 @@ export const TransactionRequestReplayed = defineMessage(
   }),
 );
 export type TransactionRequestReplayedMessage = MessageOf<typeof TransactionRequestReplayed>;
+
+/** What a provider was asked to do for a transaction. */
+export const ProviderOperationSchema = z.enum(['pay_bill', 'payout', 'collect', 'void']);
+export type ProviderOperation = z.infer<typeof ProviderOperationSchema>;
+
+/**
+ * How one provider attempt ended: `accepted` (it paid, collected or, for a void, had already paid),
+ * `refused` (a recorded refusal, with its code), `voided` (a void it confirmed), `unavailable` (a 5xx, an
+ * unclear answer or an unreachable provider: not a refusal) or `timed_out` (no answer in time).
+ */
+export const ProviderOutcomeSchema = z.enum(['accepted', 'refused', 'voided', 'unavailable', 'timed_out']);
+export type ProviderOutcome = z.infer<typeof ProviderOutcomeSchema>;
+
+/**
+ * One attempt at an external provider, recorded with the saga's step that took its outcome in, so the
+ * read side can show each call on the transaction's timeline. `providerReference` is the provider's own
+ * reference (a purchase's reference, a payout or collection id) when it gave one; the request's reference
+ * is always the transaction id. Changes no balance and no status: the transaction events say that.
+ */
+export const TransactionProviderStepRecorded = defineMessage(
+  'TransactionProviderStepRecorded',
+  1,
+  z.strictObject({
+    transactionId: UuidSchema,
+    provider: ProviderNameSchema,
+    operation: ProviderOperationSchema,
+    attempt: z.number().int().min(1).max(1000),
+    outcome: ProviderOutcomeSchema,
+    /** The refusal's code; null unless `outcome` is `refused`. */
+    code: z.enum(ERROR_CODES).nullable(),
+    detail: z.string().max(1000).nullable(),
+    providerReference: z.string().max(128).nullable(),
+    at: z.iso.datetime({ offset: true }),
+  }),
+);
+export type TransactionProviderStepRecordedMessage = MessageOf<typeof TransactionProviderStepRecorded>;

@@ -30,6 +30,7 @@ export function accountsOf(event: FollowedEvent): string[] {
     case 'CurrencyAdded':
     case 'TransactionRequestRejected':
     case 'TransactionRequestReplayed':
+    case 'TransactionProviderStepRecorded':
     case 'TransactionStepRetried':
     case 'TransactionInvestigationFlagged':
     case 'TransactionInvestigationCleared':
@@ -69,6 +70,11 @@ export function transactionOf(event: FollowedEvent): string | null {
     case 'TransactionReversed':
     case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
+      return event.data.transactionId;
+    // A provider step goes to whoever may follow its transaction (its owner, admins): the owner of a bill
+    // payment sees the provider's reference of that payment, as the timeline shows it (toPayload drops the
+    // detail). An account's stream does not carry it (accountsOf).
+    case 'TransactionProviderStepRecorded':
       return event.data.transactionId;
     case 'TransactionRequestReplayed':
       return event.data.transaction.transactionId;
@@ -124,6 +130,9 @@ export function toPayload(event: FollowedEvent, filter: StreamFilter, viewer: Ac
       return event.data.accountId === filter.accountId
         ? { ...payload, data: event.data }
         : { ...payload, data: { ...event.data, context: {} } };
+    case 'TransactionProviderStepRecorded':
+      // The detail is the provider's or the network's own wording (it may name internal hosts): admins only.
+      return { ...payload, data: { ...event.data, detail: null } };
     default:
       return { ...payload, data: event.data };
   }

@@ -74,4 +74,17 @@ describe('what a stream sends of an event', () => {
       available: '3.00',
     });
   });
+
+  it("sends a provider step to its transaction's stream with the reference, its detail to admins only", () => {
+    const step = {
+      ...fixtures.TransactionProviderStepRecorded,
+      data: { ...fixtures.TransactionProviderStepRecorded.data, detail: 'connect ECONNREFUSED 10.0.0.7:443' },
+    };
+    expect(matches(step, following(null, FIXTURE_IDS.transaction))).toBe(true);
+    expect(matches(step, following(USER))).toBe(false);
+    const owner = toPayload(step, following(null, FIXTURE_IDS.transaction), 'owner').data;
+    expect(owner).toMatchObject({ providerReference: 'EKEDC-000123', detail: null });
+    const admin = toPayload(step, following(null, FIXTURE_IDS.transaction), 'admin').data;
+    expect(admin).toHaveProperty('detail', 'connect ECONNREFUSED 10.0.0.7:443');
+  });
 });

@@ -89,6 +89,7 @@ function keysOf(event: FollowedEvent): string[] {
     case 'TransactionReversed':
     case 'TransactionNeedsAttention':
     case 'TransactionRequestRejected':
+    case 'TransactionProviderStepRecorded':
     case 'TransactionStepRetried':
     case 'TransactionInvestigationFlagged':
     case 'TransactionInvestigationCleared':

@@ -41,6 +41,7 @@ const timeline: TransactionTimeline = {
       side: null,
       actor: null,
       note: null,
+      provider: null,
     },
     {
       at: ex.UPDATED_AT,
@@ -51,6 +52,7 @@ const timeline: TransactionTimeline = {
       side: 'credit',
       actor: null,
       note: null,
+      provider: null,
     },
     {
       at: ex.UPDATED_AT,
@@ -61,6 +63,7 @@ const timeline: TransactionTimeline = {
       side: null,
       actor: null,
       note: null,
+      provider: null,
     },
   ],
   entries: [

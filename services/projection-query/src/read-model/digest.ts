@@ -17,6 +17,7 @@ const DIGESTED: Record<Exclude<ReadModelTable, 'positions'>, { columns: string; 
   currency_totals: { columns: '*', orderBy: 'currency' },
   transaction_investigations: { columns: '*', orderBy: 'transaction_id' },
   transaction_operator_actions: { columns: '*', orderBy: 'transaction_id, hlc' },
+  transaction_provider_steps: { columns: '*', orderBy: 'transaction_id, hlc' },
 };
 
 export interface ReadModelDigest {

@@ -22,6 +22,7 @@ export type ReadModelTable =
   | 'currency_totals'
   | 'transaction_investigations'
   | 'transaction_operator_actions'
+  | 'transaction_provider_steps'
   | 'positions';
 
 /** A schema-qualified table name for knex ("read_model.accounts" is quoted as two identifiers). */
@@ -146,6 +147,7 @@ export async function createReadModel(knex: Knex, schema: string): Promise<void>
   );
   await createTimelineIndexes(knex, schema);
   await createOperatorActionTables(knex, schema);
+  await createProviderStepTable(knex, schema);
   // The ledger starts with these; later ones arrive as CurrencyAdded events.
   await knex(tableOf(schema, 'currencies')).insert(
     SEEDED_CURRENCIES.map((c) => ({ code: c.code, scale: c.scale, kind: c.kind })),
@@ -183,6 +185,24 @@ export async function createOperatorActionTables(knex: Knex, schema: string): Pr
     t.text('label').notNullable();
     t.text('note');
     t.jsonb('actor').notNullable();
+    t.timestamp('at', { useTz: true }).notNullable();
+    t.primary(['transaction_id', 'hlc']);
+  });
+}
+
+/** Each provider attempt of a transaction's saga, for the timeline. */
+export async function createProviderStepTable(knex: Knex, schema: string): Promise<void> {
+  await knex.schema.withSchema(schema).createTable('transaction_provider_steps', (t) => {
+    t.uuid('transaction_id').notNullable();
+    // The event's HLC stamp: unique per event, so a republished event is recorded once.
+    t.text('hlc').notNullable();
+    t.text('provider').notNullable();
+    t.text('operation').notNullable();
+    t.integer('attempt').notNullable();
+    t.text('outcome').notNullable();
+    t.text('code');
+    t.text('detail');
+    t.text('provider_reference');
     t.timestamp('at', { useTz: true }).notNullable();
     t.primary(['transaction_id', 'hlc']);
   });

@@ -2,10 +2,17 @@ import type { Actor } from '@billing/contracts/envelope';
 import {
   TIMELINE_ENTRIES_MAX,
   TIMELINE_HOLDS_MAX,
+  type TimelineProviderCall,
   type TimelineStep,
   type TransactionTimeline,
 } from '@billing/contracts/messages/queries';
-import { notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
+import {
+  notFound,
+  privileged,
+  visibleTo,
+  type QueryContext,
+  type QueryFailure,
+} from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
 import { formatDecimal } from '@billing/contracts/money';
 import type { TransactionRow } from './transaction-events.handler';
@@ -26,6 +33,20 @@ interface OperatorActionRow {
   at: Date;
 }
 
+/** A provider attempt of the saga, from its event. */
+export type ProviderStep = Pick<TimelineStep, 'at'> & { provider: TimelineProviderCall };
+
+interface ProviderStepRow {
+  provider: string;
+  operation: TimelineProviderCall['operation'];
+  attempt: number;
+  outcome: TimelineProviderCall['outcome'];
+  code: TimelineProviderCall['code'];
+  detail: string | null;
+  provider_reference: string | null;
+  at: Date;
+}
+
 const CLOSED_KIND: Record<string, TimelineStep['kind']> = {
   captured: 'hold_captured',
   released: 'hold_released',
@@ -33,8 +54,8 @@ const CLOSED_KIND: Record<string, TimelineStep['kind']> = {
 };
 
 /**
- * The steps of a transaction in time order: created, each hold placed and closed, each posting, and the
- * final status. Steps at the same instant keep that order, so a hold placed by the entry that posted it
+ * The steps of a transaction in time order: created, each hold placed and closed, each provider attempt,
+ * each posting, operators' actions and the final status. Steps at the same instant keep that order, so a hold placed by the entry that posted it
  * reads before the posting. Pure.
  */
 export function timelineSteps(
@@ -42,6 +63,7 @@ export function timelineSteps(
   entries: readonly Entry[],
   holds: readonly Hold[],
   actions: readonly OperatorStep[] = [],
+  calls: readonly ProviderStep[] = [],
 ): TimelineStep[] {
   const step = (at: string, kind: TimelineStep['kind'], label: string, rest: Partial<TimelineStep> = {}) => ({
     at,
@@ -52,6 +74,7 @@ export function timelineSteps(
     side: rest.side ?? null,
     actor: rest.actor ?? null,
     note: rest.note ?? null,
+    provider: rest.provider ?? null,
   });
   const steps: TimelineStep[] = [step(tx.createdAt, 'created', 'created')];
   for (const h of holds) {
@@ -61,6 +84,13 @@ export function timelineSteps(
       const amount = h.status === 'captured' ? (h.capturedAmount ?? h.amount) : h.amount;
       steps.push(step(h.closedAt, kind, `hold ${h.status}`, { accountId: h.accountId, amount }));
     }
+  }
+  // After the holds they run under: an answer at the instant its hold was placed still reads after it.
+  for (const c of calls) {
+    const { operation, attempt, outcome } = c.provider;
+    steps.push(
+      step(c.at, 'provider_step', `${operation} attempt ${attempt}: ${outcome}`, { provider: c.provider }),
+    );
   }
   for (const e of entries) {
     steps.push(
@@ -166,6 +196,25 @@ export async function getTransactionTimeline(
     actor: a.actor,
     at: a.at.toISOString(),
   }));
+  const callRows = await ctx
+    .trx(tableOf(ctx.schema, 'transaction_provider_steps'))
+    .where({ transaction_id: transactionId })
+    .orderBy([{ column: 'at' }, { column: 'hlc' }])
+    .limit(TIMELINE_ENTRIES_MAX)
+    .select<ProviderStepRow[]>('*');
+  const calls: ProviderStep[] = callRows.map((c) => ({
+    at: c.at.toISOString(),
+    provider: {
+      name: c.provider,
+      operation: c.operation,
+      attempt: c.attempt,
+      outcome: c.outcome,
+      code: c.code,
+      reference: c.provider_reference,
+      // The provider's or the network's own wording may name internal hosts: admins only.
+      detail: privileged(actor) ? c.detail : null,
+    },
+  }));
   const summary = {
     createdAt: tx.created_at.toISOString(),
     finishedAt: tx.finished_at === null ? null : tx.finished_at.toISOString(),
@@ -174,7 +223,7 @@ export async function getTransactionTimeline(
   return {
     transactionId,
     status: tx.status,
-    steps: timelineSteps(summary, entries, holds, actions),
+    steps: timelineSteps(summary, entries, holds, actions, calls),
     entries,
     holds,
   };

@@ -1,12 +1,16 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
-import type { TransactionSummary } from '@billing/contracts/messages/transactions';
+import type {
+  TransactionProviderStepRecordedMessage,
+  TransactionSummary,
+} from '@billing/contracts/messages/transactions';
 import type { ApplyTarget } from '../read-model/apply-target';
 import { holdSwapLockShared } from '../read-model/locks';
 import { advancePositions } from '../read-model/positions';
 import { tableOf } from '../read-model/schema';
 import { insertIgnoringDuplicates } from '../shared/insert-chunked';
 import { applyOperatorEvents, type OperatorEventMessage } from './operator-actions.projection';
+import { applyProviderSteps } from './provider-steps.projection';
 import { evolveTransaction, type TransactionState } from './transaction.evolve';
 
 export interface TransactionRow {
@@ -62,6 +66,7 @@ export async function applyTransactionEvents(
     });
     const summaries: { summary: TransactionSummary; hlc: string }[] = [];
     const operatorEvents: OperatorEventMessage[] = [];
+    const providerSteps: TransactionProviderStepRecordedMessage[] = [];
     for (const { message } of fresh) {
       switch (message.type) {
         case 'TransactionAccepted':
@@ -75,6 +80,9 @@ export async function applyTransactionEvents(
         case 'TransactionInvestigationFlagged':
         case 'TransactionInvestigationCleared':
           operatorEvents.push(message);
+          break;
+        case 'TransactionProviderStepRecorded':
+          providerSteps.push(message);
           break;
         case 'TransactionRequestRejected':
         case 'TransactionRequestReplayed':
@@ -90,6 +98,7 @@ export async function applyTransactionEvents(
     }
     await applySummaries(trx, target.schema, summaries);
     await applyOperatorEvents(trx, target.schema, operatorEvents);
+    await applyProviderSteps(trx, target.schema, providerSteps);
   });
 }
 

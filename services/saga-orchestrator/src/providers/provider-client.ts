@@ -1,4 +1,8 @@
 import type { ErrorCode } from '@billing/contracts/errors';
+import type {
+  ProviderOperation,
+  TransactionProviderStepRecordedMessage,
+} from '@billing/contracts/messages/transactions';
 import type { ActiveSaga, ProviderKind, WorkflowInput } from '../workflow/types';
 
 export interface ProviderSettings {
@@ -38,15 +42,86 @@ async function request(
   }
 }
 
-/** Where each provider lives and which fields of its success the transaction keeps. */
-const PROVIDERS: Record<ProviderKind, { path: string; successFields: readonly string[] }> = {
-  payout: { path: '/v1/payouts', successFields: ['payoutId'] },
+/**
+ * Where each provider lives, which fields of its success the transaction keeps, and which of them is the
+ * provider's own reference (shown on the timeline; a bill's token is kept in the details only).
+ */
+const PROVIDERS: Record<
+  ProviderKind,
+  { path: string; successFields: readonly string[]; referenceField: string; operation: ProviderOperation }
+> = {
+  payout: {
+    path: '/v1/payouts',
+    successFields: ['payoutId'],
+    referenceField: 'payoutId',
+    operation: 'payout',
+  },
   purchase: {
     path: '/v1/bills/electricity/purchases',
     successFields: ['token', 'providerReference', 'units'],
+    referenceField: 'providerReference',
+    operation: 'pay_bill',
   },
-  collection: { path: '/v1/collections', successFields: ['collectionId'] },
+  collection: {
+    path: '/v1/collections',
+    successFields: ['collectionId'],
+    referenceField: 'collectionId',
+    operation: 'collect',
+  },
 };
+
+/** What the saga publishes about one provider attempt (TransactionProviderStepRecorded). */
+export type ProviderStep = TransactionProviderStepRecordedMessage['data'];
+
+/** A provider attempt's outcome as the workflow takes it in, and as the timeline shows it. */
+export interface ProviderAttempt<I extends WorkflowInput = WorkflowInput> {
+  input: I;
+  step: ProviderStep;
+}
+
+/** The name the timeline shows: the bill provider, the funding provider, or the payout provider. */
+function providerNameOf(saga: ActiveSaga, kind: ProviderKind): string {
+  const named = kind === 'purchase' ? saga.summary.details.provider : saga.summary.details.fundingProvider;
+  return kind !== 'payout' && named ? named : kind === 'collection' ? 'funding' : 'payout';
+}
+
+function referenceOf(answer: ProviderAnswer, kind: ProviderKind): string | null {
+  if (!('body' in answer)) return null;
+  const value = answer.body[PROVIDERS[kind].referenceField];
+  return typeof value === 'string' ? value.slice(0, 128) : null;
+}
+
+/** Describes an attempt for the timeline from the answer and what the workflow was told. */
+function stepOf(
+  saga: ActiveSaga,
+  kind: ProviderKind,
+  operation: ProviderOperation,
+  attempt: number,
+  answer: ProviderAnswer,
+  input: WorkflowInput,
+): ProviderStep {
+  const base = {
+    transactionId: saga.summary.transactionId,
+    provider: providerNameOf(saga, kind),
+    operation,
+    attempt,
+    providerReference: referenceOf(answer, kind),
+    at: input.at,
+  };
+  switch (input.kind) {
+    case 'provider-succeeded':
+      return { ...base, outcome: 'accepted', code: null, detail: null };
+    case 'provider-refused':
+      return { ...base, outcome: 'refused', code: input.code, detail: input.detail.slice(0, 1000) };
+    case 'void-answered':
+      if (input.outcome === 'paid') return { ...base, outcome: 'accepted', code: null, detail: null };
+      if (input.outcome === 'voided') return { ...base, outcome: 'voided', code: null, detail: null };
+      break;
+  }
+  const detail = 'detail' in input && typeof input.detail === 'string' ? input.detail.slice(0, 1000) : null;
+  const timedOut = !('body' in answer) && answer.status === 'timeout';
+  return { ...base, outcome: timedOut ? 'timed_out' : 'unavailable', code: null, detail };
+}
 
 const SUCCESS = new Set(['success', 'paid', 'collected']);
 const REFUSED = new Set(['failed', 'refused', 'declined', 'voided']);
@@ -133,21 +208,26 @@ export async function attemptProvider(
   attempt: number,
   settings: ProviderSettings,
   at: string,
-): Promise<WorkflowInput> {
+): Promise<ProviderAttempt> {
   const kind = providerKindOf(saga);
-  const { path } = PROVIDERS[kind];
+  const { path, operation } = PROVIDERS[kind];
+  const recorded = (answer: ProviderAnswer, input: WorkflowInput): ProviderAttempt => ({
+    input,
+    step: stepOf(saga, kind, operation, attempt, answer, input),
+  });
   if (attempt > 1) {
-    const status = interpret(
-      await request(settings, 'GET', `${path}/${saga.summary.transactionId}`),
-      at,
-      kind,
-    );
-    if (status !== 'unknown') return status;
+    const answer = await request(settings, 'GET', `${path}/${saga.summary.transactionId}`);
+    const status = interpret(answer, at, kind);
+    if (status !== 'unknown') return recorded(answer, status);
   }
-  const result = interpret(await request(settings, 'POST', path, bodyOf(saga, kind)), at, kind);
-  return result === 'unknown'
-    ? { kind: 'provider-unavailable', detail: 'provider does not know the reference', at }
-    : result;
+  const answer = await request(settings, 'POST', path, bodyOf(saga, kind));
+  const result = interpret(answer, at, kind);
+  return recorded(
+    answer,
+    result === 'unknown'
+      ? { kind: 'provider-unavailable', detail: 'provider does not know the reference', at }
+      : result,
+  );
 }
 
 /**
@@ -157,15 +237,25 @@ export async function attemptProvider(
  */
 export async function voidAtProvider(
   saga: ActiveSaga,
+  attempt: number,
   settings: ProviderSettings,
   at: string,
-): Promise<Extract<WorkflowInput, { kind: 'void-answered' }>> {
+): Promise<ProviderAttempt<Extract<WorkflowInput, { kind: 'void-answered' }>>> {
   const kind = providerKindOf(saga);
   const answer = await request(
     settings,
     'POST',
     `${PROVIDERS[kind].path}/${saga.summary.transactionId}/void`,
   );
+  const input = voidAnswer(answer, kind, at);
+  return { input, step: stepOf(saga, kind, 'void', attempt, answer, input) };
+}
+
+function voidAnswer(
+  answer: ProviderAnswer,
+  kind: ProviderKind,
+  at: string,
+): Extract<WorkflowInput, { kind: 'void-answered' }> {
   if (!('body' in answer)) return { kind: 'void-answered', outcome: 'unknown', detail: answer.detail, at };
   const said = typeof answer.body.status === 'string' ? answer.body.status : '';
   if (SUCCESS.has(said) && (answer.status === 200 || answer.status === 409))

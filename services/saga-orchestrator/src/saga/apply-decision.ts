@@ -15,6 +15,7 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionNeedsAttention,
+  TransactionProviderStepRecorded,
   TransactionRequestRejected,
   TransactionRequestReplayed,
   TransactionReversed,
@@ -26,6 +27,7 @@ import { withMessageLogContext } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import { decide } from '../workflow/decide';
+import type { ProviderStep } from '../providers/provider-client';
 import type {
   LedgerCommandData,
   OperatorEvent,
@@ -102,6 +104,23 @@ export async function applyWorkflowStep(
   if (outbox) outbox.push(...outgoing);
   else await appendToOutbox(trx, outgoing);
   return { state: decision.state, version: record.version + (saved ? 1 : 0) };
+}
+
+/** One provider attempt for the transaction events topic, keyed by its transaction like every other. */
+export function providerStepMessage(
+  deps: Pick<SagaDeps, 'hlc' | 'nowMs' | 'topicPrefix'>,
+  step: ProviderStep,
+): OutboxMessage {
+  return {
+    topic: topicName('transactionEvents', deps.topicPrefix),
+    key: step.transactionId,
+    envelope: createMessage(TransactionProviderStepRecorded, step, {
+      actor: { kind: 'system', id: 'saga-orchestrator' },
+      hlc: deps.hlc.now(),
+      causedBy: null,
+      nowMs: deps.nowMs(),
+    }),
+  };
 }
 
 /**

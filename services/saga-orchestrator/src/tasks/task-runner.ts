@@ -3,7 +3,8 @@ import { delay } from '@billing/platform/wait';
 import type { BackgroundJob } from '@billing/platform/worker';
 import pg from 'pg';
 import { attemptProvider, voidAtProvider, type ProviderSettings } from '../providers/provider-client';
-import { applyWorkflowStep, type SagaDeps } from '../saga/apply-decision';
+import { appendToOutbox } from '@billing/platform/outbox';
+import { applyWorkflowStep, providerStepMessage, type SagaDeps } from '../saga/apply-decision';
 import type { SagaState, WorkflowInput } from '../workflow/types';
 
 export interface TaskRunnerOptions {
@@ -91,10 +92,10 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
       return;
     }
     const at = new Date(deps.nowMs()).toISOString();
-    const input =
+    const { input, step } =
       task.kind === 'provider'
         ? await attemptProvider(state, task.attempt, options.provider, at)
-        : await voidAtProvider(state, options.provider, at);
+        : await voidAtProvider(state, task.attempt, options.provider, at);
     await deps.knex.transaction(async (trx) => {
       const marked = await trx('saga_tasks')
         .where({ id: task.id })
@@ -102,7 +103,11 @@ export function sagaTaskRunner(deps: SagaDeps, logger: Logger, options: TaskRunn
         .update({ done_at: trx.fn.now() });
       // Another runner finished this task after our lease ran out: its result already counts.
       if (marked === 0) return;
-      await applyWorkflowStep(deps, trx, task.transaction_id, input, null);
+      // The attempt is on the timeline exactly when its outcome counted (same transaction, same outbox),
+      // and ahead of whatever the saga decided from it.
+      const outbox = [providerStepMessage(deps, step)];
+      await applyWorkflowStep(deps, trx, task.transaction_id, input, null, undefined, outbox);
+      await appendToOutbox(trx, outbox);
     });
   }
 

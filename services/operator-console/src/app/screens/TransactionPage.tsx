@@ -1,9 +1,12 @@
+import type { Schemas } from '@billing/client/gateway-client';
 import { Empty, LiveBadge, Load, ShortId, StatusBadge, Time } from '../components';
 import { useLiveEvents, useLoad } from '../hooks';
 import { Money } from '../money';
 import { hrefOf } from '../route';
 import type { Session } from '../session';
 import { TransactionActions } from './TransactionActions';
+
+type TimelineStep = Schemas['TransactionTimeline']['steps'][number];
 
 const STEP_TEXT: Record<string, string> = {
   created: 'Created',
@@ -16,7 +19,42 @@ const STEP_TEXT: Record<string, string> = {
   step_retried: 'Step retried by an operator',
   investigation_flagged: 'Flagged for investigation',
   investigation_cleared: 'Investigation cleared',
+  provider_step: 'Provider',
 };
+
+const OPERATION_TEXT: Record<string, string> = {
+  pay_bill: 'pay bill',
+  payout: 'payout',
+  collect: 'collect',
+  void: 'void',
+};
+
+const OUTCOME_TEXT: Record<string, string> = {
+  accepted: 'accepted',
+  refused: 'refused',
+  voided: 'voided',
+  unavailable: 'failed (provider unavailable)',
+  timed_out: 'timed out',
+};
+
+/** A provider attempt: who was asked what, how it ended, and the provider's reference when it gave one. */
+function ProviderCall({ call }: { call: NonNullable<TimelineStep['provider']> }) {
+  return (
+    <>
+      {' '}
+      {call.name}: {OPERATION_TEXT[call.operation] ?? call.operation}, attempt {call.attempt},{' '}
+      <span className={`outcome outcome-${call.outcome}`}>{OUTCOME_TEXT[call.outcome] ?? call.outcome}</span>
+      {call.code ? ` (${call.code})` : ''}
+      {call.reference ? (
+        <>
+          {' '}
+          · ref <code data-testid="provider-reference">{call.reference}</code>
+        </>
+      ) : null}
+      {call.detail ? ` · ${call.detail}` : ''}
+    </>
+  );
+}
 
 /** One transaction: parties, amounts, status and reason, its timeline and postings; live while it runs. */
 export function TransactionPage({ session, id }: { session: Session; id: string }) {
@@ -156,6 +194,7 @@ export function TransactionPage({ session, id }: { session: Session; id: string 
                             {s.kind === 'posting' || s.kind === 'finished' || s.kind === 'step_retried'
                               ? `: ${s.label}`
                               : ''}
+                            {s.provider ? <ProviderCall call={s.provider} /> : null}
                             {s.actor ? ` · by ${s.actor.id}` : ''}
                             {s.note ? ` · “${s.note}”` : ''}
                             {s.amount !== null ? (
