@@ -12,6 +12,8 @@ import {
   TransactionCompleted,
   TransactionFailed,
   TransactionNeedsAttention,
+  TransactionProviderStepRecorded,
+  type TransactionProviderStepRecordedMessage,
   type TransactionSummary,
 } from '@billing/contracts/messages/transactions';
 import { uuidv7 } from '@billing/contracts/uuid';
@@ -313,4 +315,27 @@ export function aPostedItem(
     reversesEntryId: null,
     ...o,
   };
+}
+
+/** One provider attempt of a transaction's saga: accepted with a reference unless told otherwise. */
+export function aProviderStep(
+  transactionId: string,
+  o: Partial<TransactionProviderStepRecordedMessage['data']> = {},
+) {
+  return createMessage(
+    TransactionProviderStepRecorded,
+    {
+      transactionId,
+      provider: 'cardpay',
+      operation: 'collect',
+      attempt: 1,
+      outcome: 'accepted',
+      code: null,
+      detail: null,
+      providerReference: `col_${transactionId.slice(-8)}`,
+      at: new Date().toISOString(),
+      ...o,
+    },
+    { ...meta(), actor: { kind: 'system', id: 'saga-orchestrator' } },
+  );
 }

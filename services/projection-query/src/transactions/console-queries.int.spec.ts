@@ -1,6 +1,12 @@
 import { uuidv7 } from '@billing/contracts/uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aSummary, aTopUpEntry, aTransactionEvent, anAccountOpened } from '../../test/builders';
+import {
+  aProviderStep,
+  aSummary,
+  aTopUpEntry,
+  aTransactionEvent,
+  anAccountOpened,
+} from '../../test/builders';
 import { startProjection, type ProjectionHarness } from '../../test/harness';
 
 let h: ProjectionHarness;
@@ -45,6 +51,24 @@ beforeAll(async () => {
     topUpId,
     aTransactionEvent('pending', completed),
     aTransactionEvent('completed', completed),
+  );
+  // The funding provider timed out once, then collected: both attempts are steps; a republished one is not.
+  const collected = aProviderStep(topUpId, {
+    attempt: 2,
+    providerReference: 'col_4711',
+    at: new Date(Date.parse(created) + 600).toISOString(),
+  });
+  await h.publish(
+    'transactionEvents',
+    topUpId,
+    aProviderStep(topUpId, {
+      outcome: 'timed_out',
+      providerReference: null,
+      detail: 'no answer within 5000 ms from 10.0.0.7',
+      at: new Date(Date.parse(created) + 200).toISOString(),
+    }),
+    collected,
+    collected,
   );
   await h.publish(
     'transactionEvents',
@@ -98,12 +122,27 @@ describe('the console queries', () => {
   it("gives a transaction's timeline with its postings in time order", async () => {
     const reply = await h.ask<{
       status: string;
-      steps: { kind: string; label: string; accountId: string | null }[];
+      steps: { kind: string; label: string; accountId: string | null; provider: object | null }[];
       entries: { accountId: string; side: string; amount: string; balanceAfter: string }[];
     }>({ type: 'GetTransactionTimeline', actor: alice, transactionId: topUpId });
     const timeline = reply.data!;
     expect(timeline.status).toBe('completed');
-    expect(timeline.steps.map((s) => s.kind)).toEqual(['created', 'posting', 'posting', 'finished']);
+    expect(timeline.steps.map((s) => s.kind)).toEqual([
+      'created',
+      'provider_step',
+      'provider_step',
+      'posting',
+      'posting',
+      'finished',
+    ]);
+    expect(timeline.steps[1]).toMatchObject({
+      label: 'collect attempt 1: timed_out',
+      provider: { name: 'cardpay', attempt: 1, outcome: 'timed_out', reference: null, detail: null },
+    });
+    expect(timeline.steps[2]).toMatchObject({
+      label: 'collect attempt 2: accepted',
+      provider: { operation: 'collect', attempt: 2, outcome: 'accepted', code: null, reference: 'col_4711' },
+    });
     expect(timeline.entries).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -115,6 +154,16 @@ describe('the console queries', () => {
         expect.objectContaining({ accountId: bank, side: 'debit', amount: '25.00', balanceAfter: '-25.00' }),
       ]),
     );
+  });
+
+  it("shows an admin the provider's own wording of a failed attempt", async () => {
+    const reply = await h.ask<{ steps: { kind: string; provider: { detail: string | null } | null }[] }>({
+      type: 'GetTransactionTimeline',
+      actor: admin,
+      transactionId: topUpId,
+    });
+    const calls = reply.data!.steps.filter((s) => s.kind === 'provider_step');
+    expect(calls.map((c) => c.provider?.detail)).toEqual(['no answer within 5000 ms from 10.0.0.7', null]);
   });
 
   it('answers a timeline of a transaction the owner does not take part in as not found', async () => {
