@@ -26,6 +26,8 @@ async function open(type: 'USER' | 'EXTERNAL', ownerId: string): Promise<string>
   return String(r.body.id);
 }
 
+type TimelineBody = { steps: { kind: string; provider: { reference: string | null } | null }[] };
+
 const usd = (amount: string) => ({ amount, currency: 'USD' });
 
 /** Waits until the read side shows `expected` as the account's balance (it follows the ledger shortly). */
@@ -159,6 +161,21 @@ describe('money movements over HTTP, four services as processes', () => {
       status: 'completed',
       details: { token: expect.stringMatching(/^\d{20}$/), provider: 'ekedc' },
     });
+    // The saga's call to the provider is a step of the timeline, with the provider's own reference.
+    const id = String(bill.body.transactionId);
+    const call = await waitFor('the provider step on the timeline', async () => {
+      const timeline = await gw.get('admin', '/api/v1/transactions/{id}/timeline', { path: { id } });
+      const steps = timeline.status === 200 ? (timeline.body as TimelineBody).steps : [];
+      return steps.find((s) => s.kind === 'provider_step');
+    });
+    expect(call.provider).toMatchObject({
+      name: 'ekedc',
+      operation: 'pay_bill',
+      attempt: 1,
+      outcome: 'accepted',
+      reference: (bill.body.details as Record<string, string>).providerReference,
+    });
+    expect(call.provider?.reference).toEqual(expect.any(String));
   });
 
   it('refuses a transfer out of an EXTERNAL account at the edge (422) and a bad meter number (400)', async () => {

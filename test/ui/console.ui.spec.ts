@@ -240,6 +240,7 @@ describe('the operator console', () => {
     const timeline = await page.getByTestId('timeline').innerText();
     expect(timeline).toContain('Hold placed');
     expect(timeline).toContain('Hold released');
+    expect(timeline).toContain('Provider ekedc: pay bill, attempt 1, refused (PROVIDER.INVALID_ACCOUNT)');
     expect(timeline).toContain('Finished: reversed');
     await shot(page, 'transaction');
     await page.context().close();
