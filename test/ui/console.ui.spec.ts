@@ -464,6 +464,8 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('balance').waitFor();
     expect(page.url()).toContain(`#/accounts/${alicesAccount}`);
+    // The new screen took the focus: the next Tab starts inside it, not back at the link left behind.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
     await page.close();
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ErrorBox } from './components';
 import { ScalesContext } from './money';
 import { hrefOf, useRoute, type Route } from './route';
@@ -18,6 +18,15 @@ export function App() {
   const [restoreError, setRestoreError] = useState<unknown>(null);
   const [scales, setScales] = useState<ReadonlyMap<string, number>>(new Map());
   const route = useRoute();
+  const main = useRef<HTMLElement>(null);
+  // A screen that replaces another takes the focus, so keyboard and screen-reader users start on it
+  // instead of on the link they left; a filter or search within a screen keeps the focus where it is.
+  const place = `${route.screen}:${'id' in route ? route.id : ''}`;
+  const lastPlace = useRef<string | null>(null);
+  useEffect(() => {
+    if (lastPlace.current !== null && lastPlace.current !== place) main.current?.focus();
+    lastPlace.current = place;
+  }, [place]);
 
   const signOut = useCallback(() => {
     storeCredential(null);
@@ -112,7 +121,7 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Screen route={route} session={session} admin={admin} />
       </main>
     </ScalesContext.Provider>
