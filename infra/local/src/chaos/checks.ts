@@ -56,7 +56,7 @@ export async function awaitFinal(
     for (let i = 0; i < ids.length; i += 8) {
       await Promise.all(
         ids.slice(i, i + 8).map(async (id) => {
-          const answer = await gateway.send('GET', `/api/v1/transactions/${id}`);
+          const answer = await gateway.transaction(id);
           if (answer?.status !== 200) return open.set(id, `http ${answer?.status ?? 'no answer'}`);
           const summary = answer.body as unknown as Summary;
           if (FINAL.has(summary.status)) {
@@ -75,7 +75,7 @@ export async function awaitFinal(
 export async function trialBalanceViolations(gateway: Gateway, deadlineMs: number): Promise<string[]> {
   let last = '';
   for (;;) {
-    const answer = await gateway.send('GET', '/api/v1/reports/trial-balance');
+    const answer = await gateway.trialBalance();
     const currencies = (answer?.body.currencies ?? []) as { currency: string; net: string }[];
     const text = JSON.stringify(currencies);
     const unbalanced = currencies.filter((c) => !/^-?0(\.0+)?$/.test(c.net));

@@ -168,8 +168,7 @@ async function oneRun(run: number, faults: readonly Fault[], ctx: RunContext): P
 
 async function setUp(gateway: Gateway): Promise<Accounts> {
   const open = async (ownerId: string, type: 'USER' | 'EXTERNAL') => {
-    const answer = await gateway.send(
-      'POST',
+    const answer = await gateway.post(
       '/api/v1/accounts',
       { ownerId, ownerType: type === 'USER' ? 'user' : 'bank', currency: 'USD', type },
       `chaos-open-${ownerId}-${Date.now()}`,
@@ -184,8 +183,7 @@ async function setUp(gateway: Gateway): Promise<Accounts> {
     Array.from({ length: MERCHANTS }, (_, i) => open(`chaos_shop_${i}`, 'USER')),
   );
   for (const user of users) {
-    const answer = await gateway.send(
-      'POST',
+    const answer = await gateway.post(
       '/api/v1/transactions/topup',
       { sourceAccountId: bank, destinationAccountId: user, amount: '1000000.00', currency: 'USD' },
       `chaos-fund-${user}`,

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createGatewayClient } from '@billing/client/gateway-client';
+import type { paths } from '@billing/client/generated/api';
 
 /**
  * Money movements through the gateway while faults happen: transfers, payments, refunds of earlier
@@ -9,12 +11,25 @@ import { randomBytes } from 'node:crypto';
  */
 export type MovementKind = 'transfer' | 'payment' | 'refund' | 'bill';
 
-export interface Movement {
-  kind: MovementKind;
-  path: string;
-  key: string;
-  body: Record<string, unknown>;
-}
+/** The routes chaos writes to, named as the OpenAPI document names them. */
+export type WritePath =
+  | '/api/v1/accounts'
+  | '/api/v1/transactions/topup'
+  | '/api/v1/transactions/transfer'
+  | '/api/v1/transactions/payment'
+  | '/api/v1/transactions/refund'
+  | '/api/v1/bills/pay';
+/** A route's JSON body as the document states it (for a union of routes, any of theirs). */
+export type WriteBody<P extends WritePath> = P extends WritePath
+  ? NonNullable<paths[P]['post']['requestBody']>['content']['application/json']
+  : never;
+
+type Of<K extends MovementKind, P extends WritePath> = { kind: K; path: P; key: string; body: WriteBody<P> };
+export type Movement =
+  | Of<'transfer', '/api/v1/transactions/transfer'>
+  | Of<'payment', '/api/v1/transactions/payment'>
+  | Of<'refund', '/api/v1/transactions/refund'>
+  | Of<'bill', '/api/v1/bills/pay'>;
 
 export interface Accepted {
   id: string;
@@ -36,42 +51,70 @@ export interface Accounts {
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
+type Raw = Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type Answer = { status: number; body: Record<string, unknown> } | null;
+
+/**
+ * The gateway through the typed client (packages/client), so that a route changed without its OpenAPI
+ * document stops this tool compiling, as it stops the tests.
+ */
 export class Gateway {
+  private readonly api: ReturnType<typeof createGatewayClient>['api'];
+
   constructor(
     readonly url: string,
-    private readonly key: string,
+    key: string,
   ) {
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname))
       throw new Error('chaos only targets this machine');
+    this.api = createGatewayClient({ baseUrl: url, credential: { apiKey: key } }).api;
   }
 
-  async send(
-    method: string,
-    path: string,
-    body?: unknown,
-    idempotencyKey?: string,
-  ): Promise<{ status: number; body: Record<string, unknown> } | null> {
+  /** The status and body, or null when nothing was answered (a restarting gateway, a timeout). */
+  private async answer(call: () => Raw): Promise<Answer> {
     try {
-      const res = await fetch(`${this.url}${path}`, {
-        method,
-        headers: {
-          'x-api-key': this.key,
-          ...(body === undefined ? {} : { 'content-type': 'application/json', prefer: 'wait=5' }),
-          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      const { data, error, response } = await call();
+      const body = data ?? error;
+      return {
+        status: response.status,
+        body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+      };
     } catch {
       return null; // refused connection (a restarting gateway), a timeout, a dropped answer
     }
   }
 
+  /** A write with its idempotency key, waiting a little for the final state. */
+  post<P extends WritePath>(path: P, body: WriteBody<P>, idempotencyKey: string): Promise<Answer> {
+    // One generic call for several routes: each route's own body type is checked at the call site.
+    const post = this.api.POST as (path: WritePath, init: Record<string, unknown>) => Raw;
+    return this.answer(() =>
+      post(path, {
+        body,
+        params: { header: { 'Idempotency-Key': idempotencyKey, Prefer: 'wait=5' } },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      }),
+    );
+  }
+
+  transaction(id: string): Promise<Answer> {
+    return this.answer(() =>
+      this.api.GET('/api/v1/transactions/{id}', {
+        params: { path: { id } },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      }),
+    );
+  }
+
+  trialBalance(): Promise<Answer> {
+    return this.answer(() =>
+      this.api.GET('/api/v1/reports/trial-balance', { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
+    );
+  }
+
   /** One attempt of a movement: accepted, refused, or unknown (ask again with the same key). */
   async attempt(m: Movement): Promise<'refused' | 'unknown' | Accepted> {
-    const answer = await this.send('POST', m.path, m.body, m.key);
+    const answer = await this.post(m.path, m.body, m.key);
     if (answer === null || answer.status >= 500) return 'unknown';
     const id = answer.body.transactionId ?? answer.body.id;
     if (answer.status < 300 && typeof id === 'string') return { id, kind: m.kind };
