@@ -243,9 +243,11 @@ describe('saga-orchestrator flows against the real ledger, Kafka and PostgreSQL'
     ];
     expect(events.filter((e) => FINAL.includes(e.type))).toHaveLength(1);
     // Each attempt is on the timeline: the one that timed out, then the one that was accepted.
-    const attempts = events
-      .filter((e) => e.type === 'TransactionProviderStepRecorded')
-      .map((e) => (e.data as { outcome: string }).outcome);
+    const attempts = events.flatMap((e) =>
+      e.type === 'TransactionProviderStepRecorded'
+        ? [(e.data as unknown as { outcome: string }).outcome]
+        : [],
+    );
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     expect(attempts[0]).toBe('timed_out');
     expect(attempts.at(-1)).toBe('accepted');
