@@ -208,8 +208,15 @@ export function toOutgoing(topic: string, key: string, envelope: Envelope): Outg
   return { topic, key, value: JSON.stringify(envelope), headers: envelopeHeaders(envelope) };
 }
 
-/** Sends messages in one batch request, grouped by topic, with acks from all in-sync replicas. */
-export async function sendAll(producer: Producer, messages: readonly OutgoingMessage[]): Promise<void> {
+/**
+ * Sends messages in one batch request, grouped by topic, with acks from all in-sync replicas unless the
+ * caller asks for the leader's only (what nobody relies on after a broker failover, such as a query).
+ */
+export async function sendAll(
+  producer: Producer,
+  messages: readonly OutgoingMessage[],
+  acks: -1 | 1 = -1,
+): Promise<void> {
   if (messages.length === 0) return;
   const byTopic = new Map<string, { key: string; value: string; headers: IHeaders }[]>();
   for (const m of messages) {
@@ -218,7 +225,7 @@ export async function sendAll(producer: Producer, messages: readonly OutgoingMes
     byTopic.set(m.topic, list);
   }
   await producer.sendBatch({
-    acks: -1,
+    acks,
     timeout: 30000,
     topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
   });

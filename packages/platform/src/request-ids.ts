@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { uuidv7 } from '@billing/contracts/uuid';
 
 /** The response header naming the request's correlation id; a client may send it too. */
@@ -39,10 +39,20 @@ export function incomingTraceId(traceparent: string | string[] | undefined): str
   return traceId;
 }
 
+/** Random bytes for ids, drawn 4 KiB at a time: a CSPRNG call per request showed in the gateway's profile. */
+const POOL_SIZE = 4096;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
 /** Random non-zero lowercase hex of `bytes` bytes, as W3C trace and span ids are. */
 function randomId(bytes: number): string {
   for (;;) {
-    const id = randomBytes(bytes).toString('hex');
+    if (poolOffset + bytes > POOL_SIZE) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const id = pool.toString('hex', poolOffset, poolOffset + bytes);
+    poolOffset += bytes;
     if (!ZERO.test(id)) return id;
   }
 }

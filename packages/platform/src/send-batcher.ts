@@ -21,7 +21,7 @@ export class SendBatcher {
 
   constructor(
     private readonly producer: Producer,
-    private readonly options: { lingerMs: number; batchSizeMax: number },
+    private readonly options: { lingerMs: number; batchSizeMax: number; acks?: -1 | 1 },
   ) {}
 
   send(message: OutgoingMessage): Promise<void> {
@@ -46,6 +46,7 @@ export class SendBatcher {
       this.inFlight = sendAll(
         this.producer,
         batch.map((w) => w.message),
+        this.options.acks ?? -1,
       ).then(
         () => batch.forEach((w) => w.resolve()),
         (err: unknown) => batch.forEach((w) => w.reject(err)),

@@ -15,17 +15,16 @@ import {
 import { currentCorrelationId } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { SendBatcher } from '@billing/platform/send-batcher';
-import { ClientKafka } from '@nestjs/microservices';
-import { Partitioners, type Admin, type Producer } from 'kafkajs';
-import { firstValueFrom, timeout } from 'rxjs';
+import type { Admin, Producer } from 'kafkajs';
 import type { GatewayConfig } from '../config';
 import { ProblemError } from '../http/problem';
 import { LiveFeed, type FeedItem } from './live-feed';
 import { OutcomeWaiters, type FollowedEvent } from './outcomes';
+import { QueryClient, QueryFailedError } from './query-client';
 
 /**
- * The gateway's only link to the rest of the system: it emits commands, asks queries over Nest's Kafka
- * request-reply, and follows the event topics live (a group per replica, from the latest offset) so that
+ * The gateway's only link to the rest of the system: it emits commands, asks queries over Kafka
+ * request-reply (Nest's protocol, `QueryClient`), and follows the event topics live (a group per replica, from the latest offset) so that
  * waiting requests learn their outcome.
  */
 export class GatewayMessaging {
@@ -34,7 +33,7 @@ export class GatewayMessaging {
   private producer: Producer | null = null;
   private batcher: SendBatcher | null = null;
   private admin: Admin | null = null;
-  private queryClient: ClientKafka | null = null;
+  private queryClient: QueryClient | null = null;
   private feed: LiveFeed | null = null;
   private readonly queryTopic: string;
   private readonly feedListeners = new Set<(item: FeedItem) => void>();
@@ -66,24 +65,17 @@ export class GatewayMessaging {
     // idempotent producer's rule) would otherwise make each command wait for the previous one's ack.
     this.batcher = new SendBatcher(this.producer, { lingerMs: 1, batchSizeMax: 500 });
 
-    this.queryClient = new ClientKafka({
-      client: {
-        clientId: `command-gateway-${config.INSTANCE_ID}`,
-        brokers: config.KAFKA_BROKERS,
-        ...kafkaSecurity(config),
-      },
-      consumer: {
-        groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.GATEWAY_CONSUMER_GROUP}.replies`),
-        sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
-        heartbeatInterval: Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 4),
-        maxWaitTimeInMs: 50,
-        allowAutoTopicCreation: false,
-      },
-      producer: { allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner },
-      subscribe: { fromBeginning: false },
+    this.queryClient = new QueryClient({
+      kafka,
+      queryTopic: this.queryTopic,
+      // Nest's request-reply convention, which the read side's query server follows: "<topic>.reply".
+      replyTopic: `${this.queryTopic}.reply`,
+      groupId: groupName(config.KAFKA_TOPIC_PREFIX, `${config.GATEWAY_CONSUMER_GROUP}.replies`),
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      timeoutMs: config.QUERY_TIMEOUT_MS,
+      logger,
     });
-    this.queryClient.subscribeToResponseOf(this.queryTopic);
-    await this.queryClient.connect();
+    await this.queryClient.start();
 
     // Only the events a waiting request is keyed by are parsed for the waiters; listeners (the event
     // streams) parse what they need themselves.
@@ -113,7 +105,7 @@ export class GatewayMessaging {
 
   async stop(): Promise<void> {
     await this.feed?.stop();
-    await this.queryClient?.close();
+    await this.queryClient?.stop();
     await this.producer?.disconnect();
     await this.admin?.disconnect();
   }
@@ -232,12 +224,18 @@ export class GatewayMessaging {
     if (!this.queryClient) throw new ProblemError(503, 'SERVICE.UNAVAILABLE', 'the gateway is not connected');
     let raw: unknown;
     try {
-      raw = await firstValueFrom(
-        this.queryClient.send(this.queryTopic, request).pipe(timeout(this.config.QUERY_TIMEOUT_MS)),
-      );
+      raw = await this.queryClient.ask(request);
     } catch (err) {
       this.logger.warn({ err, type: request.type }, 'query failed');
-      throw new ProblemError(503, 'QUERY.TIMEOUT', 'the read side did not answer in time');
+      // One documented code for every unanswered query; the detail says which it was.
+      const timedOut = !(err instanceof QueryFailedError) || err.reason === 'timeout';
+      throw new ProblemError(
+        503,
+        'QUERY.TIMEOUT',
+        timedOut ? 'the read side did not answer in time' : 'the read side could not answer; retry later',
+        [],
+        { 'retry-after': '1' },
+      );
     }
     return QueryReplySchemas[request.type].parse(raw) as QueryReply<T>;
   }
@@ -251,6 +249,13 @@ export class GatewayMessaging {
       {
         name: 'followers',
         check: async () => ({ ok: this.feed !== null && this.feed.isReady() }),
+      },
+      {
+        name: 'queries',
+        check: async () => ({
+          ok: this.queryClient !== null && this.queryClient.isReady(),
+          detail: { waiting: this.queryClient?.waiting ?? 0 },
+        }),
       },
       { name: 'waiters', check: async () => ({ ok: true, detail: { waiting: this.outcomes.size } }) },
     ];

@@ -8,7 +8,7 @@ import type { ProjectionConfig } from '../config';
 import { answerQueries, type QueryDeps } from './answer-query';
 
 /**
- * The header names of Nest's Kafka request-reply, which the gateway's ClientKafka speaks: the asker
+ * The header names of Nest's Kafka request-reply, which the gateway's query client speaks: the asker
  * names a correlation id, a reply topic and a reply partition; the answer carries the correlation id,
  * an error when there is one, and the "disposed" marker that ends the asker's observable.
  */
@@ -25,7 +25,7 @@ const CONCURRENCY_MAX = 64;
  * The read side's query server. Nest's own Kafka server answers one message at a time per partition,
  * which made every read wait for the previous one; this one takes a whole fetched batch, answers its
  * queries concurrently (each is one read of the read models) and sends all replies in one produce
- * request. It speaks Nest's request-reply protocol, so the gateway's ClientKafka is unchanged.
+ * request. It speaks Nest's request-reply protocol, so any Nest ClientKafka can ask it too.
  */
 export class BatchQueryServer extends Server implements CustomTransportStrategy {
   private consumer: Consumer | null = null;
@@ -90,7 +90,7 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += CONCURRENCY_MAX) {
             const slice = batch.messages.slice(i, i + CONCURRENCY_MAX);
-            await this.answerAll(slice);
+            await this.answerTogether(slice);
             resolveOffset(slice.at(-1)!.offset);
             this.committer?.progress([
               {
@@ -107,6 +107,28 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
     } catch (err) {
       callback(err);
     }
+  }
+
+  /** Slices handed over in the same turn of the event loop, to be answered together. */
+  private gathered: { messages: KafkaMessage[]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  /**
+   * kafkajs hands the partitions of one fetch to their workers at the same moment; their slices are
+   * answered together (one read of the balances, one produce request for the replies) rather than one
+   * partition after another. Answering is a read, so groups may overlap.
+   */
+  private answerTogether(messages: KafkaMessage[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.gathered.push({ messages, resolve, reject });
+      if (this.gathered.length > 1) return;
+      setImmediate(() => {
+        const group = this.gathered.splice(0);
+        this.answerAll(group.flatMap((g) => g.messages)).then(
+          () => group.forEach((g) => g.resolve()),
+          (err: unknown) => group.forEach((g) => g.reject(err)),
+        );
+      });
+    });
   }
 
   private async answerAll(messages: KafkaMessage[]): Promise<void> {
