@@ -36,7 +36,14 @@ import type {
   WorkflowInput,
   WorkflowSettings,
 } from '../workflow/types';
-import { loadSaga, releaseRefund, saveSaga, type SagaDeadline, type SagaRecord } from './saga.store';
+import {
+  loadSaga,
+  releaseRefund,
+  saveSaga,
+  type SagaDeadline,
+  type SagaRecord,
+  type SagaWrites,
+} from './saga.store';
 
 export interface SagaDeps {
   knex: Knex;
@@ -74,6 +81,8 @@ export async function applyWorkflowStep(
   cause: Envelope | null,
   loaded?: SagaRecord,
   outbox?: OutboxMessage[],
+  /** A batch handler's saga writes, made once at the end of its batch; without it, written now. */
+  writes?: SagaWrites,
 ): Promise<SagaRecord> {
   const record = loaded ?? (await loadSaga(trx, transactionId));
   if (record.state.status === 'absent' && input.kind !== 'requested' && input.kind !== 'operator')
@@ -86,14 +95,10 @@ export async function applyWorkflowStep(
   // A decision that keeps the state (an ignored or refused input) writes nothing but its messages.
   const saved = decision.state !== record.state && decision.state.status !== 'absent';
   if (decision.state !== record.state) {
-    await saveSaga(
-      trx,
-      transactionId,
-      record,
-      decision.state,
-      new Date(nowMs).toISOString(),
-      deadlineOf(decision.state, decision.actions, nowMs),
-    );
+    const nowIso = new Date(nowMs).toISOString();
+    const deadline = deadlineOf(decision.state, decision.actions, nowMs);
+    if (writes) writes.save(transactionId, record, decision.state, nowIso, deadline);
+    else await saveSaga(trx, transactionId, record, decision.state, nowIso, deadline);
   }
   if (cause) deps.hlc.observe(cause.hlc);
   const outgoing: OutboxMessage[] = [];

@@ -12,7 +12,7 @@ import type {
   WorkflowSettings,
 } from '../workflow/types';
 import { applyWorkflowStep, type SagaDeps } from './apply-decision';
-import { findPayment, loadSagas, reserveRefund } from './saga.store';
+import { findPayment, loadSagas, reserveRefund, SagaWrites } from './saga.store';
 
 type TransactionCommand = TopicMessage<'transactionCommands'>;
 type OperatorCommand = Extract<
@@ -51,7 +51,8 @@ function operatorRequestOf(command: TransactionCommand): OperatorRequest | null 
 /**
  * Client requests: each starts (or, when replayed, re-finds) one saga. One transaction per batch, and a
  * handful of statements for the whole batch: the inbox is claimed and the sagas are loaded and locked in
- * one statement each, every step's messages go to the outbox in one insert at the end.
+ * one statement each; the sagas' new states (`SagaWrites`) and every step's messages are written at the
+ * end, one statement per table.
  */
 export async function handleTransactionCommands(
   deps: SagaDeps,
@@ -67,6 +68,7 @@ export async function handleTransactionCommands(
       fresh.map((item) => item.message.data.transactionId),
     );
     const outbox: OutboxMessage[] = [];
+    const writes = new SagaWrites();
     for (const item of fresh) {
       const command = item.message;
       const transactionId = command.data.transactionId;
@@ -83,9 +85,10 @@ export async function handleTransactionCommands(
       const record = records.get(transactionId)!;
       records.set(
         transactionId,
-        await applyWorkflowStep(deps, trx, transactionId, input, command, record, outbox),
+        await applyWorkflowStep(deps, trx, transactionId, input, command, record, outbox, writes),
       );
     }
+    await writes.flush(trx);
     await appendToOutbox(trx, outbox);
   });
 }
@@ -234,6 +237,7 @@ export async function handleLedgerEvents(
       fresh.map((f) => f.r.transactionId),
     );
     const outbox: OutboxMessage[] = [];
+    const writes = new SagaWrites();
     for (const { r } of fresh) {
       const { transactionId, item } = r;
       let { input } = r;
@@ -254,9 +258,10 @@ export async function handleLedgerEvents(
       }
       records.set(
         transactionId,
-        await applyWorkflowStep(deps, trx, transactionId, input, item.message, record, outbox),
+        await applyWorkflowStep(deps, trx, transactionId, input, item.message, record, outbox, writes),
       );
     }
+    await writes.flush(trx);
     await appendToOutbox(trx, outbox);
   });
 }

@@ -48,7 +48,13 @@ export interface SagaDeadline {
   attempt: number;
 }
 
-function deadlineColumns(deadline: SagaDeadline | null | undefined, done: boolean) {
+interface DeadlineColumns {
+  deadline_at?: string | null;
+  deadline_command_id?: string | null;
+  deadline_attempt?: number | null;
+}
+
+function deadlineColumns(deadline: SagaDeadline | null | undefined, done: boolean): DeadlineColumns {
   if (done || deadline === null)
     return { deadline_at: null, deadline_command_id: null, deadline_attempt: null };
   if (deadline === undefined) return {};
@@ -104,6 +110,129 @@ export async function saveSaga(
       ...deadlineColumns(deadline, done),
     });
   if (updated !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);
+}
+
+interface PendingWrite {
+  /** The version in the database before this batch; 0 when the saga is new. */
+  baseVersion: number;
+  saves: number;
+  type: string;
+  status: string;
+  state: string;
+  requestHash: string;
+  amount: string | null;
+  createdAt: string;
+  updatedAt: string;
+  done: boolean;
+  /** The deadline columns the batch's saves set; absent keys keep what the row has. */
+  deadline: DeadlineColumns;
+}
+
+/**
+ * The saga writes of one batch, made at its end with one insert for the new sagas and one update for
+ * the others, instead of a statement per saga. A saga saved twice in the batch is written once, in its
+ * last state, with its version moved by the number of saves; the update checks each row's version as it
+ * was when the batch loaded it, so a concurrent writer is still an error, not a lost update.
+ */
+export class SagaWrites {
+  private readonly pending = new Map<string, PendingWrite>();
+
+  save(
+    transactionId: string,
+    previous: SagaRecord,
+    next: SagaState,
+    nowIso: string,
+    deadline?: SagaDeadline | null,
+  ): void {
+    if (next.status === 'absent') return;
+    const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
+    const status = !done && next.attention ? 'needs_attention' : next.status;
+    const earlier = this.pending.get(transactionId);
+    if (earlier && earlier.baseVersion + earlier.saves !== previous.version)
+      throw new Error(`saga ${transactionId} was saved out of order within a batch`);
+    this.pending.set(transactionId, {
+      baseVersion: earlier?.baseVersion ?? previous.version,
+      saves: (earlier?.saves ?? 0) + 1,
+      type: next.summary.type,
+      status,
+      state: JSON.stringify(next),
+      requestHash: next.requestHash,
+      amount: next.summary.amount,
+      createdAt: earlier?.createdAt ?? nowIso,
+      updatedAt: nowIso,
+      done,
+      deadline: { ...earlier?.deadline, ...deadlineColumns(deadline, done) },
+    });
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Writes what the batch saved: at most two statements, however many sagas. */
+  async flush(trx: Knex.Transaction): Promise<void> {
+    const all = [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.pending.clear();
+    const fresh = all.filter(([, w]) => w.baseVersion === 0);
+    const changed = all.filter(([, w]) => w.baseVersion > 0);
+    if (fresh.length > 0)
+      await trx('sagas').insert(
+        fresh.map(([id, w]) => ({
+          transaction_id: id,
+          type: w.type,
+          status: w.status,
+          state: w.state,
+          request_hash: w.requestHash,
+          amount: w.amount,
+          version: w.saves,
+          created_at: w.createdAt,
+          updated_at: w.updatedAt,
+          completed_at: w.done ? w.updatedAt : null,
+          deadline_at: w.deadline.deadline_at ?? null,
+          deadline_command_id: w.deadline.deadline_command_id ?? null,
+          deadline_attempt: w.deadline.deadline_attempt ?? null,
+        })),
+      );
+    if (changed.length === 0) return;
+    const column = <T>(pick: (w: PendingWrite) => T) => changed.map(([, w]) => pick(w));
+    const { rows } = await trx.raw<{ rows: { transaction_id: string }[] }>(
+      `update sagas as s set
+         status = v.status,
+         state = v.state,
+         version = v.version,
+         updated_at = v.updated_at,
+         -- A finished saga still takes an operator's flag: it stays finished when it first finished.
+         completed_at = case when v.done then coalesce(s.completed_at, v.updated_at) else null end,
+         deadline_at = case when v.deadline_set then v.deadline_at else s.deadline_at end,
+         deadline_command_id = case when v.deadline_set then v.deadline_command_id else s.deadline_command_id end,
+         deadline_attempt = case when v.deadline_set then v.deadline_attempt else s.deadline_attempt end
+       from unnest(?::uuid[], ?::int[], ?::int[], ?::text[], ?::jsonb[], ?::timestamptz[], ?::boolean[],
+                   ?::boolean[], ?::timestamptz[], ?::uuid[], ?::int[])
+         as v(transaction_id, previous_version, version, status, state, updated_at, done,
+              deadline_set, deadline_at, deadline_command_id, deadline_attempt)
+       where s.transaction_id = v.transaction_id and s.version = v.previous_version
+       returning s.transaction_id`,
+      [
+        changed.map(([id]) => id),
+        column((w) => w.baseVersion),
+        column((w) => w.baseVersion + w.saves),
+        column((w) => w.status),
+        column((w) => w.state),
+        column((w) => w.updatedAt),
+        column((w) => w.done),
+        column((w) => 'deadline_at' in w.deadline),
+        column((w) => w.deadline.deadline_at ?? null),
+        column((w) => w.deadline.deadline_command_id ?? null),
+        column((w) => w.deadline.deadline_attempt ?? null),
+        // Arrays with nulls are fine for pg (NULL elements); knex's binding type only lists plain arrays.
+      ] as Knex.RawBinding[],
+    );
+    if (rows.length !== changed.length) {
+      const written = new Set(rows.map((r) => r.transaction_id));
+      const lost = changed.map(([id]) => id).filter((id) => !written.has(id));
+      throw new Error(`sagas ${lost.join(', ')} were changed concurrently`);
+    }
+  }
 }
 
 /**
