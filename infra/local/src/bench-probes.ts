@@ -149,37 +149,53 @@ export async function readCpu(sources: readonly CpuSource[]): Promise<CpuReading
   return { atMs: performance.now(), groups, machine: machineTicksNow() };
 }
 
-/** Kafka requests sent by each service so far, by API, read from its `kafka_client_requests_total`. */
+/**
+ * Requests each service made so far, by kind: Kafka requests by API (`kafka_client_requests_total`) and
+ * SQL statements by first keyword (`db_client_statements_total`).
+ */
 export type RequestCounts = Record<string, Record<string, number>>;
 
-const REQUEST_LINE = /^kafka_client_requests_total\{([^}]*)\}\s+([0-9.e+]+)$/;
+/** A counter the bench reads from every service, and the label it is summed by. */
+export const KAFKA_REQUESTS = { metric: 'kafka_client_requests_total', label: 'api' } as const;
+export const DB_STATEMENTS = { metric: 'db_client_statements_total', label: 'kind' } as const;
 
-/** Sums one service's `/metrics` text by the `api` label. */
-export function parseRequestCounts(metricsText: string): Record<string, number> {
-  const byApi: Record<string, number> = {};
-  for (const line of metricsText.split('\n')) {
-    const m = REQUEST_LINE.exec(line.trim());
+/** Sums one counter of a service's `/metrics` text by one label (Kafka requests by API by default). */
+export function parseRequestCounts(
+  metricsText: string,
+  counter: { metric: string; label: string } = KAFKA_REQUESTS,
+): Record<string, number> {
+  const line = new RegExp(`^${counter.metric}\\{([^}]*)\\}\\s+([0-9.e+]+)$`);
+  const label = new RegExp(`${counter.label}="([^"]*)"`);
+  const byLabel: Record<string, number> = {};
+  for (const text of metricsText.split('\n')) {
+    const m = line.exec(text.trim());
     if (!m) continue;
-    const api = /api="([^"]*)"/.exec(m[1]!)?.[1] ?? 'unknown';
-    byApi[api] = (byApi[api] ?? 0) + Number(m[2]);
+    const value = label.exec(m[1]!)?.[1] ?? 'unknown';
+    byLabel[value] = (byLabel[value] ?? 0) + Number(m[2]);
   }
-  return byApi;
+  return byLabel;
 }
 
-/** Every service's request counts; a service that does not answer is left out. */
-export async function readRequestCounts(metricsUrls: Record<string, string>): Promise<RequestCounts> {
-  const counts: RequestCounts = {};
+/** Every service's Kafka request and SQL statement counts; a service that does not answer is left out. */
+export async function readRequestCounts(
+  metricsUrls: Record<string, string>,
+): Promise<{ kafka: RequestCounts; db: RequestCounts }> {
+  const kafka: RequestCounts = {};
+  const db: RequestCounts = {};
   await Promise.all(
     Object.entries(metricsUrls).map(async ([service, url]) => {
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-        if (res.ok) counts[service] = parseRequestCounts(await res.text());
+        if (!res.ok) return;
+        const text = await res.text();
+        kafka[service] = parseRequestCounts(text, KAFKA_REQUESTS);
+        db[service] = parseRequestCounts(text, DB_STATEMENTS);
       } catch {
         // Not answering (restarting): its line is missing rather than wrong.
       }
     }),
   );
-  return counts;
+  return { kafka, db };
 }
 
 export interface ScenarioRequests {
@@ -187,6 +203,8 @@ export interface ScenarioRequests {
   perCompletedByApi: Record<string, number>;
   /** Requests per completed call, all APIs together, by service. */
   perCompletedByService: Record<string, number>;
+  /** Requests per completed call by service and API (the most frequent first). */
+  perCompletedByServiceApi: Record<string, Record<string, number>>;
   perCompleted: number | null;
   total: number;
 }
@@ -198,6 +216,7 @@ export function scenarioRequests(
 ): ScenarioRequests {
   const byApi: Record<string, number> = {};
   const byService: Record<string, number> = {};
+  const byServiceApi: Record<string, Record<string, number>> = {};
   let total = 0;
   for (const [service, apis] of Object.entries(after)) {
     const was = before[service];
@@ -206,16 +225,24 @@ export function scenarioRequests(
       const d = n - (was[api] ?? 0);
       byApi[api] = (byApi[api] ?? 0) + d;
       byService[service] = (byService[service] ?? 0) + d;
+      (byServiceApi[service] ??= {})[api] = d;
       total += d;
     }
   }
   const per = (n: number) => (completed > 0 ? n / completed : 0);
-  const sorted = Object.entries(byApi)
-    .filter(([, n]) => n > 0)
-    .sort((a, b) => b[1] - a[1]);
+  const perSorted = (o: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => [k, per(n)]),
+    );
   return {
-    perCompletedByApi: Object.fromEntries(sorted.map(([k, n]) => [k, per(n)])),
+    perCompletedByApi: perSorted(byApi),
     perCompletedByService: Object.fromEntries(Object.entries(byService).map(([k, n]) => [k, per(n)])),
+    perCompletedByServiceApi: Object.fromEntries(
+      Object.entries(byServiceApi).map(([service, o]) => [service, perSorted(o)]),
+    ),
     perCompleted: completed > 0 ? total / completed : null,
     total,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestCounts, scenarioRequests } from './bench-probes';
+import { DB_STATEMENTS, parseRequestCounts, scenarioRequests } from './bench-probes';
 
 describe('Kafka request counts of the bench', () => {
   it('sums a service’s kafka_client_requests_total by API over the client kinds', () => {
@@ -15,6 +15,16 @@ describe('Kafka request counts of the bench', () => {
     expect(parseRequestCounts(text)).toEqual({ Fetch: 121, OffsetCommit: 40, Produce: 30 });
   });
 
+  it('sums a service’s db_client_statements_total by keyword, apart from its Kafka requests', () => {
+    const text = [
+      'db_client_statements_total{kind="insert"} 12',
+      'db_client_statements_total{kind="begin"} 4',
+      'kafka_client_requests_total{client="consumer",api="Fetch"} 120',
+    ].join('\n');
+    expect(parseRequestCounts(text, DB_STATEMENTS)).toEqual({ insert: 12, begin: 4 });
+    expect(parseRequestCounts(text)).toEqual({ Fetch: 120 });
+  });
+
   it('divides what each service sent during the scenario by the completed calls', () => {
     const before = { ledger: { Fetch: 100, Produce: 10 }, saga: { Fetch: 50 } };
     const after = {
@@ -28,6 +38,10 @@ describe('Kafka request counts of the bench', () => {
     expect(r.perCompletedByApi).toEqual({ Fetch: 3, OffsetCommit: 1, Produce: 0.5 });
     expect(Object.keys(r.perCompletedByApi)).toEqual(['Fetch', 'OffsetCommit', 'Produce']);
     expect(r.perCompletedByService).toEqual({ ledger: 3.5, saga: 1 });
+    expect(r.perCompletedByServiceApi).toEqual({
+      ledger: { Fetch: 2, OffsetCommit: 1, Produce: 0.5 },
+      saga: { Fetch: 1 },
+    });
     expect(scenarioRequests(before, after, 0).perCompleted).toBeNull();
   });
 });

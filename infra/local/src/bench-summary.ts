@@ -23,6 +23,8 @@ export interface ScenarioReport {
   peakRssMiB: Record<string, number>;
   /** Kafka requests the services sent during the scenario (a system the bench started only). */
   kafkaRequests: ScenarioRequests | null;
+  /** SQL statements the services sent during the scenario, by first keyword (a system the bench started only). */
+  dbStatements: ScenarioRequests | null;
   timeSeries: Bucket[];
 }
 
@@ -39,6 +41,7 @@ export function summarise(
   cpu: ScenarioCpu,
   peakRssMiB: Record<string, number>,
   kafkaRequests: ScenarioRequests | null = null,
+  dbStatements: ScenarioRequests | null = null,
 ): ScenarioReport {
   const completed = r.samples.filter((s) => isSuccess(s.outcome)).length;
   return {
@@ -53,6 +56,7 @@ export function summarise(
     cpu,
     peakRssMiB,
     kafkaRequests,
+    dbStatements,
     timeSeries: bucketize(r.samples, r.seconds * 1000),
   };
 }
@@ -87,14 +91,20 @@ export function formatScenario(s: ScenarioReport, cpus: number): string[] {
   out.push(
     `  machine: ${s.cpu.machineBusyCores.toFixed(2)} of ${cpus} cores busy over ${s.cpu.wallSeconds.toFixed(1)} s, every user's processes included`,
   );
-  const k = s.kafkaRequests;
-  if (k && k.perCompleted !== null) {
-    const list = (o: Record<string, number>) =>
-      Object.entries(o)
-        .map(([n, v]) => `${n} ${v.toFixed(2)}`)
-        .join(', ');
-    out.push(`  Kafka requests per completed: ${k.perCompleted.toFixed(2)} (${list(k.perCompletedByApi)})`);
+  const list = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([n, v]) => `${n} ${v.toFixed(2)}`)
+      .join(', ');
+  for (const [title, k] of [
+    ['Kafka requests', s.kafkaRequests],
+    ['SQL statements', s.dbStatements],
+  ] as const) {
+    if (!k || k.perCompleted === null) continue;
+    out.push(`  ${title} per completed: ${k.perCompleted.toFixed(2)} (${list(k.perCompletedByApi)})`);
     out.push(`    by service: ${list(k.perCompletedByService)}`);
+    if (k === s.dbStatements)
+      for (const [service, kinds] of Object.entries(k.perCompletedByServiceApi))
+        out.push(`      ${service}: ${list(kinds)}`);
   }
   out.push(
     `  per 1 s bucket: completed ${s.timeSeries.map((b) => b.completed).join(' ')} | p50 ms ${s.timeSeries.map((b) => num(b.p50Ms, 0)).join(' ')} | p99 ms ${s.timeSeries.map((b) => num(b.p99Ms, 0)).join(' ')}`,

@@ -478,7 +478,12 @@ async function main(): Promise<void> {
         r,
         scenarioCpu(before, after, ticksPerSecond, completed, totalOf),
         scenarioPeak,
-        requestsBefore && requestsAfter ? scenarioRequests(requestsBefore, requestsAfter, completed) : null,
+        requestsBefore && requestsAfter
+          ? scenarioRequests(requestsBefore.kafka, requestsAfter.kafka, completed)
+          : null,
+        requestsBefore && requestsAfter
+          ? scenarioRequests(requestsBefore.db, requestsAfter.db, completed)
+          : null,
       );
       for (const line of formatScenario(s, os.availableParallelism())) console.log(line);
       scenarios.push(s);

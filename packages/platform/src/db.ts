@@ -1,5 +1,6 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { platformMetrics } from './metrics';
 
 export type { Knex };
 
@@ -14,12 +15,29 @@ export interface DatabaseSettings {
 }
 
 export function createDatabase(settings: DatabaseSettings): Knex {
-  return knexFactory({
+  const knex = knexFactory({
     client: 'pg',
     connection: { connectionString: settings.url, application_name: settings.applicationName },
     pool: { min: 0, max: settings.poolMax },
     acquireConnectionTimeout: 10_000,
   });
+  knex.on('query', countStatement);
+  return knex;
+}
+
+const KEYWORD = /^\s*([a-z]+)/i;
+const statementCounters = new Map<string, { inc(): void }>();
+
+/**
+ * Counts every statement by its first keyword (`db_client_statements_total`): each one is a round trip,
+ * a socket write and a backend wake-up, so statements per message is the figure that says whether a
+ * handler's work is set-based.
+ */
+function countStatement(query: { sql?: string }): void {
+  const kind = KEYWORD.exec(query.sql ?? '')?.[1]?.toLowerCase() ?? 'other';
+  let c = statementCounters.get(kind);
+  if (!c) statementCounters.set(kind, (c = platformMetrics.dbStatements.labels(kind)));
+  c.inc();
 }
 
 export interface Migration {

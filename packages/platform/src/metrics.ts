@@ -88,6 +88,11 @@ export const platformMetrics = {
     help: 'Requests this process sent to the brokers, by client kind (consumer, producer, admin) and API (Fetch, Produce, OffsetCommit, Heartbeat, ...).',
     labelNames: ['client', 'api'],
   }),
+  dbStatements: counter({
+    name: 'db_client_statements_total',
+    help: 'SQL statements this process sent to PostgreSQL, by their first keyword (select, insert, update, begin, commit, ...).',
+    labelNames: ['kind'],
+  }),
   outboxPublished: counter({
     name: 'outbox_published_total',
     help: 'Outbox rows published to the broker, per topic.',

@@ -129,4 +129,29 @@ describe('a batch spanning partitions (a consumer applies a fetch’s partitions
     // Redelivered with one new message on partition 1: only that one is fresh.
     expect(await apply([...batch, at(1, 2)])).toEqual([at(1, 2)]);
   });
+
+  it('reads and moves the positions of all its partitions with two statements', async () => {
+    const topic = `joint-statements-${Date.now()}`;
+    const batch = [0, 1, 2, 3, 4, 5].flatMap((partition) =>
+      [0, 1].map((offset) => ({
+        topic,
+        partition,
+        offset: String(offset),
+        message: { occurredAt: new Date(1_700_000_000_000 + offset).toISOString() },
+      })),
+    );
+    const knex = h.projection.worker.knex;
+    const statements: string[] = [];
+    const count = (q: { sql: string }) => void statements.push(q.sql);
+    knex.on('query', count);
+    try {
+      await knex.transaction((trx) => advancePositions(trx, LIVE_SCHEMA, batch, new Date().toISOString()));
+    } finally {
+      knex.off('query', count);
+    }
+    expect(statements.filter((q) => !/^(begin|commit)/i.test(q))).toHaveLength(2);
+    const rows = await positions().where({ topic });
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((r: { next_offset: string }) => r.next_offset))).toEqual(new Set(['2']));
+  });
 });

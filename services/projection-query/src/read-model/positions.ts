@@ -29,59 +29,14 @@ export interface LogIdentity {
 /**
  * Keeps the consumer's position in the read model, in the same transaction as the writes it covers:
  * returns the messages of the batch not applied yet (offset >= the stored next offset) and moves the
- * stored position past the batch. A redelivered batch therefore changes nothing, and a rebuilt schema
+ * stored position past them. A redelivered batch therefore changes nothing, and a rebuilt schema
  * carries the exact position it reflects, which is what makes the swap safe (see rebuild/swap.ts).
  * Offsets may jump forward (a dead-lettered message, a compacted log); they never go back.
- */
-export async function advancePosition<T extends Positioned>(
-  trx: Knex.Transaction,
-  schema: string,
-  where: { topic: string; partition: number },
-  batch: readonly T[],
-  nowIso: string,
-  identity: LogIdentity = { clusterId: null },
-): Promise<T[]> {
-  const positions = tableOf(schema, 'positions');
-  const current = await trx(positions)
-    .where(where)
-    .forUpdate()
-    .first<{ next_offset: string; last_event_at: Date | null; cluster_id: string | null } | undefined>();
-  const next = BigInt(current?.next_offset ?? '0');
-  const place = `${where.topic}/${where.partition}`;
-  if (current?.cluster_id && identity.clusterId && current.cluster_id !== identity.clusterId) {
-    throw new PositionMismatchError(
-      `the position of ${place} was taken in Kafka cluster ${current.cluster_id}, this is cluster ${identity.clusterId}`,
-    );
-  }
-  const end = batch[0]?.highWatermark;
-  if (current && end !== undefined && next > BigInt(end)) {
-    throw new PositionMismatchError(`the stored position ${next} of ${place} is beyond the log's end ${end}`);
-  }
-  const fresh = batch.filter((m) => BigInt(m.offset) >= next);
-  const last = fresh.at(-1);
-  if (last === undefined) return [];
-  const newest = fresh.reduce(
-    (max, m) => (Date.parse(m.message.occurredAt) > max ? Date.parse(m.message.occurredAt) : max),
-    current?.last_event_at?.getTime() ?? 0,
-  );
-  await trx(positions)
-    .insert({
-      ...where,
-      next_offset: (BigInt(last.offset) + 1n).toString(),
-      last_event_at: new Date(newest).toISOString(),
-      applied_at: nowIso,
-      ...(identity.clusterId ? { cluster_id: identity.clusterId } : {}),
-    })
-    .onConflict(['topic', 'partition'])
-    .merge();
-  return fresh;
-}
-
-/**
- * `advancePosition` for a batch that may span partitions (a consumer applies one fetch's partitions
- * together): each partition's position is checked and moved, in partition order so that two
- * transactions lock the rows in the same order, and the messages not applied yet come back in the
- * batch's order.
+ *
+ * A batch may span partitions (a consumer applies one fetch's partitions together). Their positions
+ * are read and locked in one statement, in (topic, partition) order so that two transactions lock the
+ * rows in the same order, and moved in one upsert: two statements however many partitions. The
+ * messages not applied yet come back in the batch's order.
  */
 export async function advancePositions<T extends Positioned & { topic: string; partition: number }>(
   trx: Knex.Transaction,
@@ -90,17 +45,7 @@ export async function advancePositions<T extends Positioned & { topic: string; p
   nowIso: string,
   identity: LogIdentity = { clusterId: null },
 ): Promise<T[]> {
-  const first = batch[0];
-  if (!first) return [];
-  if (batch.every((m) => m.partition === first.partition && m.topic === first.topic))
-    return advancePosition(
-      trx,
-      schema,
-      { topic: first.topic, partition: first.partition },
-      batch,
-      nowIso,
-      identity,
-    );
+  if (batch.length === 0) return [];
   const byPartition = new Map<string, { topic: string; partition: number; messages: T[] }>();
   for (const m of batch) {
     const key = `${m.topic}/${m.partition}`;
@@ -111,12 +56,64 @@ export async function advancePositions<T extends Positioned & { topic: string; p
   const groups = [...byPartition.values()].sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
+  const positions = tableOf(schema, 'positions');
+  const stored = await trx(positions)
+    .whereIn(
+      ['topic', 'partition'],
+      groups.map((g) => [g.topic, g.partition]),
+    )
+    .orderBy([
+      { column: 'topic', order: 'asc' },
+      { column: 'partition', order: 'asc' },
+    ])
+    .forUpdate()
+    .select<StoredPosition[]>('topic', 'partition', 'next_offset', 'last_event_at', 'cluster_id');
+  const current = new Map(stored.map((r) => [`${r.topic}/${r.partition}`, r]));
   const fresh = new Set<T>();
+  const moved: Record<string, unknown>[] = [];
   for (const g of groups) {
-    const where = { topic: g.topic, partition: g.partition };
-    for (const m of await advancePosition(trx, schema, where, g.messages, nowIso, identity)) fresh.add(m);
+    const row = current.get(`${g.topic}/${g.partition}`);
+    const next = BigInt(row?.next_offset ?? '0');
+    const place = `${g.topic}/${g.partition}`;
+    if (row?.cluster_id && identity.clusterId && row.cluster_id !== identity.clusterId) {
+      throw new PositionMismatchError(
+        `the position of ${place} was taken in Kafka cluster ${row.cluster_id}, this is cluster ${identity.clusterId}`,
+      );
+    }
+    const end = g.messages[0]?.highWatermark;
+    if (row && end !== undefined && next > BigInt(end)) {
+      throw new PositionMismatchError(
+        `the stored position ${next} of ${place} is beyond the log's end ${end}`,
+      );
+    }
+    const unapplied = g.messages.filter((m) => BigInt(m.offset) >= next);
+    const last = unapplied.at(-1);
+    if (last === undefined) continue;
+    for (const m of unapplied) fresh.add(m);
+    const newest = unapplied.reduce(
+      (max, m) => (Date.parse(m.message.occurredAt) > max ? Date.parse(m.message.occurredAt) : max),
+      row?.last_event_at?.getTime() ?? 0,
+    );
+    moved.push({
+      topic: g.topic,
+      partition: g.partition,
+      next_offset: (BigInt(last.offset) + 1n).toString(),
+      last_event_at: new Date(newest).toISOString(),
+      applied_at: nowIso,
+      // Kept as it was when the cluster is unknown (a row's columns must be the same for every row).
+      cluster_id: identity.clusterId ?? row?.cluster_id ?? null,
+    });
   }
+  if (moved.length > 0) await trx(positions).insert(moved).onConflict(['topic', 'partition']).merge();
   return batch.filter((m) => fresh.has(m));
+}
+
+interface StoredPosition {
+  topic: string;
+  partition: number;
+  next_offset: string;
+  last_event_at: Date | null;
+  cluster_id: string | null;
 }
 
 export interface PositionRow {
