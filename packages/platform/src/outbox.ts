@@ -45,27 +45,35 @@ export interface OutboxMessage {
   envelope: Envelope;
 }
 
-/** Appends messages inside the caller's transaction and wakes the relay once that transaction commits. */
+/**
+ * Appends messages inside the caller's transaction and wakes the relay once that transaction commits,
+ * in one statement: the insert runs as a data-modifying CTE beside `pg_notify`, which PostgreSQL
+ * delivers at commit and not at all on rollback, like NOTIFY.
+ */
 export async function appendToOutbox(
   trx: Knex.Transaction,
   messages: readonly OutboxMessage[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await trx(OUTBOX_TABLE).insert(
-    messages.map((m) => {
-      const outgoing = toOutgoing(m.topic, m.key, m.envelope);
-      return {
-        topic: m.topic,
-        key: m.key,
-        message_id: m.envelope.messageId,
-        type: m.envelope.type,
-        payload: outgoing.value,
-        headers: JSON.stringify(outgoing.headers),
-      };
-    }),
-  );
-  // NOTIFY inside a transaction is delivered at commit, and not at all on rollback.
-  await trx.raw(`notify ${OUTBOX_CHANNEL}`);
+  const insert = trx(OUTBOX_TABLE)
+    .insert(
+      messages.map((m) => {
+        const outgoing = toOutgoing(m.topic, m.key, m.envelope);
+        return {
+          topic: m.topic,
+          key: m.key,
+          message_id: m.envelope.messageId,
+          type: m.envelope.type,
+          payload: outgoing.value,
+          headers: JSON.stringify(outgoing.headers),
+        };
+      }),
+    )
+    .toSQL();
+  await trx.raw(`with appended as (${insert.sql}) select pg_notify(?, '')`, [
+    ...insert.bindings,
+    OUTBOX_CHANNEL,
+  ]);
 }
 
 export interface OutboxRelayOptions {
