@@ -8,7 +8,7 @@ import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 import { provision } from './provision';
 import path from 'node:path';
-import { REPO_ROOT, SERVICES } from './services';
+import { REPO_ROOT, SERVICE_NODE_OPTIONS, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
 import { freePort } from './ports';
 import { renderChart, type ChartScenario } from './bench-chart';
@@ -350,10 +350,11 @@ async function startOwnSystem(): Promise<OwnSystem> {
     })),
     {
       color: false,
-      // BENCH_NODE_OPTIONS reaches the services only (e.g. --cpu-prof to profile them under load).
+      // The services' own V8 flags, then BENCH_NODE_OPTIONS, which reaches the services only (e.g.
+      // --cpu-prof to profile them under load; a flag given twice takes the later value).
       baseEnv: {
         PATH: process.env.PATH ?? '',
-        ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+        NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim(),
       },
       // Kept for a start-up failure's report; the run itself is quiet.
       onLine: (name, line) => void logs.push(`${name} | ${line}`),

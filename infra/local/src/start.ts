@@ -1,7 +1,7 @@
 import { loadBrokerIdentities } from '@billing/platform/kafka-identities';
 import { provision } from './provision';
 import path from 'node:path';
-import { CONSOLE, REPO_ROOT, SERVICES } from './services';
+import { CONSOLE, REPO_ROOT, SERVICE_NODE_OPTIONS, SERVICES } from './services';
 import { superviseServices } from './supervisor';
 import { startSimulator } from '@billing/provider-simulator/simulator';
 
@@ -51,9 +51,12 @@ async function main(): Promise<void> {
             : {}),
           // PROFILE=1: every service writes a CPU profile (.local/profiles/<timestamp>.<pid>...cpuprofile)
           // when it stops, to see where the time goes (summarise one with a cpuprofile viewer or tool).
-          ...(process.env.PROFILE === '1'
-            ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(REPO_ROOT, '.local', 'profiles')}` }
-            : {}),
+          NODE_OPTIONS: [
+            SERVICE_NODE_OPTIONS,
+            ...(process.env.PROFILE === '1'
+              ? [`--cpu-prof --cpu-prof-dir=${path.join(REPO_ROOT, '.local', 'profiles')}`]
+              : []),
+          ].join(' '),
         },
       })),
       // The operator console on http://localhost:3005, forwarding /api to the gateway above.
