@@ -79,9 +79,6 @@ export class LiveFeed {
     for (const topic of topics) {
       const consumer = kafka.consumer({
         ...consumerConfig(`${groupId}.${topic}`, sessionTimeoutMs),
-        // The broker answers a fetch as soon as an event arrives; this only bounds an empty one, so a
-        // short wait would buy no latency and cost an idle gateway many empty fetches a second.
-        maxWaitTimeInMs: 100,
         // A live feed holds no work of its own: a small fetch per partition keeps memory bounded.
         maxBytesPerPartition: 256 * 1024,
       });

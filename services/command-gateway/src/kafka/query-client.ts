@@ -84,11 +84,7 @@ export class QueryClient {
     // One produce request in flight; the queries asked meanwhile go out together in the next one.
     this.batcher = new SendBatcher(this.producer, { lingerMs: 0, batchSizeMax: 500, acks: 1 });
 
-    const consumer = kafka.consumer({
-      ...consumerConfig(groupId, sessionTimeoutMs),
-      // The broker answers a fetch as soon as a reply arrives; this only bounds an empty fetch.
-      maxWaitTimeInMs: 100,
-    });
+    const consumer = kafka.consumer(consumerConfig(groupId, sessionTimeoutMs));
     this.consumer = consumer;
     const assigned = new Promise<void>((resolve) => {
       consumer.on(consumer.events.GROUP_JOIN, (event) => {

@@ -67,9 +67,6 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
           groupName(this.config.KAFKA_TOPIC_PREFIX, `${this.config.PROJECTION_CONSUMER_GROUP}.queries`),
           this.config.KAFKA_SESSION_TIMEOUT_MS,
         ),
-        // The broker answers a fetch as soon as a query arrives; this only bounds an empty fetch, so a
-        // shorter wait would buy no latency, only empty fetches.
-        maxWaitTimeInMs: 100,
       });
       const consumer = this.consumer;
       this.committer = new IntervalCommitter({
