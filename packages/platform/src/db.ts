@@ -12,12 +12,20 @@ export interface DatabaseSettings {
   url: string;
   poolMax: number;
   applicationName: string;
+  /** Longest any statement on these connections may run (PostgreSQL's statement_timeout); none if unset. */
+  statementTimeoutMs?: number;
 }
 
 export function createDatabase(settings: DatabaseSettings): Knex {
   const knex = knexFactory({
     client: 'pg',
-    connection: { connectionString: settings.url, application_name: settings.applicationName },
+    connection: {
+      connectionString: settings.url,
+      application_name: settings.applicationName,
+      ...(settings.statementTimeoutMs === undefined
+        ? {}
+        : { statement_timeout: settings.statementTimeoutMs }),
+    },
     pool: { min: 0, max: settings.poolMax },
     acquireConnectionTimeout: 10_000,
   });

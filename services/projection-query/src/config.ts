@@ -22,6 +22,8 @@ const schema = z.object({
   GAP_REPAIR_RESEND_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
   /** Longest one SQL statement of a query may run; below the gateway's QUERY_TIMEOUT_MS on purpose. */
   QUERY_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  /** Connections of the query pool, apart from the consumers' so that reads never wait behind writes. */
+  QUERY_POOL_MAX: z.coerce.number().int().min(1).max(100).default(8),
 });
 
 export type ProjectionConfig = z.output<typeof schema>;

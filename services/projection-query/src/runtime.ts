@@ -1,6 +1,7 @@
 import { topicName } from '@billing/contracts/topics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from '@billing/platform/health';
 import { createKafka, kafkaSecurity } from '@billing/platform/kafka';
+import { createDatabase, type Knex } from '@billing/platform/db';
 import { beforeScrape } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
 import { consume, Worker } from '@billing/platform/worker';
@@ -52,6 +53,12 @@ export class Projection {
       live: true,
       nowMs,
       clusterId: this.clusterId,
+    });
+    this.reads = createDatabase({
+      url: config.DATABASE_URL,
+      poolMax: config.QUERY_POOL_MAX,
+      applicationName: 'projection-query-reads',
+      statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS,
     });
     this.topics = [
       topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
@@ -117,13 +124,18 @@ export class Projection {
     return this.gapRepair.counters;
   }
 
+  /**
+   * The query pool: its own connections, each with the query statement timeout set when it opens, so
+   * a balance read is one statement (no transaction to set the timeout in) and no query can hang.
+   */
+  private readonly reads: Knex;
+
   get queryDeps(): QueryDeps {
     return {
-      knex: this.worker.knex,
+      knex: this.reads,
       schema: LIVE_SCHEMA,
       nowMs: this.nowMs,
       stuckAfterMs: this.config.STUCK_AFTER_MS,
-      statementTimeoutMs: this.config.QUERY_STATEMENT_TIMEOUT_MS,
     };
   }
 
@@ -164,6 +176,7 @@ export class Projection {
     await this.deadLetters?.stop();
     await this.admin?.disconnect();
     await this.worker.stop();
+    await this.reads.destroy();
   }
 
   private async snapshot() {

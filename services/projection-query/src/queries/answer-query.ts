@@ -18,12 +18,14 @@ import type { QueryContext, QueryFailure } from './query-context';
 type AnyReply = QueryReply<QueryRequest['type']>;
 
 export interface QueryDeps {
+  /**
+   * The query pool. Its connections carry a statement timeout (`statementTimeoutMs` of createDatabase),
+   * so that a query is never left to hang a connection.
+   */
   knex: Knex;
   schema: string;
   nowMs: () => number;
   stuckAfterMs: number;
-  /** Longest a single SQL statement of a query may run; a query is never left to hang a connection. */
-  statementTimeoutMs: number;
 }
 
 function isFailure(value: unknown): value is QueryFailure {
@@ -36,8 +38,7 @@ function reply(value: unknown): unknown {
 
 /**
  * Answers the queries of one fetched batch. Balance reads, the most frequent query by far, are answered
- * together with one statement in one short read-only transaction; every other query is answered on its
- * own (`answerQuery`), concurrently. Answers come back in the order of `raws`; a query that could not be
+ * together with one statement; every other query is answered on its own (`answerQuery`), concurrently. Answers come back in the order of `raws`; a query that could not be
  * answered at all comes back as its Error.
  */
 export async function answerQueries(
@@ -61,8 +62,10 @@ export async function answerQueries(
     );
   });
   if (balances.length > 0) {
+    // One statement sees one snapshot: no transaction needed around it.
+    const ctx = { trx: deps.knex, schema: deps.schema, nowMs: deps.nowMs(), stuckAfterMs: deps.stuckAfterMs };
     others.push(
-      inReadSnapshot(deps, (ctx) => getBalances(ctx, balances)).then(
+      getBalances(ctx, balances).then(
         (results) =>
           results.forEach((r, i) => {
             answers[balances[i]!.index] = QueryReplySchemas.GetAccountBalance.parse(reply(r)) as AnyReply;
@@ -79,10 +82,7 @@ export async function answerQueries(
 
 function inReadSnapshot<T>(deps: QueryDeps, work: (ctx: QueryContext) => Promise<T>): Promise<T> {
   return deps.knex.transaction(
-    async (trx) => {
-      await trx.raw(`select set_config('statement_timeout', ?, true)`, [`${deps.statementTimeoutMs}ms`]);
-      return work({ trx, schema: deps.schema, nowMs: deps.nowMs(), stuckAfterMs: deps.stuckAfterMs });
-    },
+    (trx) => work({ trx, schema: deps.schema, nowMs: deps.nowMs(), stuckAfterMs: deps.stuckAfterMs }),
     { readOnly: true, isolationLevel: 'repeatable read' },
   );
 }

@@ -18,7 +18,7 @@ const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
 type Page = { items: { transactionId: string }[]; nextCursor: string | null };
 
 beforeAll(async () => {
-  h = await startProjection('queries', { STUCK_AFTER_MS: '60000' });
+  h = await startProjection('queries', { STUCK_AFTER_MS: '60000', QUERY_STATEMENT_TIMEOUT_MS: '1000' });
   const opened = [
     anAccountOpened({ type: 'EXTERNAL', ownerId: 'bank', openedAt: at(10 * HOUR) }),
     anAccountOpened({ ownerId: alice.id, openedAt: at(9 * HOUR) }),
@@ -97,6 +97,14 @@ afterAll(async () => {
 });
 
 describe('queries over Kafka request-reply', () => {
+  it('answers from a pool of its own whose statements cannot outlive the query statement timeout', async () => {
+    const reads = h.projection.queryDeps.knex;
+    expect(reads).not.toBe(h.projection.worker.knex);
+    const started = Date.now();
+    await expect(reads.raw('select pg_sleep(3)')).rejects.toThrow(/statement timeout/);
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
+
   it('shows an account with its available balance, limits and version', async () => {
     const reply = await h.ask({ type: 'GetAccount', actor: alice, accountId: aliceMain });
     expect(reply.data).toMatchObject({

@@ -4,8 +4,11 @@ import type { Knex } from '@billing/platform/db';
 
 /** What answering a query needs. The clock is a parameter, so "stuck" and default ranges are testable. */
 export interface QueryContext {
-  /** A read-only transaction with a statement timeout; every query of one answer runs in it. */
-  trx: Knex.Transaction;
+  /**
+   * Where the reads of one answer run: a read-only repeatable-read transaction when an answer takes more
+   * than one statement, the query pool itself for one statement (the balance reads).
+   */
+  trx: Knex;
   schema: string;
   nowMs: number;
   stuckAfterMs: number;
