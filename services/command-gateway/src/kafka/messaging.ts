@@ -24,8 +24,8 @@ import { QueryClient, QueryFailedError } from './query-client';
 
 /**
  * The gateway's only link to the rest of the system: it emits commands, asks queries over Kafka
- * request-reply (Nest's protocol, `QueryClient`), and follows the event topics live (a group per replica, from the latest offset) so that
- * waiting requests learn their outcome.
+ * request-reply (Nest's protocol, `QueryClient`), and follows the event topics live (a group per
+ * replica, from the latest offset) so that waiting requests learn their outcome.
  */
 export class GatewayMessaging {
   readonly outcomes = new OutcomeWaiters();

@@ -3,6 +3,7 @@ import { createKafka, groupName } from '@billing/platform/kafka';
 import { createLogger } from '@billing/platform/logger';
 import { serviceKafkaSecurity, testEnv } from '@billing/testing/env';
 import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
+import { waitFor } from '@billing/testing/wait';
 import { logLevel, Partitioners, type Consumer, type Producer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_HEADERS, QueryClient, QueryFailedError } from './query-client';
@@ -19,6 +20,7 @@ const replyTopic = `${queryTopic}.reply`;
 let client: QueryClient;
 let readSide: Consumer;
 let replier: Producer;
+let gatewayKafka: Kafka;
 /** Produce requests the client's producer made. */
 let produceRequests = 0;
 
@@ -48,7 +50,7 @@ beforeAll(async () => {
     },
   });
 
-  const kafka = createKafka(
+  const kafka = (gatewayKafka = createKafka(
     {
       brokers: env.kafkaBrokers,
       clientId: 'command-gateway',
@@ -56,7 +58,7 @@ beforeAll(async () => {
       security: serviceKafkaSecurity('command-gateway'),
     },
     createLogger('query-client-test', 'warn'),
-  );
+  ));
   const producer = kafka.producer.bind(kafka);
   kafka.producer = (config) => {
     const p = producer(config);
@@ -121,6 +123,38 @@ describe('the gateway query client', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(client.waiting).toBe(0);
   });
+
+  it('shares the reply partitions with a second replica, each getting its own answers', async () => {
+    const second = new QueryClient({
+      kafka: gatewayKafka,
+      queryTopic,
+      replyTopic,
+      groupId: groupName(prefix, 'command-gateway.replies'),
+      sessionTimeoutMs: 6000,
+      timeoutMs: 5000,
+      logger: createLogger('query-client-test', 'warn'),
+    });
+    try {
+      await second.start();
+      await waitFor(
+        'the two replicas to hold reply partitions of their own',
+        () =>
+          client.partition !== null && second.partition !== null && client.partition !== second.partition
+            ? true
+            : undefined,
+        { timeoutMs: 30_000 },
+      );
+      const ns = Array.from({ length: 40 }, (_, i) => i);
+      const [first, other] = await Promise.all([
+        Promise.all(ns.map((n) => client.ask({ kind: 'echo', n }))),
+        Promise.all(ns.map((n) => second.ask({ kind: 'echo', n: n + 1000 }))),
+      ]);
+      expect(first).toEqual(ns.map((n) => ({ twice: n * 2 })));
+      expect(other).toEqual(ns.map((n) => ({ twice: (n + 1000) * 2 })));
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
 
   it('refuses to ask before it is started', async () => {
     const idle = new QueryClient({

@@ -29,8 +29,9 @@ export class QueryFailedError extends Error {
   constructor(
     message: string,
     readonly reason: 'timeout' | 'refused' | 'not-ready' | 'send-failed',
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'QueryFailedError';
   }
 }
@@ -98,9 +99,8 @@ export class QueryClient {
         else resolve();
       });
     });
-    consumer.on(consumer.events.REBALANCING, () => {
-      this.replyPartition = null;
-    });
+    // While the group rebalances the partition held so far stays in use: a replica joining must not fail
+    // the reads of the others. An answer sent to a partition that moves on ends as its asker's timeout.
     await consumer.connect();
     await consumer.subscribe({ topic: replyTopic, fromBeginning: false });
     await consumer.run({
@@ -137,6 +137,11 @@ export class QueryClient {
     return this.batcher !== null && this.replyPartition !== null;
   }
 
+  /** The reply partition this replica names in its queries now; null until it holds one. */
+  get partition(): number | null {
+    return this.replyPartition;
+  }
+
   /** Queries waiting for their answer right now. */
   get waiting(): number {
     return this.pending.size;
@@ -167,10 +172,9 @@ export class QueryClient {
           [QUERY_HEADERS.replyPartition]: String(partition),
         },
       })
-      .catch((err: unknown) => {
-        this.options.logger.warn({ err }, 'sending a query failed');
-        this.fail(id, new QueryFailedError('the query could not be sent', 'send-failed'));
-      });
+      .catch((err: unknown) =>
+        this.fail(id, new QueryFailedError('the query could not be sent', 'send-failed', { cause: err })),
+      );
     return answered;
   }
 
