@@ -31,6 +31,10 @@ beforeAll(async () => {
   await replier.connect();
   readSide = raw.consumer({ groupId: `${prefix}fake-read-side`, maxWaitTimeInMs: 50 });
   await readSide.connect();
+  // The read side must be answering before the first query's timeout starts to run.
+  const readSideJoined = new Promise<void>((resolve) =>
+    readSide.on(readSide.events.GROUP_JOIN, () => resolve()),
+  );
   await readSide.subscribe({ topic: queryTopic, fromBeginning: true });
   await readSide.run({
     eachBatch: async ({ batch }) => {
@@ -77,6 +81,7 @@ beforeAll(async () => {
     logger: createLogger('query-client-test', 'warn'),
   });
   await client.start();
+  await readSideJoined;
 }, 90_000);
 
 /** Every reply goes to the reply topic the asker named; all asks here name the same one. */
