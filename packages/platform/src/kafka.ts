@@ -240,6 +240,22 @@ export async function sendAll(
   });
 }
 
+/**
+ * A producer for request-reply conversations (queries and their replies): each message is read once by
+ * whoever waits for it, and a lost or repeated one ends as a timeout the asker may retry, so there is no
+ * idempotence (and no single request in flight) and only a few quick retries.
+ */
+export async function createConversationProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({
+    idempotent: false,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 1000 },
+  });
+  await producer.connect();
+  return producer;
+}
+
 /** Creates every registry topic that is missing, with its partition count and configuration. */
 export async function ensureTopics(
   admin: Admin,

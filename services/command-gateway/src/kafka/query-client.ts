@@ -1,15 +1,8 @@
-import { consumerConfig } from '@billing/platform/kafka';
+import { consumerConfig, createConversationProducer } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { SendBatcher } from '@billing/platform/send-batcher';
 import { randomUUID } from 'node:crypto';
-import {
-  Partitioners,
-  type Consumer,
-  type IHeaders,
-  type Kafka,
-  type KafkaMessage,
-  type Producer,
-} from 'kafkajs';
+import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
 /**
  * Header names of Nest's Kafka request-reply, which the read side's query server (and Nest's own
@@ -74,14 +67,8 @@ export class QueryClient {
   /** Connects and waits (bounded) until the group gives this replica a reply partition. */
   async start(assignmentTimeoutMs = 60_000): Promise<void> {
     const { kafka, replyTopic, groupId, sessionTimeoutMs } = this.options;
-    // Queries are reads: a lost or repeated one is harmless, so no idempotence and acks from the leader.
-    this.producer = kafka.producer({
-      idempotent: false,
-      allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 1000 },
-    });
-    await this.producer.connect();
+    // Queries are reads: a lost or repeated one is harmless, so acks from the leader are enough.
+    this.producer = await createConversationProducer(kafka);
     // One produce request in flight; the queries asked meanwhile go out together in the next one.
     this.batcher = new SendBatcher(this.producer, { lingerMs: 0, batchSizeMax: 500, acks: 1 });
 

@@ -1,9 +1,15 @@
 import { topicName } from '@billing/contracts/topics';
-import { consumerConfig, createKafka, groupName, kafkaSecurity } from '@billing/platform/kafka';
+import {
+  consumerConfig,
+  createConversationProducer,
+  createKafka,
+  groupName,
+  kafkaSecurity,
+} from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
 import { IntervalCommitter } from '@billing/platform/offset-committer';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
-import { Partitioners, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Consumer, IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import type { ProjectionConfig } from '../config';
 import { answerQueries, type QueryDeps } from './answer-query';
 
@@ -53,15 +59,8 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
         },
         this.log,
       );
-      // Replies need neither idempotence nor one request in flight: each is read once by its asker, and
-      // replies of concurrent batches must not queue behind each other.
-      this.producer = kafka.producer({
-        idempotent: false,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        retry: { retries: 3, initialRetryTime: 50, maxRetryTime: 1000 },
-      });
-      await this.producer.connect();
+      // Replies of concurrent batches must not queue behind each other: no single request in flight.
+      this.producer = await createConversationProducer(kafka);
       this.consumer = kafka.consumer({
         ...consumerConfig(
           groupName(this.config.KAFKA_TOPIC_PREFIX, `${this.config.PROJECTION_CONSUMER_GROUP}.queries`),
