@@ -50,7 +50,12 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
   logger: Logger;
   groupId: string;
   topicPrefix: string;
-  topic: T;
+  /**
+   * The topic, or topics, of the group. A consumer of several topics applies the batches of one fetch
+   * together whatever their topic (one transaction for all), so its handler sees them mixed and tells
+   * them apart by `topic`.
+   */
+  topic: T | readonly T[];
   handler: BatchHandler<T>;
   /** Read from the earliest offset when the group has none yet (services), or only new messages (live feeds). */
   fromBeginning: boolean;
@@ -75,17 +80,23 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
 export class BatchConsumer<T extends MessageTopicId> {
   private consumer: Consumer;
   private joined = false;
-  private readonly topic: string;
+  /** The full topic names consumed, each with its id in the catalog (what its messages parse as). */
+  private readonly topics: ReadonlyMap<string, T>;
   private readonly deadLetterTopic: string;
   private readonly attemptsMax: number;
   private readonly log: Logger;
   private readonly groupId: string;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
-    this.topic = topicName(options.topic, options.topicPrefix);
+    const ids: readonly T[] = typeof options.topic === 'string' ? [options.topic] : options.topic;
+    this.topics = new Map(ids.map((id) => [topicName(id, options.topicPrefix), id]));
     this.deadLetterTopic = topicName('deadLetter', options.topicPrefix);
     this.attemptsMax = options.messageAttemptsMax ?? 3;
-    this.log = options.logger.child({ component: 'consumer', topic: this.topic, group: options.groupId });
+    this.log = options.logger.child({
+      component: 'consumer',
+      topic: [...this.topics.keys()].join(','),
+      group: options.groupId,
+    });
     this.groupId = groupName(options.topicPrefix, options.groupId);
     this.consumer = this.createConsumer();
     this.committer = new IntervalCommitter({
@@ -138,7 +149,10 @@ export class BatchConsumer<T extends MessageTopicId> {
 
   async start(): Promise<void> {
     await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.topic, fromBeginning: this.options.fromBeginning });
+    await this.consumer.subscribe({
+      topics: [...this.topics.keys()],
+      fromBeginning: this.options.fromBeginning,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -244,7 +258,7 @@ export class BatchConsumer<T extends MessageTopicId> {
   ): ConsumedMessage<T>[] | null {
     const parsed: ConsumedMessage<T>[] = [];
     for (const m of raw) {
-      const result = parseTopicMessage(this.options.topic, m.value);
+      const result = parseTopicMessage(this.idOf(topic), m.value);
       if (!result.ok) return null;
       parsed.push({
         message: result.message,
@@ -256,6 +270,13 @@ export class BatchConsumer<T extends MessageTopicId> {
       });
     }
     return parsed;
+  }
+
+  /** The catalog id of a consumed topic's full name. */
+  private idOf(topic: string): T {
+    const id = this.topics.get(topic);
+    if (id === undefined) throw new Error(`a batch of ${topic}, which this consumer does not subscribe to`);
+    return id;
   }
 
   private readonly together = new JointBatches<T>({
@@ -371,7 +392,7 @@ export class BatchConsumer<T extends MessageTopicId> {
     const parsed: ConsumedMessage<T>[] = [];
     const dead: OutgoingMessage[] = [];
     for (const m of raw) {
-      const result = parseTopicMessage(this.options.topic, m.value);
+      const result = parseTopicMessage(this.idOf(topic), m.value);
       if (result.ok) {
         parsed.push({
           message: result.message,

@@ -58,21 +58,22 @@ export function decideReplay(
   targets: readonly ReplayTarget[],
 ): ReplayDecision {
   if (request.service !== service) return { kind: 'ignore' };
-  const target = targets.find((t) => t.groupId === request.consumerGroup);
-  if (target === undefined)
+  // A group of several topics is one target per topic.
+  const ofGroup = targets.filter((t) => t.groupId === request.consumerGroup);
+  if (ofGroup.length === 0)
     return {
       kind: 'refuse',
       code: 'DEAD_LETTER.NOT_REPLAYABLE',
       detail: `${service} has no consumer group ${request.consumerGroup} (renamed or retired since?)`,
     };
-  const topic = topicName(target.topic, topicPrefix);
-  if (topic !== request.originalTopic)
+  const target = ofGroup.find((t) => topicName(t.topic, topicPrefix) === request.originalTopic);
+  if (target === undefined)
     return {
       kind: 'refuse',
       code: 'DEAD_LETTER.NOT_REPLAYABLE',
-      detail: `consumer group ${request.consumerGroup} reads ${topic}, not ${request.originalTopic}`,
+      detail: `consumer group ${request.consumerGroup} reads ${ofGroup.map((t) => topicName(t.topic, topicPrefix)).join(', ')}, not ${request.originalTopic}`,
     };
-  return { kind: 'read', target, topic };
+  return { kind: 'read', target, topic: request.originalTopic };
 }
 
 /** The message id a record's envelope carries, from its header or else its value. */

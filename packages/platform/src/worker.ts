@@ -20,7 +20,8 @@ import {
 } from './runtime';
 
 export interface ConsumerSpec<T extends MessageTopicId> {
-  topic: T;
+  /** The topic, or topics: a group of several applies one fetch of them in one handler call. */
+  topic: T | readonly T[];
   /** Suffix of the group id: `<group>.<name>`. */
   name: string;
   handler: BatchHandler<T>;
@@ -42,6 +43,8 @@ export interface WorkerSpec {
   relayLockKey: number | null;
   /** Called once connected; returns what to consume. Handlers close over the connections they need. */
   consumers(connections: Connections): ConsumerSpec<never>[];
+  /** Called once migrated and connected, before any consumer starts (e.g. to place a new group's offsets). */
+  beforeConsuming?(connections: Connections): Promise<void>;
   /** Background jobs started after the consumers and stopped before them (e.g. expiry sweeps). */
   jobs?(connections: Connections): BackgroundJob[];
   /**
@@ -84,14 +87,17 @@ export class Worker {
     const { spec } = this;
     await migrate(this.knex, spec.migrations, 'knex_migrations');
     const connections = await connectKafka(spec.settings, this.knex, spec.logger);
+    await spec.beforeConsuming?.(connections);
     const specs: ConsumerSpec<MessageTopicId>[] = spec.consumers(connections);
     const replays = spec.deadLetterReplays;
     if (replays) {
-      const targets: ReplayTarget[] = specs.map((c) => ({
-        groupId: groupName(spec.settings.topicPrefix, `${spec.consumerGroup}.${c.name}`),
-        topic: c.topic,
-        handler: c.handler as BatchHandler<MessageTopicId>,
-      }));
+      const targets: ReplayTarget[] = specs.flatMap((c) =>
+        (typeof c.topic === 'string' ? [c.topic] : c.topic).map((topic) => ({
+          groupId: groupName(spec.settings.topicPrefix, `${spec.consumerGroup}.${c.name}`),
+          topic,
+          handler: c.handler as BatchHandler<MessageTopicId>,
+        })),
+      );
       specs.push(
         consume({
           topic: 'deadLetterReplays',
