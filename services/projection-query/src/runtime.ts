@@ -1,6 +1,6 @@
 import { topicName } from '@billing/contracts/topics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from '@billing/platform/health';
-import { createKafka, kafkaSecurity } from '@billing/platform/kafka';
+import { createKafka, groupName, kafkaSecurity } from '@billing/platform/kafka';
 import { createDatabase, type Knex } from '@billing/platform/db';
 import { beforeScrape } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
@@ -8,7 +8,6 @@ import { consume, Worker } from '@billing/platform/worker';
 import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Admin } from 'kafkajs';
 import { gapRepairJob } from './accounts/gap-repair';
-import { applyLedgerEvents } from './accounts/ledger-events.handler';
 import type { ProjectionConfig } from './config';
 import {
   DeadLetterFolder,
@@ -18,15 +17,23 @@ import {
 import { readinessDetail, readSideSnapshot, recordReadSide } from './metrics/read-side-metrics';
 import { migrations } from './migrations';
 import type { QueryDeps } from './queries/answer-query';
+import { applyReadModelEvents } from './read-model/apply-events';
 import type { ApplyTarget } from './read-model/apply-target';
+import { seedGroupFromPositions } from './read-model/seed-group';
 import { LIVE_SCHEMA } from './read-model/schema';
-import { applyTransactionEvents } from './transactions/transaction-events.handler';
 
 /**
  * The consumer groups carry the read-model generation: a migration that recreates the read models bumps
  * it, so the new tables are filled from the start of the (forever retained) event topics.
  */
 export const READ_MODEL_GENERATION = 'v2';
+
+/**
+ * The live consumer of both event topics (`<group>.read-models.<generation>`). Until the ledger and the
+ * transaction events shared one group they had one each (`ledger-events.v2`, `transaction-events.v2`);
+ * the new group starts at the stored positions (seed-group.ts), and the old ones can be deleted.
+ */
+export const READ_MODELS_CONSUMER = `read-models.${READ_MODEL_GENERATION}`;
 
 /** Advisory lock id of the projection's outbox relay ("PROJ" in ASCII). */
 const RELAY_LOCK_KEY = 0x50524f4a;
@@ -60,10 +67,11 @@ export class Projection {
       applicationName: 'projection-query-reads',
       statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS,
     });
-    this.topics = [
-      topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
-      topicName('transactionEvents', config.KAFKA_TOPIC_PREFIX),
-    ];
+    const eventTopics = {
+      ledgerEvents: topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
+      transactionEvents: topicName('transactionEvents', config.KAFKA_TOPIC_PREFIX),
+    };
+    this.topics = [eventTopics.ledgerEvents, eventTopics.transactionEvents];
     this.worker = new Worker({
       settings: {
         service: 'projection-query',
@@ -80,17 +88,27 @@ export class Projection {
       batchSizeMax: config.CONSUMER_BATCH_MAX,
       relayLockKey: RELAY_LOCK_KEY,
       jobs: () => [this.gapRepair],
+      beforeConsuming: async () => {
+        await seedGroupFromPositions({
+          admin: this.admin!,
+          knex: this.worker.knex,
+          schema: LIVE_SCHEMA,
+          groupId: groupName(
+            config.KAFKA_TOPIC_PREFIX,
+            `${config.PROJECTION_CONSUMER_GROUP}.${READ_MODELS_CONSUMER}`,
+          ),
+          topics: this.topics,
+          clusterId: this.clusterId,
+          logger,
+        });
+      },
       consumers: () =>
         [
+          // Both event topics in one group: a fetch of both is one transaction (apply-events.ts).
           consume({
-            topic: 'ledgerEvents',
-            name: `ledger-events.${READ_MODEL_GENERATION}`,
-            handler: (b) => applyLedgerEvents(target(), b),
-          }),
-          consume({
-            topic: 'transactionEvents',
-            name: `transaction-events.${READ_MODEL_GENERATION}`,
-            handler: (b) => applyTransactionEvents(target(), b),
+            topic: ['ledgerEvents', 'transactionEvents'],
+            name: READ_MODELS_CONSUMER,
+            handler: (b) => applyReadModelEvents(target(), eventTopics, b),
           }),
           // Which dead letters were asked to be replayed, and what came of it (dead-letters/).
           consume({

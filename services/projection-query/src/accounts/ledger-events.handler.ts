@@ -1,8 +1,8 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
 import type { ApplyTarget } from '../read-model/apply-target';
-import { holdSwapLockShared, lockAccountStreams } from '../read-model/locks';
-import { advancePositions } from '../read-model/positions';
+import { inReadModelTransaction } from '../read-model/apply-target';
+import { lockAccountStreams } from '../read-model/locks';
 import { tableOf } from '../read-model/schema';
 import type { AccountEffect, AccountState } from './account.evolve';
 import { evolveAccount } from './account.evolve';
@@ -20,41 +20,43 @@ const DRAIN_ROUNDS_MAX = 100;
  * holds and totals, and the parked early arrivals all commit together, or nothing does.
  */
 export async function applyLedgerEvents(target: ApplyTarget, batch: ConsumedMessage<'ledgerEvents'>[]) {
-  const first = batch[0];
-  if (!first) return;
-  await target.knex.transaction(async (trx) => {
-    if (target.live) await holdSwapLockShared(trx);
-    const nowIso = new Date(target.nowMs()).toISOString();
-    const fresh = await advancePositions(trx, target.schema, batch, nowIso, {
-      clusterId: target.clusterId ?? null,
-    });
-    const arrivals = new Map<string, AccountStreamItem[]>();
-    for (const { message } of fresh) {
-      const route = routeLedgerEvent(message);
-      switch (route.kind) {
-        case 'stream':
-          for (const item of route.items)
-            arrivals.set(item.accountId, [...(arrivals.get(item.accountId) ?? []), item]);
-          break;
-        case 'currency-added':
-          await trx(tableOf(target.schema, 'currencies'))
-            .insert({ code: route.code, scale: route.scale, kind: route.currencyKind })
-            .onConflict('code')
-            .ignore();
-          break;
-        case 'ignored':
-          break;
-        default: {
-          const unreachable: never = route;
-          throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
-        }
+  await inReadModelTransaction(target, batch, (trx, fresh) =>
+    applyFreshLedgerEvents(trx, target.schema, fresh),
+  );
+}
+
+/** The part of a read-model transaction that applies ledger events not applied yet (see inReadModelTransaction). */
+export async function applyFreshLedgerEvents(
+  trx: Knex.Transaction,
+  schema: string,
+  fresh: readonly ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
+  const arrivals = new Map<string, AccountStreamItem[]>();
+  for (const { message } of fresh) {
+    const route = routeLedgerEvent(message);
+    switch (route.kind) {
+      case 'stream':
+        for (const item of route.items)
+          arrivals.set(item.accountId, [...(arrivals.get(item.accountId) ?? []), item]);
+        break;
+      case 'currency-added':
+        await trx(tableOf(schema, 'currencies'))
+          .insert({ code: route.code, scale: route.scale, kind: route.currencyKind })
+          .onConflict('code')
+          .ignore();
+        break;
+      case 'ignored':
+        break;
+      default: {
+        const unreachable: never = route;
+        throw new Error(`unhandled route ${JSON.stringify(unreachable)}`);
       }
     }
-    let draining = await applyStreamItems(trx, target.schema, arrivals);
-    for (let round = 1; draining.length > 0 && round < DRAIN_ROUNDS_MAX; round++) {
-      draining = await applyStreamItems(trx, target.schema, new Map(draining.map((id) => [id, []])));
-    }
-  });
+  }
+  let draining = await applyStreamItems(trx, schema, arrivals);
+  for (let round = 1; draining.length > 0 && round < DRAIN_ROUNDS_MAX; round++) {
+    draining = await applyStreamItems(trx, schema, new Map(draining.map((id) => [id, []])));
+  }
 }
 
 /**

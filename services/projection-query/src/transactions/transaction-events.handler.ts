@@ -4,9 +4,7 @@ import type {
   TransactionProviderStepRecordedMessage,
   TransactionSummary,
 } from '@billing/contracts/messages/transactions';
-import type { ApplyTarget } from '../read-model/apply-target';
-import { holdSwapLockShared } from '../read-model/locks';
-import { advancePositions } from '../read-model/positions';
+import { inReadModelTransaction, type ApplyTarget } from '../read-model/apply-target';
 import { tableOf } from '../read-model/schema';
 import { insertIgnoringDuplicates } from '../shared/insert-chunked';
 import { applyOperatorEvents, type OperatorEventMessage } from './operator-actions.projection';
@@ -56,50 +54,52 @@ export async function applyTransactionEvents(
   target: ApplyTarget,
   batch: ConsumedMessage<'transactionEvents'>[],
 ): Promise<void> {
-  const first = batch[0];
-  if (!first) return;
-  await target.knex.transaction(async (trx) => {
-    if (target.live) await holdSwapLockShared(trx);
-    const nowIso = new Date(target.nowMs()).toISOString();
-    const fresh = await advancePositions(trx, target.schema, batch, nowIso, {
-      clusterId: target.clusterId ?? null,
-    });
-    const summaries: { summary: TransactionSummary; hlc: string }[] = [];
-    const operatorEvents: OperatorEventMessage[] = [];
-    const providerSteps: TransactionProviderStepRecordedMessage[] = [];
-    for (const { message } of fresh) {
-      switch (message.type) {
-        case 'TransactionAccepted':
-        case 'TransactionCompleted':
-        case 'TransactionFailed':
-        case 'TransactionReversed':
-        case 'TransactionNeedsAttention':
-          summaries.push({ summary: message.data, hlc: message.hlc });
-          break;
-        case 'TransactionStepRetried':
-        case 'TransactionInvestigationFlagged':
-        case 'TransactionInvestigationCleared':
-          operatorEvents.push(message);
-          break;
-        case 'TransactionProviderStepRecorded':
-          providerSteps.push(message);
-          break;
-        case 'TransactionRequestRejected':
-        case 'TransactionRequestReplayed':
-        case 'TransactionActionRefused':
-        case 'TransactionActionReplayed':
-          // A refused or repeated request names a transaction but must not change what it is.
-          break;
-        default: {
-          const unreachable: never = message;
-          throw new Error(`unhandled transaction event ${JSON.stringify(unreachable)}`);
-        }
+  await inReadModelTransaction(target, batch, (trx, fresh) =>
+    applyFreshTransactionEvents(trx, target.schema, fresh),
+  );
+}
+
+/** The part of a read-model transaction that applies transaction events not applied yet (see inReadModelTransaction). */
+export async function applyFreshTransactionEvents(
+  trx: Knex.Transaction,
+  schema: string,
+  fresh: readonly ConsumedMessage<'transactionEvents'>[],
+): Promise<void> {
+  const summaries: { summary: TransactionSummary; hlc: string }[] = [];
+  const operatorEvents: OperatorEventMessage[] = [];
+  const providerSteps: TransactionProviderStepRecordedMessage[] = [];
+  for (const { message } of fresh) {
+    switch (message.type) {
+      case 'TransactionAccepted':
+      case 'TransactionCompleted':
+      case 'TransactionFailed':
+      case 'TransactionReversed':
+      case 'TransactionNeedsAttention':
+        summaries.push({ summary: message.data, hlc: message.hlc });
+        break;
+      case 'TransactionStepRetried':
+      case 'TransactionInvestigationFlagged':
+      case 'TransactionInvestigationCleared':
+        operatorEvents.push(message);
+        break;
+      case 'TransactionProviderStepRecorded':
+        providerSteps.push(message);
+        break;
+      case 'TransactionRequestRejected':
+      case 'TransactionRequestReplayed':
+      case 'TransactionActionRefused':
+      case 'TransactionActionReplayed':
+        // A refused or repeated request names a transaction but must not change what it is.
+        break;
+      default: {
+        const unreachable: never = message;
+        throw new Error(`unhandled transaction event ${JSON.stringify(unreachable)}`);
       }
     }
-    await applySummaries(trx, target.schema, summaries);
-    await applyOperatorEvents(trx, target.schema, operatorEvents);
-    await applyProviderSteps(trx, target.schema, providerSteps);
-  });
+  }
+  await applySummaries(trx, schema, summaries);
+  await applyOperatorEvents(trx, schema, operatorEvents);
+  await applyProviderSteps(trx, schema, providerSteps);
 }
 
 async function applySummaries(
