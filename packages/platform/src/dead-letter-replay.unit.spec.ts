@@ -43,4 +43,29 @@ describe('which replay requests a service answers', () => {
       ),
     ).toMatchObject({ kind: 'refuse', code: 'DEAD_LETTER.NOT_REPLAYABLE' });
   });
+
+  it('picks the target of the original topic in a group of several topics', () => {
+    const both: ReplayTarget[] = [
+      { groupId: `${PREFIX}saga-orchestrator.workflows`, topic: 'transactionCommands', handler },
+      { groupId: `${PREFIX}saga-orchestrator.workflows`, topic: 'ledgerEvents', handler },
+    ];
+    const ofGroup = { ...request, consumerGroup: `${PREFIX}saga-orchestrator.workflows` };
+    const events = decideReplay(
+      { ...ofGroup, originalTopic: `${PREFIX}billing.ledger.events` },
+      'saga-orchestrator',
+      PREFIX,
+      both,
+    );
+    expect(events.kind === 'read' && events.target).toBe(both[1]);
+    const refused = decideReplay(
+      { ...ofGroup, originalTopic: `${PREFIX}billing.account.commands` },
+      'saga-orchestrator',
+      PREFIX,
+      both,
+    );
+    expect(refused).toMatchObject({ kind: 'refuse', code: 'DEAD_LETTER.NOT_REPLAYABLE' });
+    expect(refused.kind === 'refuse' && refused.detail).toContain(
+      `reads ${PREFIX}billing.transaction.commands, ${PREFIX}billing.ledger.events`,
+    );
+  });
 });

@@ -9,6 +9,7 @@ import type { ReadinessCheck } from './health';
 import { OutboxRelay, type PublishedRow } from './outbox';
 import { DEFAULT_RETENTION, retentionJob, type RetentionRule } from './retention';
 import { groupName } from './kafka';
+import { seedGroupFromFormer } from './group-seeding';
 import {
   connectKafka,
   openDatabase,
@@ -27,6 +28,11 @@ export interface ConsumerSpec<T extends MessageTopicId> {
   handler: BatchHandler<T>;
   /** Most messages per handler call, when this consumer needs fewer than the service's default. */
   batchSizeMax?: number;
+  /**
+   * The names this consumer's group had before (each with the topic it read): a group without offsets
+   * starts at theirs (group-seeding.ts), and their dead letters can still be replayed into it.
+   */
+  formerNames?: readonly { name: string; topic: T }[];
 }
 
 export function consume<T extends MessageTopicId>(spec: ConsumerSpec<T>): ConsumerSpec<T> {
@@ -89,15 +95,21 @@ export class Worker {
     const connections = await connectKafka(spec.settings, this.knex, spec.logger);
     await spec.beforeConsuming?.(connections);
     const specs: ConsumerSpec<MessageTopicId>[] = spec.consumers(connections);
+    await this.placeRenamedGroups(connections, specs);
     const replays = spec.deadLetterReplays;
     if (replays) {
-      const targets: ReplayTarget[] = specs.flatMap((c) =>
-        (typeof c.topic === 'string' ? [c.topic] : c.topic).map((topic) => ({
-          groupId: groupName(spec.settings.topicPrefix, `${spec.consumerGroup}.${c.name}`),
+      const targets: ReplayTarget[] = specs.flatMap((c) => [
+        ...(typeof c.topic === 'string' ? [c.topic] : c.topic).map((topic) => ({
+          groupId: this.groupOf(c.name),
           topic,
           handler: c.handler as BatchHandler<MessageTopicId>,
         })),
-      );
+        ...(c.formerNames ?? []).map((f) => ({
+          groupId: this.groupOf(f.name),
+          topic: f.topic,
+          handler: c.handler as BatchHandler<MessageTopicId>,
+        })),
+      ]);
       specs.push(
         consume({
           topic: 'deadLetterReplays',
@@ -160,6 +172,35 @@ export class Worker {
       }),
     ];
     for (const job of this.jobs) job.start();
+  }
+
+  private groupOf(name: string): string {
+    return groupName(this.spec.settings.topicPrefix, `${this.spec.consumerGroup}.${name}`);
+  }
+
+  /** Renamed groups start where the groups they replace stood (see group-seeding.ts). */
+  private async placeRenamedGroups(
+    connections: Connections,
+    specs: readonly ConsumerSpec<MessageTopicId>[],
+  ): Promise<void> {
+    const renamed = specs.filter((c) => (c.formerNames ?? []).length > 0);
+    if (renamed.length === 0) return;
+    const admin = connections.kafka.admin();
+    await admin.connect();
+    try {
+      for (const c of renamed)
+        await seedGroupFromFormer(
+          admin,
+          this.groupOf(c.name),
+          (c.formerNames ?? []).map((f) => ({
+            groupId: this.groupOf(f.name),
+            topic: topicName(f.topic, this.spec.settings.topicPrefix),
+          })),
+          this.spec.logger,
+        );
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { topicName } from '@billing/contracts/topics';
 import { kafkaSecurity } from '@billing/platform/kafka';
 import { beforeScrape } from '@billing/platform/metrics';
 import type { Logger } from '@billing/platform/logger';
@@ -6,7 +7,7 @@ import { consume, Worker } from '@billing/platform/worker';
 import type { SagaConfig } from './config';
 import { migrations } from './migrations';
 import type { SagaDeps } from './saga/apply-decision';
-import { handleLedgerEvents, handleTransactionCommands } from './saga/handlers';
+import { handleSagaInputs } from './saga/handlers';
 import { SagaMetricsRegistry } from './metrics/saga-metrics';
 import { openProviderAccounts } from './settlement';
 import { sagaTaskRunner } from './tasks/task-runner';
@@ -22,6 +23,10 @@ export function createSagaWorker(
   metrics: SagaMetricsRegistry = new SagaMetricsRegistry(),
 ): Worker {
   let deps: SagaDeps | null = null;
+  const topics = {
+    transactionCommands: topicName('transactionCommands', config.KAFKA_TOPIC_PREFIX),
+    ledgerEvents: topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
+  };
   // One clock per process: consumers and the task runner must not hand out the same HLC stamp twice.
   const sagaDeps = (): SagaDeps =>
     (deps ??= {
@@ -66,15 +71,15 @@ export function createSagaWorker(
     deadLetterReplays: { service: 'saga-orchestrator', hlc: () => sagaDeps().hlc },
     consumers: () =>
       [
+        // Requests and ledger outcomes in one group: a fetch of both is one transaction (handlers.ts).
         consume({
-          topic: 'transactionCommands',
-          name: 'transaction-commands',
-          handler: (b) => handleTransactionCommands(sagaDeps(), b),
-        }),
-        consume({
-          topic: 'ledgerEvents',
-          name: 'ledger-events',
-          handler: (b) => handleLedgerEvents(sagaDeps(), b),
+          topic: ['transactionCommands', 'ledgerEvents'],
+          name: 'workflows',
+          handler: (b) => handleSagaInputs(sagaDeps(), topics, b),
+          formerNames: [
+            { name: 'transaction-commands', topic: 'transactionCommands' },
+            { name: 'ledger-events', topic: 'ledgerEvents' },
+          ],
         }),
       ] as never[],
     jobs: () => [

@@ -12,7 +12,7 @@ import type {
   WorkflowSettings,
 } from '../workflow/types';
 import { applyWorkflowStep, type SagaDeps } from './apply-decision';
-import { findPayment, loadSagas, reserveRefund, SagaWrites } from './saga.store';
+import { findPayment, loadSagas, reserveRefund, SagaWrites, type SagaRecord } from './saga.store';
 
 type TransactionCommand = TopicMessage<'transactionCommands'>;
 type OperatorCommand = Extract<
@@ -58,39 +58,114 @@ export async function handleTransactionCommands(
   deps: SagaDeps,
   batch: ConsumedMessage<'transactionCommands'>[],
 ): Promise<void> {
+  await applySagaInputs(deps, batch, []);
+}
+
+/** Ledger outcomes advance the saga they belong to; events that belong to no saga pass by. */
+export async function handleLedgerEvents(
+  deps: SagaDeps,
+  batch: ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
+  await applySagaInputs(deps, [], batch);
+}
+
+export type SagaInput = ConsumedMessage<'transactionCommands'> | ConsumedMessage<'ledgerEvents'>;
+
+/** The full names of the two topics the orchestrator consumes. */
+export interface SagaTopics {
+  transactionCommands: string;
+  ledgerEvents: string;
+}
+
+/**
+ * Client requests and ledger outcomes, mixed as one fetch of both topics brought them: applied in one
+ * transaction (one inbox claim, one load of every saga they touch, one write of the sagas and one of
+ * the outbox). Requests go first, then outcomes, each in their order: an outcome can only answer a
+ * command a saga sent before, so this is the order in which they happened.
+ */
+export async function handleSagaInputs(
+  deps: SagaDeps,
+  topics: SagaTopics,
+  batch: readonly SagaInput[],
+): Promise<void> {
+  const commands: ConsumedMessage<'transactionCommands'>[] = [];
+  const events: ConsumedMessage<'ledgerEvents'>[] = [];
+  for (const m of batch) {
+    if (m.topic === topics.transactionCommands) commands.push(m as ConsumedMessage<'transactionCommands'>);
+    else if (m.topic === topics.ledgerEvents) events.push(m as ConsumedMessage<'ledgerEvents'>);
+    else throw new Error(`a message of ${m.topic}, which the orchestrator does not consume`);
+  }
+  await applySagaInputs(deps, commands, events);
+}
+
+type Claimable<R> = ConsumedMessage<'transactionCommands' | 'ledgerEvents'> & {
+  messageId: string;
+  type: string;
+  r: R;
+};
+
+async function applySagaInputs(
+  deps: SagaDeps,
+  commands: readonly ConsumedMessage<'transactionCommands'>[],
+  events: readonly ConsumedMessage<'ledgerEvents'>[],
+): Promise<void> {
+  const relevant = ledgerInputsOf(deps, events);
+  if (commands.length === 0 && relevant.length === 0) return;
   await deps.knex.transaction(async (trx) => {
-    const fresh = await claimInboxBatch(
-      trx,
-      batch.map((item) => ({ ...item, messageId: item.message.messageId, type: item.message.type })),
-    );
+    const claimable: Claimable<{ transactionId: string; outcome: RelevantOutcome | null }>[] = [
+      ...commands.map((item) => ({
+        ...item,
+        messageId: item.message.messageId,
+        type: item.message.type,
+        r: { transactionId: item.message.data.transactionId, outcome: null },
+      })),
+      ...relevant.map((r) => ({
+        ...r.item,
+        messageId: r.item.message.messageId,
+        type: r.item.message.type,
+        r: { transactionId: r.transactionId, outcome: r },
+      })),
+    ];
+    const fresh = await claimInboxBatch(trx, claimable);
     const records = await loadSagas(
       trx,
-      fresh.map((item) => item.message.data.transactionId),
+      fresh.map((f) => f.r.transactionId),
     );
     const outbox: OutboxMessage[] = [];
     const writes = new SagaWrites();
-    for (const item of fresh) {
-      const command = item.message;
-      const transactionId = command.data.transactionId;
-      const at = new Date(deps.nowMs()).toISOString();
-      const operator = operatorRequestOf(command);
-      const input: WorkflowInput = operator
-        ? { kind: 'operator', request: operator, actor: command.actor, at }
-        : {
-            kind: 'requested',
-            request: await toRequest(trx, command as MovementCommand, deps.settings),
-            actor: command.actor,
-            at,
-          };
+    for (const f of fresh) {
+      const { transactionId, outcome } = f.r;
       const record = records.get(transactionId)!;
-      records.set(
-        transactionId,
-        await applyWorkflowStep(deps, trx, transactionId, input, command, record, outbox, writes),
-      );
+      const next = outcome
+        ? await applyOutcome(deps, trx, outcome, record, outbox, writes)
+        : await applyCommand(deps, trx, f.message as TransactionCommand, record, outbox, writes);
+      if (next) records.set(transactionId, next);
     }
     await writes.flush(trx);
     await appendToOutbox(trx, outbox);
   });
+}
+
+async function applyCommand(
+  deps: SagaDeps,
+  trx: Knex.Transaction,
+  command: TransactionCommand,
+  record: SagaRecord,
+  outbox: OutboxMessage[],
+  writes: SagaWrites,
+): Promise<SagaRecord> {
+  const transactionId = command.data.transactionId;
+  const at = new Date(deps.nowMs()).toISOString();
+  const operator = operatorRequestOf(command);
+  const input: WorkflowInput = operator
+    ? { kind: 'operator', request: operator, actor: command.actor, at }
+    : {
+        kind: 'requested',
+        request: await toRequest(trx, command as MovementCommand, deps.settings),
+        actor: command.actor,
+        at,
+      };
+  return applyWorkflowStep(deps, trx, transactionId, input, command, record, outbox, writes);
 }
 
 /** The request of any movement type in the one shape the workflows share. */
@@ -178,13 +253,18 @@ async function toRequest(
   }
 }
 
-/** Ledger outcomes advance the saga they belong to; events that belong to no saga pass by. */
-export async function handleLedgerEvents(
+interface RelevantOutcome {
+  item: ConsumedMessage<'ledgerEvents'>;
+  transactionId: string;
+  input: WorkflowInput;
+}
+
+/** The ledger events that answer a saga, as workflow inputs; the others pass by. */
+function ledgerInputsOf(
   deps: SagaDeps,
-  batch: ConsumedMessage<'ledgerEvents'>[],
-): Promise<void> {
-  const relevant: { item: ConsumedMessage<'ledgerEvents'>; transactionId: string; input: WorkflowInput }[] =
-    [];
+  batch: readonly ConsumedMessage<'ledgerEvents'>[],
+): RelevantOutcome[] {
+  const relevant: RelevantOutcome[] = [];
   for (const item of batch) {
     const event = item.message;
     const at = new Date(deps.nowMs()).toISOString();
@@ -226,44 +306,35 @@ export async function handleLedgerEvents(
     const transactionId = event.data.transactionId;
     if (transactionId) relevant.push({ item, transactionId, input });
   }
-  if (relevant.length === 0) return;
-  await deps.knex.transaction(async (trx) => {
-    const fresh = await claimInboxBatch(
-      trx,
-      relevant.map((r) => ({ ...r.item, messageId: r.item.message.messageId, type: r.item.message.type, r })),
-    );
-    const records = await loadSagas(
-      trx,
-      fresh.map((f) => f.r.transactionId),
-    );
-    const outbox: OutboxMessage[] = [];
-    const writes = new SagaWrites();
-    for (const { r } of fresh) {
-      const { transactionId, item } = r;
-      let { input } = r;
-      const record = records.get(transactionId)!;
-      const state = record.state;
-      if (input.kind === 'hold-expired' && (state.status === 'absent' || state.holdId !== input.holdId))
-        continue;
-      if (
-        input.kind === 'ledger-done' &&
-        input.event === 'HoldPlaced' &&
-        state.status === 'holding' &&
-        state.flow === 'refund' &&
-        state.pendingCommandId === input.commandId
-      ) {
-        // The ledger has authorized the refund and reserved its funds: now, and only now, count it
-        // against the payment.
-        input = { ...input, refund: await reserve(trx, state.summary.originalTransactionId!, state.summary) };
-      }
-      records.set(
-        transactionId,
-        await applyWorkflowStep(deps, trx, transactionId, input, item.message, record, outbox, writes),
-      );
-    }
-    await writes.flush(trx);
-    await appendToOutbox(trx, outbox);
-  });
+  return relevant;
+}
+
+/** One ledger outcome applied to its saga; null when it answers nothing the saga waits for. */
+async function applyOutcome(
+  deps: SagaDeps,
+  trx: Knex.Transaction,
+  outcome: RelevantOutcome,
+  record: SagaRecord,
+  outbox: OutboxMessage[],
+  writes: SagaWrites,
+): Promise<SagaRecord | null> {
+  const { transactionId, item } = outcome;
+  let { input } = outcome;
+  const state = record.state;
+  if (input.kind === 'hold-expired' && (state.status === 'absent' || state.holdId !== input.holdId))
+    return null;
+  if (
+    input.kind === 'ledger-done' &&
+    input.event === 'HoldPlaced' &&
+    state.status === 'holding' &&
+    state.flow === 'refund' &&
+    state.pendingCommandId === input.commandId
+  ) {
+    // The ledger has authorized the refund and reserved its funds: now, and only now, count it
+    // against the payment.
+    input = { ...input, refund: await reserve(trx, state.summary.originalTransactionId!, state.summary) };
+  }
+  return applyWorkflowStep(deps, trx, transactionId, input, item.message, record, outbox, writes);
 }
 
 async function reserve(

@@ -1,5 +1,6 @@
 import { createMessage } from '@billing/contracts/catalog';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
+import { EntryPosted, type PostEntryMessage } from '@billing/contracts/messages/ledger';
 import { RequestTransfer } from '@billing/contracts/messages/transactions';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createDatabase, migrate, type Knex } from '@billing/platform/db';
@@ -11,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../test/builders';
 import { migrations } from '../migrations';
 import type { SagaDeps } from './apply-decision';
-import { handleTransactionCommands } from './handlers';
+import { handleSagaInputs, handleTransactionCommands } from './handlers';
+import type { SagaState } from '../workflow/types';
 
 /**
  * The cost of a batch in database round trips, counted on the real handler against a real database:
@@ -82,5 +84,73 @@ describe('database round trips per batch of client requests', () => {
     expect(one).toBeLessThanOrEqual(6);
     expect(fifty).toBe(one);
     console.log(`saga transaction commands: 1 request -> ${one} statements, 50 requests -> ${fifty}`);
+  });
+});
+
+const topics = { transactionCommands: 'rt.transaction.commands', ledgerEvents: 'rt.ledger.events' };
+
+/** The ledger's answers to the PostEntry commands the sagas of `requests` sent. */
+async function postedAnswers(requests: ReturnType<typeof transferRequests>) {
+  const ids = requests.map((r) => r.message.data.transactionId);
+  const rows: { payload: string }[] = await knex('outbox').where({ type: 'PostEntry' }).select('payload');
+  const commands = rows
+    .map((r) => JSON.parse(r.payload) as PostEntryMessage)
+    .filter((c) => ids.includes(c.data.transactionId));
+  return commands.map((c, i) => ({
+    ...asConsumed(
+      createMessage(
+        EntryPosted,
+        {
+          entryId: uuidv7(),
+          commandId: c.data.commandId,
+          transactionId: c.data.transactionId,
+          transactionType: c.data.transactionType,
+          step: c.data.step,
+          currency: c.data.currency,
+          postings: c.data.postings.map((p) => ({ ...p, balanceAfter: '0.00', streamVersion: 1 })),
+          reversesEntryId: null,
+          postedAt: new Date().toISOString(),
+        },
+        { actor: admin, hlc: deps.hlc.now(), causedBy: null, nowMs: Date.now() },
+      ),
+      i,
+    ),
+    topic: topics.ledgerEvents,
+  }));
+}
+
+async function mixedStatementsFor(n: number) {
+  const earlier = transferRequests(n);
+  await handleTransactionCommands(deps, earlier as never);
+  const answers = await postedAnswers(earlier);
+  expect(answers).toHaveLength(n);
+  const requests = transferRequests(n).map((r) => ({ ...r, topic: topics.transactionCommands }));
+  let count = 0;
+  const onQuery = () => void count++;
+  knex.on('query', onQuery);
+  try {
+    await handleSagaInputs(deps, topics, [...requests, ...answers] as never);
+  } finally {
+    knex.off('query', onQuery);
+  }
+  const states: { state: SagaState }[] = await knex('sagas')
+    .whereIn(
+      'transaction_id',
+      earlier.map((r) => r.message.data.transactionId),
+    )
+    .select('state');
+  return { count, statuses: new Set(states.map((s) => s.state.status)) };
+}
+
+describe('database round trips per fetch of requests and ledger outcomes', () => {
+  it('applies both topics in one transaction of the same statements for one of each and for fifty', async () => {
+    const one = await mixedStatementsFor(1);
+    const fifty = await mixedStatementsFor(50);
+    // begin, inbox claim, saga load, saga insert, saga update, outbox insert with its notify, commit.
+    expect(one.count).toBeLessThanOrEqual(7);
+    expect(fifty.count).toBe(one.count);
+    // The answered transfers are done.
+    expect([...fifty.statuses]).toEqual(['completed']);
+    console.log(`saga mixed fetch: 1+1 -> ${one.count} statements, 50+50 -> ${fifty.count}`);
   });
 });
