@@ -389,8 +389,35 @@ interface Conservation {
   ok: boolean;
 }
 
+/**
+ * Waits, for at most a minute, until the read side has applied every event on the broker: the trial
+ * balance is read from the read models, which follow the ledger, and an entry whose postings are still
+ * being applied (one account's half parked behind an earlier event) nets to its amount until they are.
+ * Against a running system (`--url`) there is no way to tell, and the balance is read at once.
+ */
+async function readSideAtRest(own: OwnSystem | null): Promise<string> {
+  if (!own) return 'not awaited (a running system)';
+  const url = own.metricsUrls['projection-query']!;
+  const started = performance.now();
+  let lagging = Number.NaN;
+  while (performance.now() - started < 60_000) {
+    const text = await fetch(url)
+      .then((r) => r.text())
+      .catch(() => '');
+    const lags = [...text.matchAll(/^projection_consumer_lag_messages\{[^}]*\} (\S+)$/gm)].map((m) =>
+      Number(m[1]),
+    );
+    lagging = lags.reduce((sum, l) => sum + l, 0);
+    if (lags.length > 0 && lagging === 0)
+      return `caught up ${((performance.now() - started) / 1000).toFixed(1)} s after the last call`;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return `still ${Number.isNaN(lagging) ? 'unknown' : lagging} events behind after 60 s`;
+}
+
 /** Money is conserved whatever the load did: every currency nets to zero, and every ledger check holds. */
 async function checkConservation(client: Client, own: OwnSystem | null): Promise<Conservation> {
+  console.log(`read side: ${await readSideAtRest(own)}`);
   const trial = await client.trialBalance();
   const currencies = (trial.body.currencies ?? []) as { currency: string; net: string }[];
   const unbalanced = currencies.filter((c) => !isZeroDecimal(String(c.net))).map((c) => c.currency);
