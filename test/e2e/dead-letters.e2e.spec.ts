@@ -168,7 +168,7 @@ describe('dead letters in the API', () => {
     expect(listed).toMatchObject({
       errorCode: 'MESSAGE.UNKNOWN_VERSION',
       replayService: 'saga-orchestrator',
-      consumerGroup: `${system.topicPrefix}saga-orchestrator.transaction-commands`,
+      consumerGroup: `${system.topicPrefix}saga-orchestrator.workflows`,
     });
     const filtered = await client('admin').deadLetters.page({ errorCode: 'MESSAGE.UNKNOWN_VERSION' });
     expect(filtered.items.map((d) => d.id)).toEqual([listed.id]);

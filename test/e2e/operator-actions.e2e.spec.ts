@@ -110,7 +110,8 @@ async function topUpWithLostAnswer(amount: string, balanceAfter: string): Promis
   ).admin();
   await admin.connect();
   try {
-    const groupId = `${system.topicPrefix}saga-orchestrator.ledger-events`;
+    // The orchestrator reads requests and ledger outcomes in one group; only the outcomes are skipped.
+    const groupId = `${system.topicPrefix}saga-orchestrator.workflows`;
     await waitFor('the orchestrator to leave its group', async () => {
       const [group] = (await admin.describeGroups([groupId])).groups;
       return group?.members.length === 0 ? true : undefined;
