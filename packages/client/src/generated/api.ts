@@ -5689,7 +5689,7 @@ export interface operations {
            *           "originalTopic": "billing.transaction.commands",
            *           "originalPartition": 4,
            *           "originalOffset": "1187",
-           *           "consumerGroup": "saga-orchestrator.transaction-commands",
+           *           "consumerGroup": "saga-orchestrator.workflows",
            *           "messageType": "RequestTopUp",
            *           "messageId": "0192f0a0-0000-7000-8000-000000000005",
            *           "errorCode": "MESSAGE.UNKNOWN_VERSION",
@@ -5821,7 +5821,7 @@ export interface operations {
            *       "originalTopic": "billing.transaction.commands",
            *       "originalPartition": 4,
            *       "originalOffset": "1187",
-           *       "consumerGroup": "saga-orchestrator.transaction-commands",
+           *       "consumerGroup": "saga-orchestrator.workflows",
            *       "messageType": "RequestTopUp",
            *       "messageId": "0192f0a0-0000-7000-8000-000000000005",
            *       "errorCode": "MESSAGE.UNKNOWN_VERSION",
@@ -5848,7 +5848,7 @@ export interface operations {
            *         "dlq-original-topic": "billing.transaction.commands",
            *         "dlq-original-partition": "4",
            *         "dlq-original-offset": "1187",
-           *         "dlq-consumer-group": "saga-orchestrator.transaction-commands"
+           *         "dlq-consumer-group": "saga-orchestrator.workflows"
            *       },
            *       "replays": [
            *         {

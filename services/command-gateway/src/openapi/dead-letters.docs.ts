@@ -29,7 +29,7 @@ const summary: DeadLetterSummary = {
   originalTopic: 'billing.transaction.commands',
   originalPartition: 4,
   originalOffset: '1187',
-  consumerGroup: 'saga-orchestrator.transaction-commands',
+  consumerGroup: 'saga-orchestrator.workflows',
   messageType: 'RequestTopUp',
   messageId: ex.IDS.command,
   errorCode: 'MESSAGE.UNKNOWN_VERSION',
@@ -60,7 +60,7 @@ const details: DeadLetterDetails = {
     'dlq-original-topic': 'billing.transaction.commands',
     'dlq-original-partition': '4',
     'dlq-original-offset': '1187',
-    'dlq-consumer-group': 'saga-orchestrator.transaction-commands',
+    'dlq-consumer-group': 'saga-orchestrator.workflows',
   },
   replays: summary.lastReplay ? [summary.lastReplay] : [],
 };
