@@ -10,6 +10,23 @@ export interface FormerGroup {
 export type SeedResult = 'has-offsets' | 'nothing-to-take' | 'seeded' | 'refused';
 
 /**
+ * Runs an admin call again while the broker answers with a retriable error: a group's coordinator that
+ * is still loading (a broker just started) answers NOT_COORDINATOR, which kafkajs' admin does not retry
+ * for offset fetches. Gives up after about 15 s and throws the last error.
+ */
+export async function withCoordinatorRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const retriable = (err as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 15) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
+}
+
+/**
  * Places a renamed consumer group where its former groups stood: when `groupId` has no offset on any
  * of the topics yet, each topic's committed offsets are copied from the group that read it before. A
  * renamed group would otherwise start from the beginning of its topics (services consume from the
@@ -17,7 +34,9 @@ export type SeedResult = 'has-offsets' | 'nothing-to-take' | 'seeded' | 'refused
  *
  * Offsets are copied as they are at this moment; a replica of the old version still consuming under the
  * old name meanwhile is one more redelivery, which the inbox skips. A failure to copy (another replica
- * joined the group first) is logged and the group starts as it would have anyway.
+ * joined the group first) is logged and the group starts as it would have anyway. Reading the offsets
+ * is retried while the broker is not ready to answer; should it still fail, this throws and the service
+ * does not start, rather than start a renamed group from the beginning.
  */
 export async function seedGroupFromFormer(
   admin: Admin,
@@ -27,11 +46,13 @@ export async function seedGroupFromFormer(
 ): Promise<SeedResult> {
   if (former.length === 0) return 'nothing-to-take';
   const topics = [...new Set(former.map((f) => f.topic))];
-  const own = await admin.fetchOffsets({ groupId, topics });
+  const own = await withCoordinatorRetries(() => admin.fetchOffsets({ groupId, topics }));
   if (own.some((t) => t.partitions.some((p) => Number(p.offset) >= 0))) return 'has-offsets';
   const taken: { topic: string; partitions: { partition: number; offset: string }[]; from: string }[] = [];
   for (const f of former) {
-    const offsets = await admin.fetchOffsets({ groupId: f.groupId, topics: [f.topic] });
+    const offsets = await withCoordinatorRetries(() =>
+      admin.fetchOffsets({ groupId: f.groupId, topics: [f.topic] }),
+    );
     const partitions = offsets
       .flatMap((t) => t.partitions)
       .filter((p) => Number(p.offset) >= 0)

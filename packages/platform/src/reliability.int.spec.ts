@@ -295,8 +295,14 @@ describe('the outbox relay', () => {
         },
         { timeoutMs: 60_000 },
       );
-      const rows = await knex(OUTBOX_TABLE).select('message_id', 'published_at', 'failed_at', 'last_error');
-      const byId = new Map(rows.map((r) => [r.message_id as string, r]));
+      // The relay marks rows once the broker has acknowledged them: a consumer may see them first.
+      const byId = await waitFor('the small rows marked published', async () => {
+        const rows = await knex(OUTBOX_TABLE).select('message_id', 'published_at', 'failed_at', 'last_error');
+        const found = new Map(rows.map((r) => [r.message_id as string, r]));
+        return found.get(before.messageId)?.published_at && found.get(after.messageId)?.published_at
+          ? found
+          : undefined;
+      });
       expect(byId.get(huge.messageId)).toMatchObject({ published_at: null, failed_at: expect.any(Date) });
       expect(byId.get(before.messageId)!.published_at).not.toBeNull();
       expect(byId.get(after.messageId)!.published_at).not.toBeNull();

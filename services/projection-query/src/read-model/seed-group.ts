@@ -1,5 +1,6 @@
 import type { Knex } from '@billing/platform/db';
 import type { Logger } from '@billing/platform/logger';
+import { withCoordinatorRetries } from '@billing/platform/group-seeding';
 import type { Admin } from 'kafkajs';
 import { readPositions } from './positions';
 
@@ -30,7 +31,14 @@ export async function seedGroupFromPositions(options: {
   logger: Logger;
 }): Promise<SeedOutcome> {
   const { admin, groupId, topics, logger } = options;
-  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  let committed: Awaited<ReturnType<Admin['fetchOffsets']>>;
+  try {
+    committed = await withCoordinatorRetries(() => admin.fetchOffsets({ groupId, topics: [...topics] }));
+  } catch (err) {
+    // The positions are the authority: without the group's offsets it starts as it would have anyway.
+    logger.warn({ err, groupId }, 'could not read the consumer group offsets; starting without placing it');
+    return { kind: 'refused', partitions: 0 };
+  }
   if (committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0)))
     return { kind: 'has-offsets', partitions: 0 };
   const stored = (await readPositions(options.knex, options.schema)).filter(
