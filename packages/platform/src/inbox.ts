@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runStatement, statement } from './db';
 
 /**
  * The inbox records every message a consumer has applied, in the same transaction as its effects. A
@@ -42,6 +43,14 @@ export async function claimInbox(trx: Knex.Transaction, entry: InboxEntry): Prom
   return rows.length === 1;
 }
 
+const CLAIM_BATCH = statement(
+  'inbox_claim_batch',
+  `insert into ${INBOX_TABLE} (message_id, type, topic, partition, "offset")
+   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+   on conflict (message_id) do nothing
+   returning message_id`,
+);
+
 /**
  * Claims a whole batch in one statement: returns the entries not processed before, in their order, each
  * message once (a second copy in the same batch is a duplicate too).
@@ -53,19 +62,14 @@ export async function claimInboxBatch<T extends InboxEntry>(
   const firsts = new Map<string, T>();
   for (const e of entries) if (!firsts.has(e.messageId)) firsts.set(e.messageId, e);
   if (firsts.size === 0) return [];
-  const rows: { message_id: string }[] = await trx(INBOX_TABLE)
-    .insert(
-      [...firsts.values()].map((e) => ({
-        message_id: e.messageId,
-        type: e.type,
-        topic: e.topic,
-        partition: e.partition,
-        offset: e.offset,
-      })),
-    )
-    .onConflict('message_id')
-    .ignore()
-    .returning('message_id');
+  const claimed = [...firsts.values()];
+  const rows = await runStatement<{ message_id: string }>(trx, CLAIM_BATCH, [
+    claimed.map((e) => e.messageId),
+    claimed.map((e) => e.type),
+    claimed.map((e) => e.topic),
+    claimed.map((e) => e.partition),
+    claimed.map((e) => e.offset),
+  ]);
   const fresh = new Set(rows.map((r) => r.message_id));
   return [...firsts.values()].filter((e) => fresh.has(e.messageId));
 }

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { isRecordRefusal } from './errors';
 import { sendAll, toOutgoing, type OutgoingMessage } from './kafka';
+import { runStatement, statement } from './db';
 import { beforeScrape, platformMetrics } from './metrics';
 import { startPublishSpans } from './message-spans';
 import { tracingEnabled } from './telemetry';
@@ -55,26 +56,39 @@ export async function appendToOutbox(
   messages: readonly OutboxMessage[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  const insert = trx(OUTBOX_TABLE)
-    .insert(
-      messages.map((m) => {
-        const outgoing = toOutgoing(m.topic, m.key, m.envelope);
-        return {
-          topic: m.topic,
-          key: m.key,
-          message_id: m.envelope.messageId,
-          type: m.envelope.type,
-          payload: outgoing.value,
-          headers: JSON.stringify(outgoing.headers),
-        };
-      }),
-    )
-    .toSQL();
-  await trx.raw(`with appended as (${insert.sql}) select pg_notify(?, '')`, [
-    ...insert.bindings,
+  const rows = messages.map((m) => ({ m, outgoing: toOutgoing(m.topic, m.key, m.envelope) }));
+  await runStatement(trx, APPEND, [
+    rows.map(({ m }) => m.topic),
+    rows.map(({ m }) => m.key),
+    rows.map(({ m }) => m.envelope.messageId),
+    rows.map(({ m }) => m.envelope.type),
+    rows.map(({ outgoing }) => outgoing.value),
+    rows.map(({ outgoing }) => JSON.stringify(outgoing.headers)),
     OUTBOX_CHANNEL,
   ]);
 }
+
+const APPEND = statement(
+  'outbox_append',
+  `with appended as (
+     insert into ${OUTBOX_TABLE} (topic, key, message_id, type, payload, headers)
+     select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[])
+   )
+   select pg_notify($7::text, '')`,
+);
+
+const PENDING = statement(
+  'outbox_pending',
+  `select id, topic, key, payload, headers, attempts, created_at from ${OUTBOX_TABLE}
+   where published_at is null and failed_at is null
+   order by id
+   limit $1::int`,
+);
+
+const MARK_PUBLISHED = statement(
+  'outbox_mark_published',
+  `update ${OUTBOX_TABLE} set published_at = now() where id = any($1::bigint[])`,
+);
 
 export interface OutboxRelayOptions {
   knex: Knex;
@@ -298,15 +312,9 @@ export class OutboxRelay {
   }
 
   private async publishBatch(): Promise<number> {
-    const { knex } = this.options;
     // Cleared before reading, so a notification for rows committed after this read triggers another pass.
     this.woken = false;
-    const rows: OutboxRow[] = await knex(OUTBOX_TABLE)
-      .select('id', 'topic', 'key', 'payload', 'headers', 'attempts', 'created_at')
-      .whereNull('published_at')
-      .whereNull('failed_at')
-      .orderBy('id')
-      .limit(this.batchSizeMax);
+    const rows = await runStatement<OutboxRow>(this.options.knex, PENDING, [this.batchSizeMax]);
     this.oldestPendingAt = rows[0] ? new Date(rows[0].created_at).getTime() : null;
     if (rows.length === 0) return 0;
     try {
@@ -362,14 +370,8 @@ export class OutboxRelay {
   }
 
   private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
-    const { knex } = this.options;
     if (rows.length === 0) return;
-    await knex(OUTBOX_TABLE)
-      .whereIn(
-        'id',
-        rows.map((r) => r.id),
-      )
-      .update({ published_at: knex.fn.now() });
+    await runStatement(this.options.knex, MARK_PUBLISHED, [rows.map((r) => r.id)]);
     this.progressState.consecutiveFailures = 0;
     this.progressState.failingSince = null;
     this.progressState.lastPublishedAt = new Date().toISOString();
