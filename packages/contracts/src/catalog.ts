@@ -143,6 +143,13 @@ export function parseTopicMessage<T extends MessageTopicId>(
   } catch (e) {
     return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: `not JSON: ${(e as Error).message}` };
   }
+  // The usual message names a declared (type, version): its own schema checks the whole envelope, so it
+  // is parsed once. The envelope header alone is parsed only to say why a message is refused.
+  const declared = declaredDefinition(topic, json);
+  if (declared) {
+    const parsed = declared.schema.safeParse(json);
+    if (parsed.success) return { ok: true, message: parsed.data as TopicMessage<T> };
+  }
   const header = EnvelopeHeaderSchema.safeParse(json);
   if (!header.success) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: describe(header.error) };
   const definitions: readonly MessageDefinition<string, z.ZodType>[] = TOPIC_MESSAGES[topic];
@@ -169,6 +176,29 @@ export function parseTopicMessage<T extends MessageTopicId>(
   const parsed = definition.schema.safeParse(json);
   if (!parsed.success) return { ok: false, code: 'MESSAGE.UNPARSEABLE', detail: describe(parsed.error) };
   return { ok: true, message: parsed.data as TopicMessage<T> };
+}
+
+const definitionsByKey = new Map<MessageTopicId, Map<string, MessageDefinition<string, z.ZodType>>>();
+
+/** The definition a JSON value names by its `type` and `version`, if the topic declares that pair. */
+function declaredDefinition(
+  topic: MessageTopicId,
+  json: unknown,
+): MessageDefinition<string, z.ZodType> | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const { type, version } = json as { type?: unknown; version?: unknown };
+  if (typeof type !== 'string' || typeof version !== 'number') return undefined;
+  let byKey = definitionsByKey.get(topic);
+  if (!byKey) {
+    byKey = new Map(
+      (TOPIC_MESSAGES[topic] as readonly MessageDefinition<string, z.ZodType>[]).map((d) => [
+        `${d.type}@${d.version}`,
+        d,
+      ]),
+    );
+    definitionsByKey.set(topic, byKey);
+  }
+  return byKey.get(`${type}@${version}`);
 }
 
 export interface MessageMeta {
