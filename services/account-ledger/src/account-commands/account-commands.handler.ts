@@ -15,7 +15,7 @@ import { topicName } from '@billing/contracts/topics';
 import { IDEMPOTENCY_NAMESPACE, uuidv5 } from '@billing/contracts/uuid';
 import type { ConsumedMessage } from '@billing/platform/consumer';
 import type { Knex } from '@billing/platform/db';
-import { claimInbox } from '@billing/platform/inbox';
+import { claimInboxBatch } from '@billing/platform/inbox';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
 import type { Account, CurrencyCatalog } from '../accounts/account';
 import { insertAccount, loadCurrencies, lockAccounts, saveAccount } from '../accounts/account.store';
@@ -52,9 +52,12 @@ export async function handleAccountCommands(
       outgoing: [],
       eventsTopic: topicName('ledgerEvents', deps.topicPrefix),
     };
-    for (const item of batch) {
-      const command = item.message;
-      if (!(await claimInbox(trx, { messageId: command.messageId, type: command.type, ...item }))) continue;
+    // The whole batch's inbox rows in one statement; a message seen before (or twice in this batch) drops out.
+    const fresh = await claimInboxBatch(
+      trx,
+      batch.map((item) => ({ ...item, messageId: item.message.messageId, type: item.message.type })),
+    );
+    for (const { message: command } of fresh) {
       const meta = metaFrom(deps, command);
       switch (command.type) {
         case 'OpenAccount':

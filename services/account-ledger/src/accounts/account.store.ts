@@ -1,5 +1,5 @@
 import { formatMinorUnits, toMinor, type CurrencyDefinition } from '@billing/contracts/money';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import type { Account, CurrencyCatalog } from './account';
 
 interface AccountRow {
@@ -18,8 +18,10 @@ interface AccountRow {
   created_at: Date;
 }
 
+const LOAD_CURRENCIES = statement('ledger_load_currencies', 'select code, scale, kind from currencies');
+
 export async function loadCurrencies(db: Knex | Knex.Transaction): Promise<CurrencyCatalog> {
-  const rows: CurrencyDefinition[] = await db('currencies').select('code', 'scale', 'kind');
+  const rows = await runStatement<CurrencyDefinition>(db, LOAD_CURRENCIES, []);
   return new Map(rows.map((r) => [r.code, { code: r.code, scale: Number(r.scale), kind: r.kind }]));
 }
 
@@ -42,6 +44,17 @@ function toAccount(row: AccountRow, currencies: CurrencyCatalog): Account {
   };
 }
 
+// The columns toAccount reads, named: a prepared `select *` would fail once a migration added a column.
+const LOCK_ACCOUNTS = statement(
+  'ledger_lock_accounts',
+  `select id, owner_id, owner_type, type, currency, status, balance, held, min_balance, max_balance,
+          metadata, version, created_at
+     from accounts
+    where id = any($1::uuid[])
+    order by id
+      for update`,
+);
+
 /**
  * Locks the accounts in id order. Every batch takes its locks in the same order, so two batches touching
  * the same accounts queue behind each other instead of deadlocking.
@@ -53,13 +66,17 @@ export async function lockAccounts(
 ): Promise<Map<string, Account>> {
   const sorted = [...new Set(ids)].sort();
   if (sorted.length === 0) return new Map();
-  const rows: AccountRow[] = await trx('accounts')
-    .whereIn('id', sorted)
-    .orderBy('id')
-    .forUpdate()
-    .select('*');
+  const rows = await runStatement<AccountRow>(trx, LOCK_ACCOUNTS, [sorted]);
   return new Map(rows.map((r) => [r.id, toAccount(r, currencies)]));
 }
+
+const INSERT_ACCOUNT = statement(
+  'ledger_insert_account',
+  `insert into accounts (id, owner_id, owner_type, type, currency, status, balance, min_balance,
+                         max_balance, metadata, version, created_at, updated_at)
+   values ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::numeric, $8::numeric,
+           $9::numeric, $10::jsonb, $11::int, $12::timestamptz, $12::timestamptz)`,
+);
 
 export async function insertAccount(
   trx: Knex.Transaction,
@@ -67,22 +84,29 @@ export async function insertAccount(
   currencies: CurrencyCatalog,
 ): Promise<void> {
   const scale = currencies.get(account.currency)!.scale;
-  await trx('accounts').insert({
-    id: account.id,
-    owner_id: account.ownerId,
-    owner_type: account.ownerType,
-    type: account.type,
-    currency: account.currency,
-    status: account.status,
-    balance: formatMinorUnits(account.balanceMinor, scale),
-    min_balance: account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
-    max_balance: account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
-    metadata: JSON.stringify(account.metadata),
-    version: account.version,
-    created_at: account.createdAt,
-    updated_at: account.createdAt,
-  });
+  await runStatement(trx, INSERT_ACCOUNT, [
+    account.id,
+    account.ownerId,
+    account.ownerType,
+    account.type,
+    account.currency,
+    account.status,
+    formatMinorUnits(account.balanceMinor, scale),
+    account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
+    account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
+    JSON.stringify(account.metadata),
+    account.version,
+    account.createdAt,
+  ]);
 }
+
+const SAVE_ACCOUNT = statement(
+  'ledger_save_account',
+  `update accounts
+      set balance = $2::numeric, held = $3::numeric, status = $4::text, min_balance = $5::numeric,
+          max_balance = $6::numeric, version = $7::int, updated_at = $8::timestamptz
+    where id = $1::uuid`,
+);
 
 /** Writes an account's snapshot: balance, held funds, status, limits and stream version. */
 export async function saveAccount(
@@ -91,18 +115,27 @@ export async function saveAccount(
   scale: number,
   nowIso: string,
 ): Promise<void> {
-  await trx('accounts')
-    .where({ id: account.id })
-    .update({
-      balance: formatMinorUnits(account.balanceMinor, scale),
-      held: formatMinorUnits(account.heldMinor, scale),
-      status: account.status,
-      min_balance: account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
-      max_balance: account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
-      version: account.version,
-      updated_at: nowIso,
-    });
+  await runStatement(trx, SAVE_ACCOUNT, [
+    account.id,
+    formatMinorUnits(account.balanceMinor, scale),
+    formatMinorUnits(account.heldMinor, scale),
+    account.status,
+    account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
+    account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
+    account.version,
+    nowIso,
+  ]);
 }
+
+const SAVE_ACCOUNTS = statement(
+  'ledger_save_accounts',
+  `update accounts as a
+      set balance = v.balance, held = v.held, status = v.status, min_balance = v.min_balance,
+          max_balance = v.max_balance, version = v.version, updated_at = $1::timestamptz
+     from unnest($2::uuid[], $3::numeric[], $4::numeric[], $5::text[], $6::numeric[], $7::numeric[],
+                 $8::int[]) as v(id, balance, held, status, min_balance, max_balance, version)
+    where a.id = v.id`,
+);
 
 /**
  * Writes the snapshots of every account a batch changed in one statement (the rows are locked already,
@@ -114,22 +147,18 @@ export async function saveAccounts(
   nowIso: string,
 ): Promise<void> {
   if (accounts.length === 0) return;
-  const rows = accounts.map(({ account, scale }) => ({
-    id: account.id,
-    balance: formatMinorUnits(account.balanceMinor, scale),
-    held: formatMinorUnits(account.heldMinor, scale),
-    status: account.status,
-    min_balance: account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
-    max_balance: account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
-    version: account.version,
-  }));
-  await trx.raw(
-    `update accounts as a
-        set balance = v.balance, held = v.held, status = v.status, min_balance = v.min_balance,
-            max_balance = v.max_balance, version = v.version, updated_at = ?
-       from jsonb_to_recordset(?::jsonb) as v(id uuid, balance numeric, held numeric, status text,
-                                               min_balance numeric, max_balance numeric, version int)
-      where a.id = v.id`,
-    [nowIso, JSON.stringify(rows)],
-  );
+  await runStatement(trx, SAVE_ACCOUNTS, [
+    nowIso,
+    accounts.map(({ account }) => account.id),
+    accounts.map(({ account, scale }) => formatMinorUnits(account.balanceMinor, scale)),
+    accounts.map(({ account, scale }) => formatMinorUnits(account.heldMinor, scale)),
+    accounts.map(({ account }) => account.status),
+    accounts.map(({ account, scale }) =>
+      account.minBalanceMinor === null ? null : formatMinorUnits(account.minBalanceMinor, scale),
+    ),
+    accounts.map(({ account, scale }) =>
+      account.maxBalanceMinor === null ? null : formatMinorUnits(account.maxBalanceMinor, scale),
+    ),
+    accounts.map(({ account }) => account.version),
+  ]);
 }

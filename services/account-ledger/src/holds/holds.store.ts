@@ -1,5 +1,5 @@
 import { formatMinorUnits, toMinor } from '@billing/contracts/money';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import type { CurrencyCatalog } from '../accounts/account';
 import type { Hold } from './hold';
 
@@ -45,6 +45,17 @@ function toHold(row: HoldRow, currencies: CurrencyCatalog): StoredHold {
   };
 }
 
+// The columns toHold reads, named: a prepared `select *` would fail once a migration added a column.
+const LOCK_HOLDS = statement(
+  'ledger_lock_holds',
+  `select id, account_id, transaction_id, transaction_type, currency, amount, captured, status, expires_at,
+          entry_id, placed_event_id, closed_event_id, credit_account_id, capture_requested_at
+     from holds
+    where id = any($1::uuid[])
+    order by id
+      for update`,
+);
+
 /** Locks holds in id order; batches and the expiry sweep both lock holds before accounts. */
 export async function lockHolds(
   trx: Knex.Transaction,
@@ -53,7 +64,7 @@ export async function lockHolds(
 ): Promise<Map<string, StoredHold>> {
   const sorted = [...new Set(ids)].sort();
   if (sorted.length === 0) return new Map();
-  const rows: HoldRow[] = await trx('holds').whereIn('id', sorted).orderBy('id').forUpdate().select('*');
+  const rows = await runStatement<HoldRow>(trx, LOCK_HOLDS, [sorted]);
   return new Map(rows.map((r) => [r.id, toHold(r, currencies)]));
 }
 
@@ -79,6 +90,14 @@ export async function lockExpiredHolds(
   return rows.map((r) => toHold(r, currencies));
 }
 
+const INSERT_HOLD = statement(
+  'ledger_insert_hold',
+  `insert into holds (id, account_id, transaction_id, transaction_type, currency, amount, captured, status,
+                      expires_at, credit_account_id, placed_event_id, created_at)
+   values ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::numeric, $7::numeric, $8::text,
+           $9::timestamptz, $10::uuid, $11::uuid, $12::timestamptz)`,
+);
+
 export async function insertHold(
   trx: Knex.Transaction,
   hold: Hold,
@@ -86,21 +105,29 @@ export async function insertHold(
   placedEventId: string,
   nowIso: string,
 ): Promise<void> {
-  await trx('holds').insert({
-    id: hold.id,
-    account_id: hold.accountId,
-    transaction_id: hold.transactionId,
-    transaction_type: hold.transactionType,
-    currency: hold.currency,
-    amount: formatMinorUnits(hold.amountMinor, scale),
-    captured: formatMinorUnits(hold.capturedMinor, scale),
-    status: hold.status,
-    expires_at: hold.expiresAt,
-    credit_account_id: hold.creditAccountId,
-    placed_event_id: placedEventId,
-    created_at: nowIso,
-  });
+  await runStatement(trx, INSERT_HOLD, [
+    hold.id,
+    hold.accountId,
+    hold.transactionId,
+    hold.transactionType,
+    hold.currency,
+    formatMinorUnits(hold.amountMinor, scale),
+    formatMinorUnits(hold.capturedMinor, scale),
+    hold.status,
+    hold.expiresAt,
+    hold.creditAccountId,
+    placedEventId,
+    nowIso,
+  ]);
 }
+
+const CLOSE_HOLD = statement(
+  'ledger_close_hold',
+  `update holds
+      set status = $2::text, captured = $3::numeric, entry_id = $4::uuid, closed_event_id = $5::uuid,
+          closed_at = $6::timestamptz, capture_requested_at = $7::timestamptz
+    where id = $1::uuid and status = 'open'`,
+);
 
 export async function closeHold(
   trx: Knex.Transaction,
@@ -109,22 +136,24 @@ export async function closeHold(
   closedEventId: string,
   nowIso: string,
 ): Promise<void> {
-  await trx('holds')
-    .where({ id: hold.id, status: 'open' })
-    .update({
-      status: hold.status,
-      captured: formatMinorUnits(hold.capturedMinor, scale),
-      entry_id: hold.entryId,
-      closed_event_id: closedEventId,
-      closed_at: nowIso,
-      capture_requested_at: hold.captureRequestedAt,
-    });
+  await runStatement(trx, CLOSE_HOLD, [
+    hold.id,
+    hold.status,
+    formatMinorUnits(hold.capturedMinor, scale),
+    hold.entryId,
+    closedEventId,
+    nowIso,
+    hold.captureRequestedAt,
+  ]);
 }
+
+const MARK_CAPTURE_REQUESTED = statement(
+  'ledger_mark_capture_requested',
+  `update holds set capture_requested_at = $2::timestamptz
+    where id = $1::uuid and status = 'open' and capture_requested_at is null`,
+);
 
 /** Records the first request to capture an open hold; a later request keeps the first time. */
 export async function markCaptureRequested(trx: Knex.Transaction, hold: Hold): Promise<void> {
-  await trx('holds')
-    .where({ id: hold.id, status: 'open' })
-    .whereNull('capture_requested_at')
-    .update({ capture_requested_at: hold.captureRequestedAt });
+  await runStatement(trx, MARK_CAPTURE_REQUESTED, [hold.id, hold.captureRequestedAt]);
 }

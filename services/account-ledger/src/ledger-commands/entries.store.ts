@@ -1,5 +1,5 @@
 import { toMinor } from '@billing/contracts/money';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import type { CurrencyCatalog } from '../accounts/account';
 import type { OriginalEntry } from '../reverse-entry/reverse-entry.decide';
 
@@ -10,6 +10,13 @@ export interface EntryByStep {
 
 export const entryStepKey = (transactionId: string, step: string) => `${transactionId}\u0000${step}`;
 
+// The pairs as two arrays unnested side by side: one text for any number of (transaction, step)s.
+const ENTRIES_BY_STEPS = statement(
+  'ledger_entries_by_steps',
+  `select id, event_message_id, transaction_id, step from journal_entries
+    where (transaction_id, step) in (select * from unnest($1::uuid[], $2::text[]))`,
+);
+
 /**
  * The entries already posted for these (transaction, step)s, in one statement: a command naming one
  * again is a replay, answered with the original EntryPosted.
@@ -19,12 +26,11 @@ export async function loadEntriesBySteps(
   steps: readonly { transactionId: string; step: string }[],
 ): Promise<Map<string, EntryByStep>> {
   if (steps.length === 0) return new Map();
-  const rows: (EntryByStep & { transaction_id: string; step: string })[] = await trx('journal_entries')
-    .whereIn(
-      ['transaction_id', 'step'],
-      steps.map((s) => [s.transactionId, s.step]),
-    )
-    .select('id', 'event_message_id', 'transaction_id', 'step');
+  const rows = await runStatement<EntryByStep & { transaction_id: string; step: string }>(
+    trx,
+    ENTRIES_BY_STEPS,
+    [steps.map((s) => s.transactionId), steps.map((s) => s.step)],
+  );
   return new Map(
     rows.map((r) => [
       entryStepKey(r.transaction_id, r.step),
@@ -33,6 +39,21 @@ export async function loadEntriesBySteps(
   );
 }
 
+const ENTRIES = statement(
+  'ledger_entries',
+  `select id, currency, transaction_type from journal_entries where id = any($1::uuid[])`,
+);
+
+const REVERSALS = statement(
+  'ledger_reversals',
+  `select id, reverses_entry_id from journal_entries where reverses_entry_id = any($1::uuid[])`,
+);
+
+const ENTRY_POSTINGS = statement(
+  'ledger_entry_postings',
+  `select entry_id, account_id, side, amount from postings where entry_id = any($1::uuid[]) order by id`,
+);
+
 /** Entries to be reversed, with their postings (immutable, so read without locks). */
 export async function loadEntries(
   trx: Knex.Transaction,
@@ -40,16 +61,18 @@ export async function loadEntries(
   currencies: CurrencyCatalog,
 ): Promise<Map<string, OriginalEntry>> {
   if (ids.length === 0) return new Map();
-  const entries: { id: string; currency: string; transaction_type: OriginalEntry['transactionType'] }[] =
-    await trx('journal_entries').whereIn('id', ids).select('id', 'currency', 'transaction_type');
-  const reversals: { id: string; reverses_entry_id: string }[] = await trx('journal_entries')
-    .whereIn('reverses_entry_id', ids)
-    .select('id', 'reverses_entry_id');
-  const postings: { entry_id: string; account_id: string; side: 'debit' | 'credit'; amount: string }[] =
-    await trx('postings')
-      .whereIn('entry_id', ids)
-      .orderBy('id')
-      .select('entry_id', 'account_id', 'side', 'amount');
+  const entries = await runStatement<{
+    id: string;
+    currency: string;
+    transaction_type: OriginalEntry['transactionType'];
+  }>(trx, ENTRIES, [ids]);
+  const reversals = await runStatement<{ id: string; reverses_entry_id: string }>(trx, REVERSALS, [ids]);
+  const postings = await runStatement<{
+    entry_id: string;
+    account_id: string;
+    side: 'debit' | 'credit';
+    amount: string;
+  }>(trx, ENTRY_POSTINGS, [ids]);
   return new Map(
     entries.map((e) => {
       const scale = currencies.get(e.currency)!.scale;

@@ -5,7 +5,7 @@ import { CommandRejected, EntryPosted, type TransactionType } from '@billing/con
 import { formatMinorUnits } from '@billing/contracts/money';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import type { OutboxMessage } from '@billing/platform/outbox';
 import type { Account, CurrencyCatalog } from '../accounts/account';
 import type { Hold } from '../holds/hold';
@@ -34,6 +34,69 @@ export interface EntryPosting {
   streamVersion: number;
 }
 
+interface EntryRow {
+  id: string;
+  transaction_id: string;
+  step: string;
+  transaction_type: TransactionType;
+  currency: string;
+  command_id: string;
+  event_message_id: string;
+  reverses_entry_id: string | null;
+  /** JSON. */
+  actor: string;
+  hlc: string;
+  posted_at: string;
+}
+
+interface PostingRow {
+  entry_id: string;
+  account_id: string;
+  side: 'debit' | 'credit';
+  amount: string;
+  balance_after: string;
+  stream_version: number;
+}
+
+interface EventRow {
+  stream_id: string;
+  version: number;
+  type: string;
+  /** JSON. */
+  data: string;
+  message_id: string;
+  hlc: string;
+  occurred_at: string;
+}
+
+// One array per column, so each table's insert has one text whatever the batch's size; `unnest` yields
+// the rows in array order, so postings and events keep the ids and positions they were recorded in.
+const INSERT_ENTRIES = statement(
+  'ledger_insert_entries',
+  `insert into journal_entries (id, transaction_id, step, transaction_type, currency, command_id,
+                                event_message_id, reverses_entry_id, actor, hlc, posted_at)
+   select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[],
+                        $7::uuid[], $8::uuid[], $9::jsonb[], $10::text[], $11::timestamptz[])`,
+);
+
+const INSERT_POSTINGS = statement(
+  'ledger_insert_postings',
+  `insert into postings (entry_id, account_id, side, amount, balance_after, stream_version)
+   select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::numeric[], $5::numeric[], $6::int[])`,
+);
+
+const INSERT_EVENTS = statement(
+  'ledger_insert_events',
+  `insert into events (stream_id, version, type, data, message_id, hlc, occurred_at)
+   select * from unnest($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::uuid[], $6::text[],
+                        $7::timestamptz[])`,
+);
+
+const EVENT_DATA = statement(
+  'ledger_event_data',
+  'select data from events where message_id = $1::uuid limit 1',
+);
+
 /**
  * The state one batch of ledger commands works on: every account and hold it touches, locked for the
  * batch's transaction, and the messages it will publish. Commands are applied one after another against
@@ -51,9 +114,9 @@ export class LedgerBatch {
    * its end (`flush`) instead of three or four statements per command. Commands later in the batch see
    * what earlier ones recorded through `entriesByStep` and `recordedEvents`.
    */
-  private readonly entryRows: Record<string, unknown>[] = [];
-  private readonly postingRows: Record<string, unknown>[] = [];
-  private readonly eventRows: Record<string, unknown>[] = [];
+  private readonly entryRows: EntryRow[] = [];
+  private readonly postingRows: PostingRow[] = [];
+  private readonly eventRows: EventRow[] = [];
   private readonly recordedEvents = new Map<string, unknown>();
 
   constructor(
@@ -95,9 +158,42 @@ export class LedgerBatch {
       this.postingRows.splice(0),
       this.eventRows.splice(0),
     ];
-    if (entries.length > 0) await this.trx('journal_entries').insert(entries);
-    if (postings.length > 0) await this.trx('postings').insert(postings);
-    if (events.length > 0) await this.trx('events').insert(events);
+    if (entries.length > 0) {
+      await runStatement(this.trx, INSERT_ENTRIES, [
+        entries.map((e) => e.id),
+        entries.map((e) => e.transaction_id),
+        entries.map((e) => e.step),
+        entries.map((e) => e.transaction_type),
+        entries.map((e) => e.currency),
+        entries.map((e) => e.command_id),
+        entries.map((e) => e.event_message_id),
+        entries.map((e) => e.reverses_entry_id),
+        entries.map((e) => e.actor),
+        entries.map((e) => e.hlc),
+        entries.map((e) => e.posted_at),
+      ]);
+    }
+    if (postings.length > 0) {
+      await runStatement(this.trx, INSERT_POSTINGS, [
+        postings.map((p) => p.entry_id),
+        postings.map((p) => p.account_id),
+        postings.map((p) => p.side),
+        postings.map((p) => p.amount),
+        postings.map((p) => p.balance_after),
+        postings.map((p) => p.stream_version),
+      ]);
+    }
+    if (events.length > 0) {
+      await runStatement(this.trx, INSERT_EVENTS, [
+        events.map((e) => e.stream_id),
+        events.map((e) => e.version),
+        events.map((e) => e.type),
+        events.map((e) => e.data),
+        events.map((e) => e.message_id),
+        events.map((e) => e.hlc),
+        events.map((e) => e.occurred_at),
+      ]);
+    }
   }
 
   nowMs(): number {
@@ -225,8 +321,7 @@ export class LedgerBatch {
   ) {
     const data = this.recordedEvents.has(messageId)
       ? this.recordedEvents.get(messageId)
-      : (await this.trx('events').where({ message_id: messageId }).first<{ data: unknown } | undefined>())
-          ?.data;
+      : (await runStatement<{ data: unknown }>(this.trx, EVENT_DATA, [messageId]))[0]?.data;
     if (data === undefined) throw new Error(`event ${messageId} is missing from the event store`);
     return createMessage(definition, definition.data.parse(data) as z.input<TData>, meta);
   }

@@ -1,5 +1,5 @@
 import type { CommandRejectedMessage } from '@billing/contracts/messages/ledger';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import type { LedgerCommand } from './ledger-batch';
 
 /** A refusal as stored: the CommandRejected that answered it, to be answered again under a new id. */
@@ -49,6 +49,12 @@ interface RejectionRow {
   rejected_at: Date;
 }
 
+const LOAD_REJECTIONS = statement(
+  'ledger_load_rejections',
+  `select transaction_id, step, command_type, command_id, message_id, data, rejected_at from rejections
+    where (transaction_id, step) in (select * from unnest($1::uuid[], $2::text[]))`,
+);
+
 /**
  * The stored refusals of every (transaction, step) a batch names, in one query. Read after the batch
  * took its row locks, so a refusal committed by a batch that held them is seen.
@@ -58,8 +64,10 @@ export async function loadRejections(
   commands: readonly LedgerCommand[],
 ): Promise<Map<string, StoredRejection>> {
   if (commands.length === 0) return new Map();
-  const pairs = commands.map((c) => [c.data.transactionId, rejectionStep(c)]);
-  const rows: RejectionRow[] = await trx('rejections').whereIn(['transaction_id', 'step'], pairs).select('*');
+  const rows = await runStatement<RejectionRow>(trx, LOAD_REJECTIONS, [
+    commands.map((c) => c.data.transactionId),
+    commands.map((c) => rejectionStep(c)),
+  ]);
   return new Map(
     rows.map((r) => [
       rejectionKey(r.transaction_id, r.step),
@@ -76,24 +84,27 @@ export async function loadRejections(
   );
 }
 
+const INSERT_REJECTIONS = statement(
+  'ledger_insert_rejections',
+  `insert into rejections (transaction_id, step, command_type, command_id, message_id, data, rejected_at)
+   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::jsonb[],
+                        $7::timestamptz[])
+   on conflict (transaction_id, step) do nothing`,
+);
+
 /** Stores a batch's new refusals in one statement; a (transaction, step) keeps its first refusal. */
 export async function insertRejections(
   trx: Knex.Transaction,
   rejections: readonly StoredRejection[],
 ): Promise<void> {
   if (rejections.length === 0) return;
-  await trx('rejections')
-    .insert(
-      rejections.map((r) => ({
-        transaction_id: r.transactionId,
-        step: r.step,
-        command_type: r.commandType,
-        command_id: r.commandId,
-        message_id: r.messageId,
-        data: JSON.stringify(r.data),
-        rejected_at: r.rejectedAt,
-      })),
-    )
-    .onConflict(['transaction_id', 'step'])
-    .ignore();
+  await runStatement(trx, INSERT_REJECTIONS, [
+    rejections.map((r) => r.transactionId),
+    rejections.map((r) => r.step),
+    rejections.map((r) => r.commandType),
+    rejections.map((r) => r.commandId),
+    rejections.map((r) => r.messageId),
+    rejections.map((r) => JSON.stringify(r.data)),
+    rejections.map((r) => r.rejectedAt),
+  ]);
 }

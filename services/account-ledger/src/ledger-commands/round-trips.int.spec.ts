@@ -1,13 +1,15 @@
 import { createMessage } from '@billing/contracts/catalog';
 import { HybridLogicalClock } from '@billing/contracts/hlc';
-import { OpenAccount } from '@billing/contracts/messages/accounts';
-import { PostEntry } from '@billing/contracts/messages/ledger';
+import { ChangeAccountStatus, OpenAccount } from '@billing/contracts/messages/accounts';
+import { CaptureHold, PlaceHold, ReleaseHold } from '@billing/contracts/messages/holds';
+import { PostEntry, ReverseEntry } from '@billing/contracts/messages/ledger';
 import { uuidv7 } from '@billing/contracts/uuid';
 import { createDatabase, migrate, type Knex } from '@billing/platform/db';
 import { OUTBOX_TABLE } from '@billing/platform/outbox';
 import { asConsumed } from '@billing/testing/contract';
 import { testEnv } from '@billing/testing/env';
 import { createTestDatabase } from '@billing/testing/infra';
+import { builderQueriesDuring, statementsSent } from '@billing/testing/statements';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin } from '../../test/builders';
 import { handleAccountCommands } from '../account-commands/account-commands.handler';
@@ -83,15 +85,10 @@ function transfers(n: number) {
 }
 
 async function statementsFor(batch: ReturnType<typeof transfers>): Promise<number> {
-  let count = 0;
-  const onQuery = () => void count++;
-  knex.on('query', onQuery);
-  try {
-    await handleLedgerCommands(deps, batch as never);
-  } finally {
-    knex.off('query', onQuery);
-  }
-  return count;
+  // Counted by the metric, not knex's query events: prepared statements bypass the builder's events.
+  const before = await statementsSent();
+  await handleLedgerCommands(deps, batch as never);
+  return (await statementsSent()) - before;
 }
 
 describe('database statements per batch of ledger commands', () => {
@@ -126,5 +123,113 @@ describe('database statements per batch of ledger commands', () => {
       );
     expect(answers).toHaveLength(2);
     expect(new Set(answers.map((a: { data: { entryId: string } }) => a.data.entryId)).size).toBe(1);
+  });
+
+  it('compiles no query-builder statement for any kind of command, only the transaction around them', async () => {
+    const accountId = uuidv7();
+    const [placeA, placeB] = [users[2]!, users[3]!].map((accountId) =>
+      createMessage(
+        PlaceHold,
+        {
+          commandId: uuidv7(),
+          holdId: uuidv7(),
+          transactionId: uuidv7(),
+          transactionType: 'withdrawal',
+          accountId,
+          amount: '5.00',
+          currency: 'USD',
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+        meta(),
+      ),
+    );
+    const posted = post('transfer', users[5]!, users[6]!, '1.00', 0);
+    const refused = post('transfer', users[7]!, users[8]!, '1000000.00', 1);
+    const again = (command: typeof posted) =>
+      asConsumed(createMessage(PostEntry, { ...command.message.data, commandId: uuidv7() }, meta()));
+    const builder = await builderQueriesDuring(knex, async () => {
+      await handleAccountCommands(deps, [
+        asConsumed(
+          createMessage(
+            OpenAccount,
+            { accountId, ownerId: 'owner-x', ownerType: 'user', type: 'USER', currency: 'USD', metadata: {} },
+            meta(),
+          ),
+        ),
+        asConsumed(
+          createMessage(ChangeAccountStatus, { accountId, status: 'suspended', reason: 'test' }, meta()),
+        ),
+      ] as never);
+      await handleLedgerCommands(deps, [
+        asConsumed(placeA!),
+        asConsumed(placeB!),
+        posted,
+        refused,
+        again(refused),
+      ] as never);
+    });
+    const entryId = (
+      await knex('journal_entries').where({ transaction_id: posted.message.data.transactionId }).first()
+    ).id as string;
+    const later = await builderQueriesDuring(knex, async () => {
+      await handleLedgerCommands(deps, [
+        asConsumed(
+          createMessage(
+            CaptureHold,
+            {
+              commandId: uuidv7(),
+              holdId: placeA!.data.holdId,
+              transactionId: placeA!.data.transactionId,
+              step: 'capture',
+              creditAccountId: bank,
+              amount: '5.00',
+            },
+            meta(),
+          ),
+        ),
+        asConsumed(
+          createMessage(
+            ReleaseHold,
+            {
+              commandId: uuidv7(),
+              holdId: placeB!.data.holdId,
+              transactionId: placeB!.data.transactionId,
+              reason: '',
+            },
+            meta(),
+          ),
+        ),
+        asConsumed(
+          createMessage(
+            ReverseEntry,
+            {
+              commandId: uuidv7(),
+              entryId,
+              transactionId: posted.message.data.transactionId,
+              step: 'reverse',
+              reason: 'test',
+            },
+            meta(),
+          ),
+        ),
+        // Answered from what is stored: the entry posted and the refusal of the first batch.
+        again(posted),
+        again(refused),
+      ] as never);
+    });
+    // Knex sends the transactions' BEGIN and COMMIT itself; it sends the builder's only for queries.
+    expect([...builder, ...later].filter((sql) => !/^(BEGIN|COMMIT);$/.test(sql))).toEqual([]);
+    // Every path ran: the holds were placed and closed, the status changed, the entry reversed.
+    const types = (await knex(OUTBOX_TABLE).distinct('type')).map((o: { type: string }) => o.type);
+    for (const type of ['AccountStatusChanged', 'HoldPlaced', 'HoldCaptured', 'HoldReleased'])
+      expect(types).toContain(type);
+    const rejected = await knex('rejections').where({ transaction_id: refused.message.data.transactionId });
+    expect(rejected).toHaveLength(1);
+    const reversal = await knex('journal_entries').where({
+      transaction_id: posted.message.data.transactionId,
+      step: 'reverse',
+    });
+    expect(reversal).toHaveLength(1);
+    expect((await verifyLedger(knex)).ok).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { Actor, Envelope } from '@billing/contracts/envelope';
 import type { HybridLogicalClock } from '@billing/contracts/hlc';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 
 /** What the ledger's message handlers need from the outside world, the clock included. */
 export interface LedgerDeps {
@@ -21,6 +21,12 @@ export function metaFrom(deps: LedgerDeps, cause: Envelope, actor: Actor = cause
   };
 }
 
+const APPEND_EVENT = statement(
+  'ledger_append_event',
+  `insert into events (stream_id, version, type, data, message_id, hlc, occurred_at)
+   values ($1::uuid, $2::int, $3::text, $4::jsonb, $5::uuid, $6::text, $7::timestamptz)`,
+);
+
 /** Appends one event to an account's stream; the unique (stream, version) refuses a lost update. */
 export async function appendEvent(
   trx: Knex.Transaction,
@@ -28,13 +34,13 @@ export async function appendEvent(
   version: number,
   event: Envelope,
 ): Promise<void> {
-  await trx('events').insert({
-    stream_id: streamId,
+  await runStatement(trx, APPEND_EVENT, [
+    streamId,
     version,
-    type: event.type,
-    data: JSON.stringify(event.data),
-    message_id: event.messageId,
-    hlc: event.hlc,
-    occurred_at: event.occurredAt,
-  });
+    event.type,
+    JSON.stringify(event.data),
+    event.messageId,
+    event.hlc,
+    event.occurredAt,
+  ]);
 }
