@@ -22,7 +22,7 @@ import {
 } from '@billing/contracts/messages/transactions';
 import { topicName } from '@billing/contracts/topics';
 import { uuidv7 } from '@billing/contracts/uuid';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 import { withMessageLogContext } from '@billing/platform/log-context';
 import type { Logger } from '@billing/platform/logger';
 import { appendToOutbox, type OutboxMessage } from '@billing/platform/outbox';
@@ -179,6 +179,30 @@ function ledgerCommand(command: LedgerCommandData, meta: MessageMeta): Envelope 
   }
 }
 
+/**
+ * A task row and, when it is due at once, the wake-up of the task runner (delivered at commit, like
+ * NOTIFY): one statement, the insert a data-modifying CTE beside `pg_notify`.
+ */
+const SCHEDULE_TASK = statement(
+  'saga_schedule_task',
+  `with scheduled as (
+     insert into saga_tasks (transaction_id, kind, attempt, command_id, due_at)
+     values ($1::uuid, $2::text, $3::int, null, $4::timestamptz)
+   )
+   select pg_notify('saga_tasks_due', '') where $5::boolean`,
+);
+
+/** Brings a saga's task forward to now and, only when one moved, wakes the task runner at commit. */
+const EXPEDITE_TASK = statement(
+  'saga_expedite_task',
+  `with moved as (
+     update saga_tasks set due_at = now()
+     where transaction_id = $1::uuid and kind = $2::text and done_at is null and due_at > now()
+     returning id
+   )
+   select pg_notify('saga_tasks_due', '') where exists (select 1 from moved)`,
+);
+
 async function perform(
   deps: SagaDeps,
   trx: Knex.Transaction,
@@ -246,15 +270,14 @@ async function perform(
     case 'schedule':
       // Step deadlines are columns of the saga row (deadlineOf); the others are task rows.
       if (action.task === 'deadline') return [];
-      await trx('saga_tasks').insert({
-        transaction_id: transactionId,
-        kind: action.task,
-        attempt: action.attempt,
-        command_id: null,
-        due_at: new Date(nowMs + action.dueInMs).toISOString(),
-      });
-      // A task due now wakes the task runner at commit instead of waiting for its next poll.
-      if (action.dueInMs === 0) await trx.raw('notify saga_tasks_due');
+      await runStatement(trx, SCHEDULE_TASK, [
+        transactionId,
+        action.task,
+        action.attempt,
+        new Date(nowMs + action.dueInMs).toISOString(),
+        // A task due now wakes the task runner at commit instead of waiting for its next poll.
+        action.dueInMs === 0,
+      ]);
       return [];
     case 'operator-event':
       return [
@@ -266,12 +289,7 @@ async function perform(
       ];
     case 'expedite': {
       // Only a task that has not run yet moves; one a runner holds finishes as it would have.
-      const moved = await trx('saga_tasks')
-        .where({ transaction_id: transactionId, kind: action.task })
-        .whereNull('done_at')
-        .andWhere('due_at', '>', trx.fn.now())
-        .update({ due_at: trx.fn.now() });
-      if (moved > 0) await trx.raw('notify saga_tasks_due');
+      await runStatement(trx, EXPEDITE_TASK, [transactionId, action.task]);
       return [];
     }
     case 'release-refund':

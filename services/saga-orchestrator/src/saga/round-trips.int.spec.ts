@@ -8,6 +8,7 @@ import { createLogger } from '@billing/platform/logger';
 import { asConsumed } from '@billing/testing/contract';
 import { testEnv } from '@billing/testing/env';
 import { createTestDatabase } from '@billing/testing/infra';
+import { builderQueriesDuring, statementsSent } from '@billing/testing/statements';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settings } from '../../test/builders';
 import { migrations } from '../migrations';
@@ -65,15 +66,12 @@ function transferRequests(n: number) {
 }
 
 async function statementsFor(n: number): Promise<number> {
-  let count = 0;
-  const onQuery = () => void count++;
-  knex.on('query', onQuery);
-  try {
-    await handleTransactionCommands(deps, transferRequests(n) as never);
-  } finally {
-    knex.off('query', onQuery);
-  }
-  return count;
+  const before = await statementsSent();
+  const built = await builderQueriesDuring(knex, () =>
+    handleTransactionCommands(deps, transferRequests(n) as never),
+  );
+  expect(built).toEqual(['BEGIN;', 'COMMIT;']);
+  return (await statementsSent()) - before;
 }
 
 describe('database round trips per batch of client requests', () => {
@@ -125,14 +123,12 @@ async function mixedStatementsFor(n: number) {
   const answers = await postedAnswers(earlier);
   expect(answers).toHaveLength(n);
   const requests = transferRequests(n).map((r) => ({ ...r, topic: topics.transactionCommands }));
-  let count = 0;
-  const onQuery = () => void count++;
-  knex.on('query', onQuery);
-  try {
-    await handleSagaInputs(deps, topics, [...requests, ...answers] as never);
-  } finally {
-    knex.off('query', onQuery);
-  }
+  const before = await statementsSent();
+  const built = await builderQueriesDuring(knex, () =>
+    handleSagaInputs(deps, topics, [...requests, ...answers] as never),
+  );
+  expect(built).toEqual(['BEGIN;', 'COMMIT;']);
+  const count = (await statementsSent()) - before;
   const states: { state: SagaState }[] = await knex('sagas')
     .whereIn(
       'transaction_id',

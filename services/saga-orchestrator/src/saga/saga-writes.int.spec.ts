@@ -2,6 +2,7 @@ import { uuidv7 } from '@billing/contracts/uuid';
 import { createDatabase, migrate, type Knex } from '@billing/platform/db';
 import { testEnv } from '@billing/testing/env';
 import { createTestDatabase } from '@billing/testing/infra';
+import { statementsSent } from '@billing/testing/statements';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aRequest } from '../../test/builders';
 import { migrations } from '../migrations';
@@ -94,15 +95,9 @@ describe('the saga writes of a batch', () => {
       if (i % 2 === 0) second.save(id, records.get(id)!, aSaga(id, 'completed'), later, null);
       else second.save(id, records.get(id)!, aSaga(id, 'posting', { resends: 1 }), later);
     });
-    let statements = 0;
-    const count = () => void statements++;
-    knex.on('query', count);
-    try {
-      await knex.transaction((trx) => second.flush(trx));
-    } finally {
-      knex.off('query', count);
-    }
-    expect(statements).toBe(3); // begin, the update, commit
+    const before = await statementsSent();
+    await knex.transaction((trx) => second.flush(trx));
+    expect((await statementsSent()) - before).toBe(3); // begin, the update, commit
 
     const written = await rows(ids);
     ids.forEach((id, i) => {

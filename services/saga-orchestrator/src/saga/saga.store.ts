@@ -1,17 +1,61 @@
-import type { Knex } from '@billing/platform/db';
-import type { SagaState } from '../workflow/types';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
+import type { ActiveSaga, SagaState } from '../workflow/types';
 
 export interface SagaRecord {
   state: SagaState;
   version: number;
 }
 
+/**
+ * The statements of a batch's hot path. Fixed texts run as named prepared statements: PostgreSQL parses
+ * and plans each once per connection, and a batch passes one array per column whatever its size.
+ */
+const LOCK_ONE = statement(
+  'saga_lock_one',
+  `select state, version from sagas where transaction_id = $1::uuid for update`,
+);
+
+// Id order is the lock order: concurrent batches queue on their common sagas instead of deadlocking.
+const LOCK_BATCH = statement(
+  'saga_lock_batch',
+  `select transaction_id, state, version from sagas
+   where transaction_id = any($1::uuid[])
+   order by transaction_id
+   for update`,
+);
+
+const INSERT_SAGAS = statement(
+  'saga_insert',
+  `insert into sagas (transaction_id, type, status, state, request_hash, amount, version, created_at,
+                      updated_at, completed_at, deadline_at, deadline_command_id, deadline_attempt)
+   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::numeric[],
+                        $7::int[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
+                        $11::timestamptz[], $12::uuid[], $13::int[])`,
+);
+
+const UPDATE_SAGAS = statement(
+  'saga_update',
+  `update sagas as s set
+     status = v.status,
+     state = v.state,
+     version = v.version,
+     updated_at = v.updated_at,
+     -- A finished saga still takes an operator's flag: it stays finished when it first finished.
+     completed_at = case when v.done then coalesce(s.completed_at, v.updated_at) else null end,
+     deadline_at = case when v.deadline_set then v.deadline_at else s.deadline_at end,
+     deadline_command_id = case when v.deadline_set then v.deadline_command_id else s.deadline_command_id end,
+     deadline_attempt = case when v.deadline_set then v.deadline_attempt else s.deadline_attempt end
+   from unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::boolean[],
+               $8::boolean[], $9::timestamptz[], $10::uuid[], $11::int[])
+     as v(transaction_id, previous_version, version, status, state, updated_at, done,
+          deadline_set, deadline_at, deadline_command_id, deadline_attempt)
+   where s.transaction_id = v.transaction_id and s.version = v.previous_version
+   returning s.transaction_id`,
+);
+
 /** Loads a saga and locks its row for the rest of the transaction; a missing saga is the initial state. */
 export async function loadSaga(trx: Knex.Transaction, transactionId: string): Promise<SagaRecord> {
-  const row = await trx('sagas')
-    .where({ transaction_id: transactionId })
-    .forUpdate()
-    .first<{ state: SagaState; version: number } | undefined>();
+  const [row] = await runStatement<{ state: SagaState; version: number }>(trx, LOCK_ONE, [transactionId]);
   return row ? { state: row.state, version: row.version } : { state: { status: 'absent' }, version: 0 };
 }
 
@@ -28,15 +72,11 @@ export async function loadSagas(
     ids.map((id) => [id, { state: { status: 'absent' }, version: 0 }]),
   );
   if (ids.length === 0) return records;
-  const rows = await trx('sagas')
-    .whereIn('transaction_id', ids)
-    .orderBy('transaction_id')
-    .forUpdate()
-    .select<{ transaction_id: string; state: SagaState; version: number }[]>(
-      'transaction_id',
-      'state',
-      'version',
-    );
+  const rows = await runStatement<{ transaction_id: string; state: SagaState; version: number }>(
+    trx,
+    LOCK_BATCH,
+    [ids],
+  );
   for (const row of rows) records.set(row.transaction_id, { state: row.state, version: row.version });
   return records;
 }
@@ -65,53 +105,6 @@ function deadlineColumns(deadline: SagaDeadline | null | undefined, done: boolea
   };
 }
 
-/**
- * Writes the new state, and the step deadline with it (undefined: leave it as it is). The version check
- * turns a concurrent writer into an error, not a lost update.
- */
-export async function saveSaga(
-  trx: Knex.Transaction,
-  transactionId: string,
-  previous: SagaRecord,
-  next: SagaState,
-  nowIso: string,
-  deadline?: SagaDeadline | null,
-): Promise<void> {
-  if (next.status === 'absent') return;
-  const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
-  // The status column is what operators and the alert metric see: a saga a person must look at says so,
-  // whatever step it is retrying underneath.
-  const status = !done && next.attention ? 'needs_attention' : next.status;
-  if (previous.version === 0) {
-    await trx('sagas').insert({
-      transaction_id: transactionId,
-      type: next.summary.type,
-      status,
-      state: JSON.stringify(next),
-      request_hash: next.requestHash,
-      amount: next.summary.amount,
-      version: 1,
-      created_at: nowIso,
-      updated_at: nowIso,
-      completed_at: done ? nowIso : null,
-      ...deadlineColumns(deadline, done),
-    });
-    return;
-  }
-  const updated = await trx('sagas')
-    .where({ transaction_id: transactionId, version: previous.version })
-    .update({
-      status,
-      state: JSON.stringify(next),
-      version: previous.version + 1,
-      updated_at: nowIso,
-      // A finished saga still takes an operator's flag: it stays finished when it first finished.
-      completed_at: done ? trx.raw('coalesce(completed_at, ?::timestamptz)', [nowIso]) : null,
-      ...deadlineColumns(deadline, done),
-    });
-  if (updated !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);
-}
-
 interface PendingWrite {
   /** The version in the database before this batch; 0 when the saga is new. */
   baseVersion: number;
@@ -126,6 +119,100 @@ interface PendingWrite {
   done: boolean;
   /** The deadline columns the batch's saves set; absent keys keep what the row has. */
   deadline: DeadlineColumns;
+}
+
+/** A save of `next` on top of `earlier`, the same saga's write still pending in this batch (if any). */
+function pendingWrite(
+  earlier: PendingWrite | undefined,
+  previous: SagaRecord,
+  next: ActiveSaga,
+  nowIso: string,
+  deadline: SagaDeadline | null | undefined,
+): PendingWrite {
+  const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
+  // The status column is what operators and the alert metric see: a saga a person must look at says so,
+  // whatever step it is retrying underneath.
+  const status = !done && next.attention ? 'needs_attention' : next.status;
+  return {
+    baseVersion: earlier?.baseVersion ?? previous.version,
+    saves: (earlier?.saves ?? 0) + 1,
+    type: next.summary.type,
+    status,
+    state: JSON.stringify(next),
+    requestHash: next.requestHash,
+    amount: next.summary.amount,
+    createdAt: earlier?.createdAt ?? nowIso,
+    updatedAt: nowIso,
+    done,
+    deadline: { ...earlier?.deadline, ...deadlineColumns(deadline, done) },
+  };
+}
+
+type Write = readonly [transactionId: string, write: PendingWrite];
+
+/** Inserts new sagas, each at the version its saves reached; no deadline set is none. */
+async function insertSagas(trx: Knex.Transaction, writes: readonly Write[]): Promise<void> {
+  const column = <T>(pick: (w: PendingWrite) => T) => writes.map(([, w]) => pick(w));
+  await runStatement(trx, INSERT_SAGAS, [
+    writes.map(([id]) => id),
+    column((w) => w.type),
+    column((w) => w.status),
+    column((w) => w.state),
+    column((w) => w.requestHash),
+    column((w) => w.amount),
+    column((w) => w.saves),
+    column((w) => w.createdAt),
+    column((w) => w.updatedAt),
+    column((w) => (w.done ? w.updatedAt : null)),
+    column((w) => w.deadline.deadline_at ?? null),
+    column((w) => w.deadline.deadline_command_id ?? null),
+    column((w) => w.deadline.deadline_attempt ?? null),
+  ]);
+}
+
+/**
+ * Updates sagas that exist, each only if its row is still at the version it was loaded at; returns the
+ * ids it wrote, so a saga missing from them was changed concurrently.
+ */
+async function updateSagas(trx: Knex.Transaction, writes: readonly Write[]): Promise<Set<string>> {
+  const column = <T>(pick: (w: PendingWrite) => T) => writes.map(([, w]) => pick(w));
+  const rows = await runStatement<{ transaction_id: string }>(trx, UPDATE_SAGAS, [
+    writes.map(([id]) => id),
+    column((w) => w.baseVersion),
+    column((w) => w.baseVersion + w.saves),
+    column((w) => w.status),
+    column((w) => w.state),
+    column((w) => w.updatedAt),
+    column((w) => w.done),
+    column((w) => 'deadline_at' in w.deadline),
+    column((w) => w.deadline.deadline_at ?? null),
+    column((w) => w.deadline.deadline_command_id ?? null),
+    column((w) => w.deadline.deadline_attempt ?? null),
+  ]);
+  return new Set(rows.map((r) => r.transaction_id));
+}
+
+/**
+ * Writes the new state, and the step deadline with it (undefined: leave it as it is). The version check
+ * turns a concurrent writer into an error, not a lost update.
+ */
+export async function saveSaga(
+  trx: Knex.Transaction,
+  transactionId: string,
+  previous: SagaRecord,
+  next: SagaState,
+  nowIso: string,
+  deadline?: SagaDeadline | null,
+): Promise<void> {
+  if (next.status === 'absent') return;
+  // The batch's statements with one row each: one text per write, however the saga got here.
+  const write: Write = [transactionId, pendingWrite(undefined, previous, next, nowIso, deadline)];
+  if (previous.version === 0) {
+    await insertSagas(trx, [write]);
+    return;
+  }
+  const written = await updateSagas(trx, [write]);
+  if (written.size !== 1) throw new Error(`saga ${transactionId} was changed concurrently`);
 }
 
 /**
@@ -145,24 +232,10 @@ export class SagaWrites {
     deadline?: SagaDeadline | null,
   ): void {
     if (next.status === 'absent') return;
-    const done = next.status === 'completed' || next.status === 'failed' || next.status === 'reversed';
-    const status = !done && next.attention ? 'needs_attention' : next.status;
     const earlier = this.pending.get(transactionId);
     if (earlier && earlier.baseVersion + earlier.saves !== previous.version)
       throw new Error(`saga ${transactionId} was saved out of order within a batch`);
-    this.pending.set(transactionId, {
-      baseVersion: earlier?.baseVersion ?? previous.version,
-      saves: (earlier?.saves ?? 0) + 1,
-      type: next.summary.type,
-      status,
-      state: JSON.stringify(next),
-      requestHash: next.requestHash,
-      amount: next.summary.amount,
-      createdAt: earlier?.createdAt ?? nowIso,
-      updatedAt: nowIso,
-      done,
-      deadline: { ...earlier?.deadline, ...deadlineColumns(deadline, done) },
-    });
+    this.pending.set(transactionId, pendingWrite(earlier, previous, next, nowIso, deadline));
   }
 
   get size(): number {
@@ -175,65 +248,37 @@ export class SagaWrites {
     this.pending.clear();
     const fresh = all.filter(([, w]) => w.baseVersion === 0);
     const changed = all.filter(([, w]) => w.baseVersion > 0);
-    if (fresh.length > 0)
-      await trx('sagas').insert(
-        fresh.map(([id, w]) => ({
-          transaction_id: id,
-          type: w.type,
-          status: w.status,
-          state: w.state,
-          request_hash: w.requestHash,
-          amount: w.amount,
-          version: w.saves,
-          created_at: w.createdAt,
-          updated_at: w.updatedAt,
-          completed_at: w.done ? w.updatedAt : null,
-          deadline_at: w.deadline.deadline_at ?? null,
-          deadline_command_id: w.deadline.deadline_command_id ?? null,
-          deadline_attempt: w.deadline.deadline_attempt ?? null,
-        })),
-      );
+    if (fresh.length > 0) await insertSagas(trx, fresh);
     if (changed.length === 0) return;
-    const column = <T>(pick: (w: PendingWrite) => T) => changed.map(([, w]) => pick(w));
-    const { rows } = await trx.raw<{ rows: { transaction_id: string }[] }>(
-      `update sagas as s set
-         status = v.status,
-         state = v.state,
-         version = v.version,
-         updated_at = v.updated_at,
-         -- A finished saga still takes an operator's flag: it stays finished when it first finished.
-         completed_at = case when v.done then coalesce(s.completed_at, v.updated_at) else null end,
-         deadline_at = case when v.deadline_set then v.deadline_at else s.deadline_at end,
-         deadline_command_id = case when v.deadline_set then v.deadline_command_id else s.deadline_command_id end,
-         deadline_attempt = case when v.deadline_set then v.deadline_attempt else s.deadline_attempt end
-       from unnest(?::uuid[], ?::int[], ?::int[], ?::text[], ?::jsonb[], ?::timestamptz[], ?::boolean[],
-                   ?::boolean[], ?::timestamptz[], ?::uuid[], ?::int[])
-         as v(transaction_id, previous_version, version, status, state, updated_at, done,
-              deadline_set, deadline_at, deadline_command_id, deadline_attempt)
-       where s.transaction_id = v.transaction_id and s.version = v.previous_version
-       returning s.transaction_id`,
-      [
-        changed.map(([id]) => id),
-        column((w) => w.baseVersion),
-        column((w) => w.baseVersion + w.saves),
-        column((w) => w.status),
-        column((w) => w.state),
-        column((w) => w.updatedAt),
-        column((w) => w.done),
-        column((w) => 'deadline_at' in w.deadline),
-        column((w) => w.deadline.deadline_at ?? null),
-        column((w) => w.deadline.deadline_command_id ?? null),
-        column((w) => w.deadline.deadline_attempt ?? null),
-        // Arrays with nulls are fine for pg (NULL elements); knex's binding type only lists plain arrays.
-      ] as Knex.RawBinding[],
-    );
-    if (rows.length !== changed.length) {
-      const written = new Set(rows.map((r) => r.transaction_id));
+    const written = await updateSagas(trx, changed);
+    if (written.size !== changed.length) {
       const lost = changed.map(([id]) => id).filter((id) => !written.has(id));
       throw new Error(`sagas ${lost.join(', ')} were changed concurrently`);
     }
   }
 }
+
+// A payment a refund can count against: completed, in the refund's currency.
+const RESERVE_REFUND = statement(
+  'saga_reserve_refund',
+  `update sagas set refunded = refunded + $2::numeric
+   where transaction_id = $1::uuid and type = 'payment' and status = 'completed'
+     and state->'summary'->>'currency' = $3::text
+     and refunded + $2::numeric <= amount
+   returning transaction_id`,
+);
+
+const REFUNDABLE_PAYMENT = statement(
+  'saga_refundable_payment',
+  `select state from sagas
+   where transaction_id = $1::uuid and type = 'payment' and status = 'completed'
+     and state->'summary'->>'currency' = $2::text`,
+);
+
+const RELEASE_REFUND = statement(
+  'saga_release_refund',
+  `update sagas set refunded = refunded - $2::numeric where transaction_id = $1::uuid`,
+);
 
 /**
  * Reserves a refund against its payment in one statement: it succeeds only for a completed payment
@@ -246,17 +291,10 @@ export async function reserveRefund(
   amount: string,
   currency: string,
 ): Promise<'reserved' | 'not-refundable' | 'exceeds'> {
-  const updated = await trx('sagas')
-    .where({ transaction_id: originalTransactionId, type: 'payment', status: 'completed' })
-    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
-    .andWhereRaw('refunded + ?::numeric <= amount', [amount])
-    .update({ refunded: trx.raw('refunded + ?::numeric', [amount]) });
-  if (updated === 1) return 'reserved';
-  const original = await trx('sagas')
-    .where({ transaction_id: originalTransactionId, type: 'payment', status: 'completed' })
-    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
-    .first('transaction_id');
-  return original ? 'exceeds' : 'not-refundable';
+  const updated = await runStatement(trx, RESERVE_REFUND, [originalTransactionId, amount, currency]);
+  if (updated.length === 1) return 'reserved';
+  const original = await runStatement(trx, REFUNDABLE_PAYMENT, [originalTransactionId, currency]);
+  return original.length > 0 ? 'exceeds' : 'not-refundable';
 }
 
 export async function releaseRefund(
@@ -264,9 +302,7 @@ export async function releaseRefund(
   originalTransactionId: string,
   amount: string,
 ): Promise<void> {
-  await trx('sagas')
-    .where({ transaction_id: originalTransactionId })
-    .update({ refunded: trx.raw('refunded - ?::numeric', [amount]) });
+  await runStatement(trx, RELEASE_REFUND, [originalTransactionId, amount]);
 }
 
 /** The completed payment in this currency that a refund gives back, for the refund's parties. */
@@ -275,10 +311,7 @@ export async function findPayment(
   transactionId: string,
   currency: string,
 ): Promise<{ sourceAccountId: string; destinationAccountId: string } | null> {
-  const row = await trx('sagas')
-    .where({ transaction_id: transactionId, type: 'payment', status: 'completed' })
-    .andWhereRaw(`state->'summary'->>'currency' = ?`, [currency])
-    .first<{ state: SagaState } | undefined>('state');
+  const [row] = await runStatement<{ state: SagaState }>(trx, REFUNDABLE_PAYMENT, [transactionId, currency]);
   if (!row || row.state.status === 'absent') return null;
   return {
     sourceAccountId: row.state.summary.sourceAccountId,
