@@ -5,11 +5,12 @@ import {
   type AccountView,
   type BalanceView,
 } from '@billing/contracts/messages/queries';
+import { runStatement } from '@billing/platform/db';
 import { decodeCursor, pageOf } from '../queries/cursor';
 import { invalid, notFound, visibleTo, type QueryContext, type QueryFailure } from '../queries/query-context';
 import { tableOf } from '../read-model/schema';
-import { pgArray } from '../shared/pg-array';
-import { stateOfRow, type AccountRow } from './account.store';
+import { perSchema } from '../shared/statements';
+import { ACCOUNT_COLUMNS, stateOfRow, type AccountRow } from './account.store';
 
 interface HoldRow {
   hold_id: string;
@@ -26,29 +27,41 @@ interface OpenHolds {
   listed: HoldRow[];
 }
 
+/** Every column of a hold row, in the table's order (named, not `*`: see shared/statements.ts). */
+const HOLD_COLUMNS =
+  'hold_id, account_id, transaction_id, amount, status, captured_amount, expires_at, placed_at, closed_at';
+
+const OPEN_HOLD_TOTALS = perSchema(
+  'open_hold_totals',
+  (schema) =>
+    `select account_id, count(*) as count, sum(amount) as sum from ${schema}.holds
+     where account_id = any($1::uuid[]) and status = 'open'
+     group by account_id`,
+);
+
+const OPEN_HOLDS_LISTED = perSchema(
+  'open_holds_listed',
+  (schema) =>
+    `select ${HOLD_COLUMNS}, n from (
+       select ${HOLD_COLUMNS}, row_number() over (partition by account_id order by placed_at, hold_id) as n
+         from ${schema}.holds where account_id = any($1::uuid[]) and status = 'open') h
+     where n <= $2::int order by account_id, n`,
+);
+
 /** Open holds of some accounts: count and sum over all of them, the oldest few listed. */
 async function openHoldsOf(ctx: QueryContext, ids: readonly string[]): Promise<Map<string, OpenHolds>> {
-  const holds = tableOf(ctx.schema, 'holds');
-  const totals = await ctx
-    .trx(holds)
-    .whereIn('account_id', ids)
-    .andWhere({ status: 'open' })
-    .groupBy('account_id')
-    .select<{ account_id: string; count: string; sum: string }[]>(
-      'account_id',
-      ctx.trx.raw('count(*) as count'),
-      ctx.trx.raw('sum(amount) as sum'),
-    );
-  const listed = await ctx.trx.raw<{ rows: HoldRow[] }>(
-    `select * from (
-       select *, row_number() over (partition by account_id order by placed_at, hold_id) as n
-         from ?? where account_id = any(?::uuid[]) and status = 'open') h
-     where n <= ? order by account_id, n`,
-    [holds, pgArray(ids), OPEN_HOLDS_LISTED_MAX],
+  const totals = await runStatement<{ account_id: string; count: string; sum: string }>(
+    ctx.trx,
+    OPEN_HOLD_TOTALS(ctx.schema),
+    [ids],
   );
+  const listed = await runStatement<HoldRow>(ctx.trx, OPEN_HOLDS_LISTED(ctx.schema), [
+    ids,
+    OPEN_HOLDS_LISTED_MAX,
+  ]);
   const result = new Map<string, OpenHolds>();
   for (const t of totals) result.set(t.account_id, { count: Number(t.count), sum: t.sum, listed: [] });
-  for (const h of listed.rows) result.get(h.account_id)?.listed.push(h);
+  for (const h of listed) result.get(h.account_id)?.listed.push(h);
   return result;
 }
 
@@ -87,12 +100,14 @@ export async function visibleAccount(
   actor: Actor,
   accountId: string,
 ): Promise<AccountRow | null> {
-  const row = await ctx
-    .trx(tableOf(ctx.schema, 'accounts'))
-    .where({ id: accountId })
-    .first<AccountRow | undefined>();
+  const [row] = await runStatement<AccountRow>(ctx.trx, ACCOUNT(ctx.schema), [accountId]);
   return row && visibleTo(actor, [row.owner_id]) ? row : null;
 }
+
+const ACCOUNT = perSchema(
+  'account',
+  (schema) => `select ${ACCOUNT_COLUMNS.join(', ')} from ${schema}.accounts where id = $1::uuid limit 1`,
+);
 
 export async function getAccount(
   ctx: QueryContext,
@@ -130,12 +145,8 @@ export async function getBalances(
   asked: readonly { actor: Actor; accountId: string }[],
 ): Promise<(BalanceView | QueryFailure)[]> {
   const ids = [...new Set(asked.map((q) => q.accountId))];
-  const result = await ctx.trx.raw<{ rows: (AccountRow & { held_sum: string })[] }>(
-    `select a.*, (select coalesce(sum(h.amount), 0) from ?? h where h.account_id = a.id and h.status = 'open') as held_sum
-       from ?? a where a.id = any(?::uuid[])`,
-    [tableOf(ctx.schema, 'holds'), tableOf(ctx.schema, 'accounts'), pgArray(ids)],
-  );
-  const rows = new Map(result.rows.map((r) => [r.id, r]));
+  const result = await runStatement<AccountRow & { held_sum: string }>(ctx.trx, BALANCES(ctx.schema), [ids]);
+  const rows = new Map(result.map((r) => [r.id, r]));
   return asked.map(({ actor, accountId }) => {
     const row = rows.get(accountId);
     if (!row || !visibleTo(actor, [row.owner_id])) return notFound('account', accountId);
@@ -149,6 +160,15 @@ export async function getBalances(
     };
   });
 }
+
+const BALANCES = perSchema(
+  'balances',
+  (schema) =>
+    `select ${ACCOUNT_COLUMNS.map((c) => `a.${c}`).join(', ')},
+       (select coalesce(sum(h.amount), 0) from ${schema}.holds h where h.account_id = a.id and h.status = 'open')
+         as held_sum
+     from ${schema}.accounts a where a.id = any($1::uuid[])`,
+);
 
 /** An owner's accounts, oldest first. An owner asking for someone else's sees an empty list. */
 export async function listAccounts(

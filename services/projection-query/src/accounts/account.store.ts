@@ -1,9 +1,7 @@
 import { formatDecimal, formatMinorUnits, toMinor } from '@billing/contracts/money';
-import type { Knex } from '@billing/platform/db';
-import { tableOf } from '../read-model/schema';
-import { insertIgnoringDuplicates } from '../shared/insert-chunked';
-import { pgArray } from '../shared/pg-array';
-import type { AccountEffect, AccountState } from './account.evolve';
+import { runStatement, type Knex } from '@billing/platform/db';
+import { perSchema } from '../shared/statements';
+import type { AccountEffect, AccountState, HistoryLine } from './account.evolve';
 import { AccountStreamItemSchema, type AccountStreamItem } from './account-stream';
 
 export interface AccountRow {
@@ -22,6 +20,24 @@ export interface AccountRow {
   created_at: Date;
   updated_at: Date;
 }
+
+/** Every column of an account row, in the table's order (named, not `*`: see shared/statements.ts). */
+export const ACCOUNT_COLUMNS = [
+  'id',
+  'owner_id',
+  'owner_type',
+  'type',
+  'currency',
+  'scale',
+  'status',
+  'balance',
+  'min_balance',
+  'max_balance',
+  'metadata',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
 
 export function stateOfRow(row: AccountRow): AccountState {
   const limit = (v: string | null) => (v === null ? null : formatDecimal(v, row.scale));
@@ -48,34 +64,46 @@ export async function loadAccounts(
   schema: string,
   ids: readonly string[],
 ): Promise<Map<string, AccountState>> {
-  const rows = await trx(tableOf(schema, 'accounts')).whereIn('id', ids).select<AccountRow[]>('*');
+  const rows = await runStatement<AccountRow>(trx, LOAD_ACCOUNTS(schema), [ids]);
   return new Map(rows.map((r) => [r.id, stateOfRow(r)]));
 }
 
+const LOAD_ACCOUNTS = perSchema(
+  'accounts_load',
+  (schema) => `select ${ACCOUNT_COLUMNS.join(', ')} from ${schema}.accounts where id = any($1::uuid[])`,
+);
+
+const SAVE_ACCOUNTS = perSchema(
+  'accounts_save',
+  (schema) =>
+    `insert into ${schema}.accounts (${ACCOUNT_COLUMNS.join(', ')})
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[],
+       $8::numeric[], $9::numeric[], $10::numeric[], $11::jsonb[], $12::int[], $13::timestamptz[], $14::timestamptz[])
+     on conflict (id) do update
+       set ${ACCOUNT_COLUMNS.filter((c) => c !== 'id')
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
+);
+
 export async function saveAccounts(trx: Knex.Transaction, schema: string, states: readonly AccountState[]) {
   if (states.length === 0) return;
-  // One upsert for every account the batch changed.
-  await trx(tableOf(schema, 'accounts'))
-    .insert(
-      states.map((s) => ({
-        id: s.id,
-        owner_id: s.ownerId,
-        owner_type: s.ownerType,
-        type: s.type,
-        currency: s.currency,
-        scale: s.scale,
-        status: s.status,
-        balance: s.balance,
-        min_balance: s.minBalance,
-        max_balance: s.maxBalance,
-        metadata: JSON.stringify(s.metadata),
-        version: s.version,
-        created_at: s.createdAt,
-        updated_at: s.updatedAt,
-      })),
-    )
-    .onConflict('id')
-    .merge();
+  // One upsert for every account the batch changed, one array per column (ACCOUNT_COLUMNS' order).
+  await runStatement(trx, SAVE_ACCOUNTS(schema), [
+    states.map((s) => s.id),
+    states.map((s) => s.ownerId),
+    states.map((s) => s.ownerType),
+    states.map((s) => s.type),
+    states.map((s) => s.currency),
+    states.map((s) => s.scale),
+    states.map((s) => s.status),
+    states.map((s) => s.balance),
+    states.map((s) => s.minBalance),
+    states.map((s) => s.maxBalance),
+    states.map((s) => JSON.stringify(s.metadata)),
+    states.map((s) => s.version),
+    states.map((s) => s.createdAt),
+    states.map((s) => s.updatedAt),
+  ]);
 }
 
 /** The lowest parked items of each account, at most `perAccountMax` each, parsed back into items. */
@@ -85,15 +113,12 @@ export async function loadPending(
   ids: readonly string[],
   perAccountMax: number,
 ): Promise<Map<string, AccountStreamItem[]>> {
-  const result = await trx.raw<{ rows: { account_id: string; item: unknown }[] }>(
-    `select account_id, item from (
-       select account_id, item, row_number() over (partition by account_id order by version, slot) as n
-         from ?? where account_id = any(?::uuid[])) p
-     where n <= ? order by account_id, n`,
-    [tableOf(schema, 'pending_events'), pgArray(ids), perAccountMax],
-  );
+  const rows = await runStatement<{ account_id: string; item: unknown }>(trx, LOAD_PENDING(schema), [
+    ids,
+    perAccountMax,
+  ]);
   const byAccount = new Map<string, AccountStreamItem[]>();
-  for (const row of result.rows) {
+  for (const row of rows) {
     const list = byAccount.get(row.account_id) ?? [];
     list.push(AccountStreamItemSchema.parse(row.item));
     byAccount.set(row.account_id, list);
@@ -101,60 +126,104 @@ export async function loadPending(
   return byAccount;
 }
 
+const LOAD_PENDING = perSchema(
+  'pending_load',
+  (schema) =>
+    `select account_id, item from (
+       select account_id, item, row_number() over (partition by account_id order by version, slot) as n
+         from ${schema}.pending_events where account_id = any($1::uuid[])) p
+     where n <= $2::int order by account_id, n`,
+);
+
+// parked_at takes its default: when the item was parked.
+const PARK = perSchema(
+  'pending_park',
+  (schema) =>
+    `insert into ${schema}.pending_events (account_id, version, slot, item)
+     select * from unnest($1::uuid[], $2::int[], $3::smallint[], $4::jsonb[])
+     on conflict (account_id, version, slot) do nothing`,
+);
+
+const UNPARK = perSchema(
+  'pending_unpark',
+  (schema) =>
+    `delete from ${schema}.pending_events p
+     using unnest($1::uuid[], $2::int[], $3::smallint[]) as k(account_id, version, slot)
+     where p.account_id = k.account_id and p.version = k.version and p.slot = k.slot`,
+);
+
 export async function park(trx: Knex.Transaction, schema: string, items: readonly AccountStreamItem[]) {
-  await insertIgnoringDuplicates(
-    trx,
-    tableOf(schema, 'pending_events'),
-    items.map((i) => ({
-      account_id: i.accountId,
-      version: i.version,
-      slot: i.slot,
-      item: JSON.stringify(i),
-    })),
-    ['account_id', 'version', 'slot'],
-  );
+  if (items.length === 0) return;
+  await runStatement(trx, PARK(schema), [
+    items.map((i) => i.accountId),
+    items.map((i) => i.version),
+    items.map((i) => i.slot),
+    items.map((i) => JSON.stringify(i)),
+  ]);
 }
 
 export async function unpark(trx: Knex.Transaction, schema: string, items: readonly AccountStreamItem[]) {
-  const keys = items.map((i) => [i.accountId, i.version, i.slot]);
-  for (let i = 0; i < keys.length; i += 500) {
-    await trx(tableOf(schema, 'pending_events'))
-      .whereIn(['account_id', 'version', 'slot'], keys.slice(i, i + 500))
-      .delete();
-  }
+  if (items.length === 0) return;
+  await runStatement(trx, UNPARK(schema), [
+    items.map((i) => i.accountId),
+    items.map((i) => i.version),
+    items.map((i) => i.slot),
+  ]);
 }
+
+const INSERT_HISTORY = perSchema(
+  'history_insert',
+  (schema) =>
+    `insert into ${schema}.account_history (account_id, version, entry_id, transaction_id, transaction_type, step,
+       side, amount, balance_after, reverses_entry_id, posted_at)
+     select * from unnest($1::uuid[], $2::int[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+       $8::numeric[], $9::numeric[], $10::uuid[], $11::timestamptz[])
+     on conflict (account_id, version) do nothing`,
+);
+
+const OPEN_HOLDS = perSchema(
+  'holds_open',
+  (schema) =>
+    `insert into ${schema}.holds (hold_id, account_id, transaction_id, amount, status, expires_at, placed_at)
+     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::numeric[], $5::text[], $6::timestamptz[],
+       $7::timestamptz[])
+     on conflict (hold_id) do nothing`,
+);
+
+// Only an open hold closes, as one statement per close did: a later close of the same hold found it closed.
+const CLOSE_HOLDS = perSchema(
+  'holds_close',
+  (schema) =>
+    `update ${schema}.holds h
+     set status = v.status, captured_amount = v.captured_amount, closed_at = v.closed_at
+     from unnest($1::uuid[], $2::text[], $3::numeric[], $4::timestamptz[])
+       as v(hold_id, status, captured_amount, closed_at)
+     where h.hold_id = v.hold_id and h.status = 'open'`,
+);
+
+const ADD_TOTALS = perSchema(
+  'totals_add',
+  (schema) =>
+    `insert into ${schema}.currency_totals (currency, scale, debits, credits)
+     select * from unnest($1::text[], $2::smallint[], $3::numeric[], $4::numeric[])
+     on conflict (currency) do update
+       set debits = currency_totals.debits + excluded.debits, credits = currency_totals.credits + excluded.credits`,
+);
 
 /** Writes the effects of applied items: history lines, holds, and the per-currency posting totals. */
 export async function writeEffects(trx: Knex.Transaction, schema: string, effects: readonly AccountEffect[]) {
-  const history: Record<string, unknown>[] = [];
-  const opened: Record<string, unknown>[] = [];
+  const history: HistoryLine[] = [];
+  const opened: Extract<AccountEffect, { kind: 'hold-opened' }>[] = [];
+  const closed = new Map<string, Extract<AccountEffect, { kind: 'hold-closed' }>>();
   const totals = new Map<string, { scale: number; debits: bigint; credits: bigint }>();
   for (const e of effects) {
     if (e.kind === 'history') {
-      const l = e.line;
-      history.push({
-        account_id: l.accountId,
-        version: l.version,
-        entry_id: l.entryId,
-        transaction_id: l.transactionId,
-        transaction_type: l.transactionType,
-        step: l.step,
-        side: l.side,
-        amount: l.amount,
-        balance_after: l.balanceAfter,
-        reverses_entry_id: l.reversesEntryId,
-        posted_at: l.postedAt,
-      });
+      history.push(e.line);
     } else if (e.kind === 'hold-opened') {
-      opened.push({
-        hold_id: e.holdId,
-        account_id: e.accountId,
-        transaction_id: e.transactionId,
-        amount: e.amount,
-        status: 'open',
-        expires_at: e.expiresAt,
-        placed_at: e.placedAt,
-      });
+      opened.push(e);
+    } else if (e.kind === 'hold-closed') {
+      // The first close of a hold is the one that finds it open; an update joining several would pick any.
+      if (!closed.has(e.holdId)) closed.set(e.holdId, e);
     } else if (e.kind === 'posting-total') {
       const t = totals.get(e.currency) ?? { scale: e.scale, debits: 0n, credits: 0n };
       if (e.side === 'debit') t.debits += toMinor(e.amount, t.scale);
@@ -162,27 +231,48 @@ export async function writeEffects(trx: Knex.Transaction, schema: string, effect
       totals.set(e.currency, t);
     }
   }
-  await insertIgnoringDuplicates(trx, tableOf(schema, 'account_history'), history, ['account_id', 'version']);
-  await insertIgnoringDuplicates(trx, tableOf(schema, 'holds'), opened, ['hold_id']);
+  if (history.length > 0)
+    await runStatement(trx, INSERT_HISTORY(schema), [
+      history.map((l) => l.accountId),
+      history.map((l) => l.version),
+      history.map((l) => l.entryId),
+      history.map((l) => l.transactionId),
+      history.map((l) => l.transactionType),
+      history.map((l) => l.step),
+      history.map((l) => l.side),
+      history.map((l) => l.amount),
+      history.map((l) => l.balanceAfter),
+      history.map((l) => l.reversesEntryId),
+      history.map((l) => l.postedAt),
+    ]);
+  if (opened.length > 0)
+    await runStatement(trx, OPEN_HOLDS(schema), [
+      opened.map((h) => h.holdId),
+      opened.map((h) => h.accountId),
+      opened.map((h) => h.transactionId),
+      opened.map((h) => h.amount),
+      opened.map(() => 'open'),
+      opened.map((h) => h.expiresAt),
+      opened.map((h) => h.placedAt),
+    ]);
   // Closing after opening: a hold placed and released in one batch is inserted first, then closed.
-  for (const e of effects) {
-    if (e.kind !== 'hold-closed') continue;
-    await trx(tableOf(schema, 'holds'))
-      .where({ hold_id: e.holdId, status: 'open' })
-      .update({ status: e.status, captured_amount: e.capturedAmount, closed_at: e.closedAt });
+  if (closed.size > 0) {
+    const closes = [...closed.values()];
+    await runStatement(trx, CLOSE_HOLDS(schema), [
+      closes.map((c) => c.holdId),
+      closes.map((c) => c.status),
+      closes.map((c) => c.capturedAmount),
+      closes.map((c) => c.closedAt),
+    ]);
   }
-  for (const [currency, t] of totals) {
-    await trx(tableOf(schema, 'currency_totals'))
-      .insert({
-        currency,
-        scale: t.scale,
-        debits: formatMinorUnits(t.debits, t.scale),
-        credits: formatMinorUnits(t.credits, t.scale),
-      })
-      .onConflict('currency')
-      .merge({
-        debits: trx.raw('currency_totals.debits + excluded.debits'),
-        credits: trx.raw('currency_totals.credits + excluded.credits'),
-      });
+  // One upsert for every currency, its rows in the order the batch first touched them.
+  if (totals.size > 0) {
+    const currencies = [...totals];
+    await runStatement(trx, ADD_TOTALS(schema), [
+      currencies.map(([currency]) => currency),
+      currencies.map(([, t]) => t.scale),
+      currencies.map(([, t]) => formatMinorUnits(t.debits, t.scale)),
+      currencies.map(([, t]) => formatMinorUnits(t.credits, t.scale)),
+    ]);
   }
 }

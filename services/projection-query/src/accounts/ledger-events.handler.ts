@@ -1,9 +1,9 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, type Knex } from '@billing/platform/db';
 import type { ApplyTarget } from '../read-model/apply-target';
 import { inReadModelTransaction } from '../read-model/apply-target';
 import { lockAccountStreams } from '../read-model/locks';
-import { tableOf } from '../read-model/schema';
+import { perSchema } from '../shared/statements';
 import type { AccountEffect, AccountState } from './account.evolve';
 import { evolveAccount } from './account.evolve';
 import { routeLedgerEvent, type AccountStreamItem } from './account-stream';
@@ -14,6 +14,13 @@ import { sequence, type Candidate } from './stream-order';
 const PENDING_LOAD_MAX = 1000;
 /** Rounds of draining the parked items of an account with more of them than one load holds. */
 const DRAIN_ROUNDS_MAX = 100;
+
+const ADD_CURRENCY = perSchema(
+  'currency_add',
+  (schema) =>
+    `insert into ${schema}.currencies (code, scale, kind) values ($1::text, $2::smallint, $3::text)
+     on conflict (code) do nothing`,
+);
 
 /**
  * Applies a batch of ledger events in one transaction: the position, the account views, their history,
@@ -40,10 +47,7 @@ export async function applyFreshLedgerEvents(
           arrivals.set(item.accountId, [...(arrivals.get(item.accountId) ?? []), item]);
         break;
       case 'currency-added':
-        await trx(tableOf(schema, 'currencies'))
-          .insert({ code: route.code, scale: route.scale, kind: route.currencyKind })
-          .onConflict('code')
-          .ignore();
+        await runStatement(trx, ADD_CURRENCY(schema), [route.code, route.scale, route.currencyKind]);
         break;
       case 'ignored':
         break;

@@ -1,5 +1,4 @@
-import type { Knex } from '@billing/platform/db';
-import { pgArray } from '../shared/pg-array';
+import { runStatement, statement, type Knex } from '@billing/platform/db';
 
 /**
  * The swap lock: every live batch holds it shared for its whole transaction; the rebuild's swap holds it
@@ -10,8 +9,13 @@ import { pgArray } from '../shared/pg-array';
 const SWAP_LOCK_CLASS = 0x70726f6a; // "proj"
 const SWAP_LOCK_ID = 1;
 
+const SWAP_LOCK_SHARED = statement(
+  'projection_swap_lock_shared',
+  'select pg_advisory_xact_lock_shared($1::int, $2::int)',
+);
+
 export async function holdSwapLockShared(trx: Knex.Transaction): Promise<void> {
-  await trx.raw('select pg_advisory_xact_lock_shared(?, ?)', [SWAP_LOCK_CLASS, SWAP_LOCK_ID]);
+  await runStatement(trx, SWAP_LOCK_SHARED, [SWAP_LOCK_CLASS, SWAP_LOCK_ID]);
 }
 
 /** Waits at most `timeoutMs` for running batches to finish; throws (lock_not_available) after that. */
@@ -20,6 +24,13 @@ export async function holdSwapLockExclusive(trx: Knex.Transaction, timeoutMs: nu
   await trx.raw('select pg_advisory_xact_lock(?, ?)', [SWAP_LOCK_CLASS, SWAP_LOCK_ID]);
   await trx.raw(`select set_config('lock_timeout', '0', true)`);
 }
+
+// The schema is a value here, not a table name: one text serves every schema.
+const LOCK_ACCOUNT_STREAMS = statement(
+  'projection_lock_account_streams',
+  `select count(pg_advisory_xact_lock(k))
+     from (select hashtextextended($1::text || ':' || id, 0) as k from unnest($2::text[]) as id order by 1) keys`,
+);
 
 /**
  * Serialises the writers of each account stream (several partitions, and in production several
@@ -33,9 +44,5 @@ export async function lockAccountStreams(
   accountIds: readonly string[],
 ): Promise<void> {
   if (accountIds.length === 0) return;
-  await trx.raw(
-    `select count(pg_advisory_xact_lock(k))
-       from (select hashtextextended(? || ':' || id, 0) as k from unnest(?::text[]) as id order by 1) keys`,
-    [schema, pgArray(accountIds)],
-  );
+  await runStatement(trx, LOCK_ACCOUNT_STREAMS, [schema, accountIds]);
 }

@@ -1,4 +1,5 @@
-import type { Knex } from '@billing/platform/db';
+import { runStatement, type Knex } from '@billing/platform/db';
+import { perSchema } from '../shared/statements';
 import { tableOf } from './schema';
 
 export interface Positioned {
@@ -56,21 +57,13 @@ export async function advancePositions<T extends Positioned & { topic: string; p
   const groups = [...byPartition.values()].sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
-  const positions = tableOf(schema, 'positions');
-  const stored = await trx(positions)
-    .whereIn(
-      ['topic', 'partition'],
-      groups.map((g) => [g.topic, g.partition]),
-    )
-    .orderBy([
-      { column: 'topic', order: 'asc' },
-      { column: 'partition', order: 'asc' },
-    ])
-    .forUpdate()
-    .select<StoredPosition[]>('topic', 'partition', 'next_offset', 'last_event_at', 'cluster_id');
+  const stored = await runStatement<StoredPosition>(trx, LOCK_POSITIONS(schema), [
+    groups.map((g) => g.topic),
+    groups.map((g) => g.partition),
+  ]);
   const current = new Map(stored.map((r) => [`${r.topic}/${r.partition}`, r]));
   const fresh = new Set<T>();
-  const moved: Record<string, unknown>[] = [];
+  const moved: MovedPosition[] = [];
   for (const g of groups) {
     const row = current.get(`${g.topic}/${g.partition}`);
     const next = BigInt(row?.next_offset ?? '0');
@@ -104,8 +97,45 @@ export async function advancePositions<T extends Positioned & { topic: string; p
       cluster_id: identity.clusterId ?? row?.cluster_id ?? null,
     });
   }
-  if (moved.length > 0) await trx(positions).insert(moved).onConflict(['topic', 'partition']).merge();
+  if (moved.length > 0)
+    await runStatement(trx, MOVE_POSITIONS(schema), [
+      moved.map((p) => p.topic),
+      moved.map((p) => p.partition),
+      moved.map((p) => p.next_offset),
+      moved.map((p) => p.last_event_at),
+      moved.map((p) => p.applied_at),
+      moved.map((p) => p.cluster_id),
+    ]);
   return batch.filter((m) => fresh.has(m));
+}
+
+// Locked in (topic, partition) order, so that two batches lock the rows of shared partitions in one order.
+const LOCK_POSITIONS = perSchema(
+  'positions_lock',
+  (schema) =>
+    `select topic, partition, next_offset, last_event_at, cluster_id from ${schema}.positions
+     where (topic, partition) in (select * from unnest($1::text[], $2::int[]))
+     order by topic asc, partition asc
+     for update`,
+);
+
+const MOVE_POSITIONS = perSchema(
+  'positions_move',
+  (schema) =>
+    `insert into ${schema}.positions (topic, partition, next_offset, last_event_at, applied_at, cluster_id)
+     select * from unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+     on conflict (topic, partition) do update
+       set next_offset = excluded.next_offset, last_event_at = excluded.last_event_at,
+           applied_at = excluded.applied_at, cluster_id = excluded.cluster_id`,
+);
+
+interface MovedPosition {
+  topic: string;
+  partition: number;
+  next_offset: string;
+  last_event_at: string;
+  applied_at: string;
+  cluster_id: string | null;
 }
 
 interface StoredPosition {

@@ -1,11 +1,10 @@
-import type { Knex } from '@billing/platform/db';
+import { runStatement, type Knex } from '@billing/platform/db';
 import type {
   TransactionInvestigationClearedMessage,
   TransactionInvestigationFlaggedMessage,
   TransactionStepRetriedMessage,
 } from '@billing/contracts/messages/operations';
-import { tableOf } from '../read-model/schema';
-import { insertIgnoringDuplicates } from '../shared/insert-chunked';
+import { perSchema } from '../shared/statements';
 
 export type OperatorEventMessage =
   | TransactionStepRetriedMessage
@@ -46,6 +45,27 @@ export function operatorActionRow(message: OperatorEventMessage) {
   }
 }
 
+const RECORD_ACTIONS = perSchema(
+  'operator_actions_insert',
+  (schema) =>
+    `insert into ${schema}.transaction_operator_actions (transaction_id, hlc, kind, label, note, actor, at)
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+     on conflict (transaction_id, hlc) do nothing`,
+);
+
+// One statement per event: an upsert cannot touch a row twice, and a batch may flag and clear one transaction.
+const SET_INVESTIGATION = perSchema(
+  'investigations_upsert',
+  (schema) =>
+    `insert into ${schema}.transaction_investigations as i
+       (transaction_id, flagged, note, flagged_by, flagged_at, last_hlc)
+     values ($1::uuid, $2::boolean, $3::text, $4::jsonb, $5::timestamptz, $6::text)
+     on conflict (transaction_id) do update
+       set flagged = excluded.flagged, note = excluded.note, flagged_by = excluded.flagged_by,
+           flagged_at = excluded.flagged_at, last_hlc = excluded.last_hlc
+     where i.last_hlc < excluded.last_hlc`,
+);
+
 /**
  * Records operators' actions (each once, by its HLC stamp) and keeps each transaction's investigation
  * flag as its newest flag or clear event says: a republished older event has an older stamp and leaves
@@ -57,13 +77,16 @@ export async function applyOperatorEvents(
   messages: readonly OperatorEventMessage[],
 ): Promise<void> {
   if (messages.length === 0) return;
-  await insertIgnoringDuplicates(
-    trx,
-    tableOf(schema, 'transaction_operator_actions'),
-    messages.map(operatorActionRow),
-    ['transaction_id', 'hlc'],
-  );
-  const table = tableOf(schema, 'transaction_investigations');
+  const actions = messages.map(operatorActionRow);
+  await runStatement(trx, RECORD_ACTIONS(schema), [
+    actions.map((a) => a.transaction_id),
+    actions.map((a) => a.hlc),
+    actions.map((a) => a.kind),
+    actions.map((a) => a.label),
+    actions.map((a) => a.note),
+    actions.map((a) => a.actor),
+    actions.map((a) => a.at),
+  ]);
   for (const message of messages) {
     if (message.type === 'TransactionStepRetried') continue;
     const row =
@@ -84,14 +107,13 @@ export async function applyOperatorEvents(
             flagged_at: null,
             last_hlc: message.hlc,
           };
-    await trx.raw(
-      `insert into ?? as i (transaction_id, flagged, note, flagged_by, flagged_at, last_hlc)
-       values (?, ?, ?, ?::jsonb, ?::timestamptz, ?)
-       on conflict (transaction_id) do update
-         set flagged = excluded.flagged, note = excluded.note, flagged_by = excluded.flagged_by,
-             flagged_at = excluded.flagged_at, last_hlc = excluded.last_hlc
-       where i.last_hlc < excluded.last_hlc`,
-      [table, row.transaction_id, row.flagged, row.note, row.flagged_by, row.flagged_at, row.last_hlc],
-    );
+    await runStatement(trx, SET_INVESTIGATION(schema), [
+      row.transaction_id,
+      row.flagged,
+      row.note,
+      row.flagged_by,
+      row.flagged_at,
+      row.last_hlc,
+    ]);
   }
 }

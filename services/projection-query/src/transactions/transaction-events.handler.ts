@@ -1,12 +1,11 @@
 import type { ConsumedMessage } from '@billing/platform/consumer';
-import type { Knex } from '@billing/platform/db';
+import { runStatement, type Knex } from '@billing/platform/db';
 import type {
   TransactionProviderStepRecordedMessage,
   TransactionSummary,
 } from '@billing/contracts/messages/transactions';
 import { inReadModelTransaction, type ApplyTarget } from '../read-model/apply-target';
-import { tableOf } from '../read-model/schema';
-import { insertIgnoringDuplicates } from '../shared/insert-chunked';
+import { perSchema } from '../shared/statements';
 import { applyOperatorEvents, type OperatorEventMessage } from './operator-actions.projection';
 import { applyProviderSteps } from './provider-steps.projection';
 import { evolveTransaction, type TransactionState } from './transaction.evolve';
@@ -28,6 +27,56 @@ export interface TransactionRow {
   updated_at: Date;
   finished_at: Date | null;
 }
+
+/** Every column of a transaction row, in the table's order (named, not `*`: see shared/statements.ts). */
+const TRANSACTION_COLUMNS = [
+  'transaction_id',
+  'type',
+  'status',
+  'amount',
+  'currency',
+  'source_account_id',
+  'destination_account_id',
+  'idempotency_key',
+  'reason',
+  'original_transaction_id',
+  'details',
+  'last_hlc',
+  'created_at',
+  'updated_at',
+  'finished_at',
+] as const;
+
+// Locked in id order, so that batches touching the same transactions queue instead of deadlocking.
+const LOCK_TRANSACTIONS = perSchema(
+  'transactions_lock',
+  (schema) =>
+    `select ${TRANSACTION_COLUMNS.join(', ')} from ${schema}.transactions
+     where transaction_id = any($1::uuid[])
+     order by transaction_id asc
+     for update`,
+);
+
+const SAVE_TRANSACTIONS = perSchema(
+  'transactions_save',
+  (schema) =>
+    `insert into ${schema}.transactions (${TRANSACTION_COLUMNS.join(', ')})
+     select * from unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::text[], $6::uuid[], $7::uuid[],
+       $8::text[], $9::jsonb[], $10::uuid[], $11::jsonb[], $12::text[], $13::timestamptz[], $14::timestamptz[],
+       $15::timestamptz[])
+     on conflict (transaction_id) do update
+       set ${TRANSACTION_COLUMNS.filter((c) => c !== 'transaction_id')
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}`,
+);
+
+const LINK_ACCOUNTS = perSchema(
+  'account_transactions_link',
+  (schema) =>
+    `insert into ${schema}.account_transactions (account_id, created_at, transaction_id)
+     select * from unnest($1::uuid[], $2::timestamptz[], $3::uuid[])
+     on conflict (account_id, created_at, transaction_id) do nothing`,
+);
 
 export function transactionStateOfRow(r: TransactionRow): TransactionState {
   return {
@@ -108,13 +157,8 @@ async function applySummaries(
   summaries: readonly { summary: TransactionSummary; hlc: string }[],
 ): Promise<void> {
   if (summaries.length === 0) return;
-  const table = tableOf(schema, 'transactions');
   const ids = [...new Set(summaries.map((s) => s.summary.transactionId))].sort();
-  const rows = await trx(table)
-    .whereIn('transaction_id', ids)
-    .orderBy('transaction_id')
-    .forUpdate()
-    .select<TransactionRow[]>('*');
+  const rows = await runStatement<TransactionRow>(trx, LOCK_TRANSACTIONS(schema), [ids]);
   const views = new Map(rows.map((r) => [r.transaction_id, transactionStateOfRow(r)]));
   const changed = new Map<string, TransactionState>();
   for (const { summary, hlc } of summaries) {
@@ -123,41 +167,33 @@ async function applySummaries(
     views.set(next.transactionId, next);
     changed.set(next.transactionId, next);
   }
-  // One upsert for the whole batch.
-  if (changed.size > 0) {
-    await trx(table)
-      .insert(
-        [...changed.values()].map((v) => ({
-          transaction_id: v.transactionId,
-          type: v.type,
-          status: v.status,
-          amount: v.amount,
-          currency: v.currency,
-          source_account_id: v.sourceAccountId,
-          destination_account_id: v.destinationAccountId,
-          idempotency_key: v.idempotencyKey,
-          reason: v.reason === null ? null : JSON.stringify(v.reason),
-          original_transaction_id: v.originalTransactionId,
-          details: JSON.stringify(v.details),
-          last_hlc: v.lastHlc,
-          created_at: v.createdAt,
-          updated_at: v.updatedAt,
-          finished_at: v.finishedAt,
-        })),
-      )
-      .onConflict('transaction_id')
-      .merge();
-  }
-  const links = [...changed.values()].flatMap((v) =>
-    [v.sourceAccountId, v.destinationAccountId].map((accountId) => ({
-      account_id: accountId,
-      created_at: v.createdAt,
-      transaction_id: v.transactionId,
-    })),
+  if (changed.size === 0) return;
+  // One upsert for the whole batch, one array per column (TRANSACTION_COLUMNS' order).
+  const saved = [...changed.values()];
+  await runStatement(trx, SAVE_TRANSACTIONS(schema), [
+    saved.map((v) => v.transactionId),
+    saved.map((v) => v.type),
+    saved.map((v) => v.status),
+    saved.map((v) => v.amount),
+    saved.map((v) => v.currency),
+    saved.map((v) => v.sourceAccountId),
+    saved.map((v) => v.destinationAccountId),
+    saved.map((v) => v.idempotencyKey),
+    saved.map((v) => (v.reason === null ? null : JSON.stringify(v.reason))),
+    saved.map((v) => v.originalTransactionId),
+    saved.map((v) => JSON.stringify(v.details)),
+    saved.map((v) => v.lastHlc),
+    saved.map((v) => v.createdAt),
+    saved.map((v) => v.updatedAt),
+    saved.map((v) => v.finishedAt),
+  ]);
+  // Each party's link: the source's, then the destination's, per transaction.
+  const links = saved.flatMap((v) =>
+    [v.sourceAccountId, v.destinationAccountId].map((accountId) => ({ accountId, v })),
   );
-  await insertIgnoringDuplicates(trx, tableOf(schema, 'account_transactions'), links, [
-    'account_id',
-    'created_at',
-    'transaction_id',
+  await runStatement(trx, LINK_ACCOUNTS(schema), [
+    links.map((l) => l.accountId),
+    links.map((l) => l.v.createdAt),
+    links.map((l) => l.v.transactionId),
   ]);
 }
