@@ -29,9 +29,11 @@ WORKDIR /repo
 
 # ---------------------------------------------------------------------------------------------------
 # `pnpm fetch` needs only the lockfile, so this layer (every package tarball in the store) is
-# rebuilt only when pnpm-lock.yaml or the workspace settings change, not on every source edit.
+# rebuilt only when pnpm-lock.yaml or the workspace settings change, not on every source edit. The
+# patches the workspace settings name must be there too: pnpm refuses a patch it cannot read.
 FROM base AS deps
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+COPY patches ./patches
 RUN pnpm fetch
 
 # ---------------------------------------------------------------------------------------------------
