@@ -139,6 +139,11 @@ export interface GroupTicks {
   processes: number;
   /** Processes seen at the start that were gone at the end: their CPU since the start is not counted. */
   gone: number;
+  /**
+   * Processes that ended during the scenario but were seen by a reading in between (`followReading`):
+   * counted up to the last reading that saw them.
+   */
+  ended: number;
 }
 
 /**
@@ -152,7 +157,7 @@ export function groupTicks(start: ReadonlyMap<number, number>, end: ReadonlyMap<
     ticks += now >= before ? now - before : now;
   }
   const gone = [...start.keys()].filter((pid) => !end.has(pid)).length;
-  return { ticks, processes: end.size, gone };
+  return { ticks, processes: end.size, gone, ended: 0 };
 }
 
 /**
@@ -177,6 +182,28 @@ export interface CpuReading {
   atMs: number;
   groups: ReadonlyMap<string, ReadonlyMap<number, number>>;
   machine: { busy: number; total: number };
+  /** Per group, how many of its pids are carried from an earlier reading (see `followReading`). */
+  departed?: ReadonlyMap<string, number>;
+}
+
+/**
+ * A reading that also keeps every process an earlier one saw, at its last ticks. Read every fraction of
+ * a second through a scenario, it counts processes that come and go within it (database backends of a
+ * pool that replaces its connections) up to their last reading, where two readings alone would lose all
+ * of their CPU since the start.
+ */
+export function followReading(previous: CpuReading | null, next: CpuReading): CpuReading {
+  if (previous === null) return next;
+  const groups = new Map<string, ReadonlyMap<number, number>>();
+  const departed = new Map<string, number>();
+  for (const name of new Set([...previous.groups.keys(), ...next.groups.keys()])) {
+    const now = next.groups.get(name) ?? new Map<number, number>();
+    const merged = new Map(previous.groups.get(name) ?? []);
+    for (const [pid, ticks] of now) merged.set(pid, ticks);
+    groups.set(name, merged);
+    departed.set(name, merged.size - now.size);
+  }
+  return { atMs: next.atMs, machine: next.machine, groups, departed };
 }
 
 export interface GroupCpu extends CpuUse, GroupTicks {
@@ -202,7 +229,10 @@ export function scenarioCpu(
 ): ScenarioCpu {
   const wallSeconds = (end.atMs - start.atMs) / 1000;
   const groups = [...end.groups].map(([name, pids]) => {
-    const ticks = groupTicks(start.groups.get(name) ?? new Map(), pids);
+    const ticks = {
+      ...groupTicks(start.groups.get(name) ?? new Map(), pids),
+      ended: end.departed?.get(name) ?? 0,
+    };
     return { name, ...ticks, ...cpuUse(0, ticks.ticks, ticksPerSecond, wallSeconds, completed) };
   });
   const of = groups.filter((g) => totalOf.includes(g.name)).map((g) => g.name);

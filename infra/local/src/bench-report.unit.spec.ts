@@ -3,6 +3,7 @@ import {
   bucketize,
   cpuTicksFromStat,
   cpuUse,
+  followReading,
   groupTicks,
   isSuccess,
   isZeroDecimal,
@@ -118,7 +119,58 @@ describe('groupTicks', () => {
       [2, 50],
       [4, 25],
     ]);
-    expect(groupTicks(start, end)).toEqual({ ticks: 60 + 0 + 25, processes: 3, gone: 1 });
+    expect(groupTicks(start, end)).toEqual({ ticks: 60 + 0 + 25, processes: 3, gone: 1, ended: 0 });
+  });
+});
+
+describe('followReading', () => {
+  const reading = (atMs: number, groups: Record<string, [number, number][]>) => ({
+    atMs,
+    machine: { busy: atMs, total: atMs * 2 },
+    groups: new Map(Object.entries(groups).map(([name, pids]) => [name, new Map(pids)])),
+  });
+
+  it('counts a process that came and went between the first and the last reading up to its last one', () => {
+    const start = reading(0, { pg: [[1, 100]] });
+    const middle = reading(250, {
+      pg: [
+        [1, 120],
+        [2, 40],
+      ],
+    });
+    const end = followReading(followReading(start, middle), reading(500, { pg: [[3, 5]] }));
+    expect(end.groups.get('pg')).toEqual(
+      new Map([
+        [1, 120],
+        [2, 40],
+        [3, 5],
+      ]),
+    );
+    expect(end.departed?.get('pg')).toBe(2);
+    expect(end.atMs).toBe(500);
+    expect(scenarioCpu(start, end, 100, 10, ['pg']).groups[0]).toMatchObject({
+      // 20 ticks of the lasting backend until it ended, all 40 and 5 of the two that started after.
+      cpuSeconds: (20 + 40 + 5) / 100,
+      ended: 2,
+      gone: 0,
+    });
+  });
+
+  it('takes the latest ticks of a process every reading sees, and keeps groups only one reading has', () => {
+    const end = followReading(reading(0, { a: [[1, 10]], b: [[2, 7]] }), reading(250, { a: [[1, 30]] }));
+    expect(end.groups.get('a')).toEqual(new Map([[1, 30]]));
+    expect(end.groups.get('b')).toEqual(new Map([[2, 7]]));
+    expect(end.departed).toEqual(
+      new Map([
+        ['a', 0],
+        ['b', 1],
+      ]),
+    );
+  });
+
+  it('is the reading itself when nothing came before', () => {
+    const only = reading(0, { a: [[1, 1]] });
+    expect(followReading(null, only)).toBe(only);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ScenarioRequests } from './bench-probes';
 import {
+  type GroupCpu,
   bucketize,
   isSuccess,
   percentilesOf,
@@ -85,8 +86,7 @@ export function formatScenario(s: ScenarioReport, cpus: number): string[] {
     out.push(
       `  ${name.padEnd(width)} ${u.cpuSeconds.toFixed(2).padStart(7)} ${u.cores.toFixed(2).padStart(6)} ${num(u.msPerCompleted, 2).padStart(13)}${note}`,
     );
-  for (const g of s.cpu.groups)
-    row(g.name, g, g.gone > 0 ? `  (${g.gone} of its processes ended during the scenario, not counted)` : '');
+  for (const g of s.cpu.groups) row(g.name, g, processNotes(g));
   row('total', s.cpu.total, `  (${s.cpu.total.of.join(', ')})`);
   out.push(
     `  machine: ${s.cpu.machineBusyCores.toFixed(2)} of ${cpus} cores busy over ${s.cpu.wallSeconds.toFixed(1)} s, every user's processes included`,
@@ -110,4 +110,13 @@ export function formatScenario(s: ScenarioReport, cpus: number): string[] {
     `  per 1 s bucket: completed ${s.timeSeries.map((b) => b.completed).join(' ')} | p50 ms ${s.timeSeries.map((b) => num(b.p50Ms, 0)).join(' ')} | p99 ms ${s.timeSeries.map((b) => num(b.p99Ms, 0)).join(' ')}`,
   );
   return out;
+}
+
+/** What the CPU line of a changing group of processes leaves out, or counts only in part. */
+function processNotes(g: GroupCpu): string {
+  const notes: string[] = [];
+  if (g.ended > 0)
+    notes.push(`${g.ended} of its processes ended during the scenario, counted to their last reading`);
+  if (g.gone > 0) notes.push(`${g.gone} ended before any reading saw them again, not counted`);
+  return notes.length > 0 ? `  (${notes.join('; ')})` : '';
 }

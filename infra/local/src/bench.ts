@@ -12,7 +12,7 @@ import { REPO_ROOT, SERVICE_NODE_OPTIONS, SERVICES } from './services';
 import { superviseServices, type Supervisor } from './supervisor';
 import { freePort } from './ports';
 import { renderChart, type ChartScenario } from './bench-chart';
-import { isSuccess, isZeroDecimal, scenarioCpu, type Sample } from './bench-report';
+import { followReading, isSuccess, isZeroDecimal, scenarioCpu, type Sample } from './bench-report';
 import {
   clockTicksPerSecond,
   cpuSources,
@@ -61,6 +61,8 @@ const READ_CONCURRENCY = Math.min(Math.max(Number(values['read-concurrency']), 1
 const ACCOUNTS = Math.min(Math.max(Number(values.accounts), 12), 5000);
 const BATCH = Math.min(Math.max(Number(values['batch-size']), 1), 10_000);
 const KEY = 'bench-admin-key-000001';
+/** How often the CPU of every measured process is read during a scenario (see followReading). */
+const CPU_FOLLOW_MS = 250;
 const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
 /** The routes the bench writes to, and the JSON body each takes. */
@@ -304,6 +306,17 @@ function verifyLedger(databaseUrl: string): Promise<{ ok: boolean; summary: stri
   });
 }
 
+const SERVICE_OVERRIDE = 'BENCH_SERVICE_';
+
+/** The `BENCH_SERVICE_`-prefixed variables of the bench's environment, without their prefix. */
+function serviceOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (name.startsWith(SERVICE_OVERRIDE) && name.length > SERVICE_OVERRIDE.length && value !== undefined)
+      out[name.slice(SERVICE_OVERRIDE.length)] = value;
+  return out;
+}
+
 async function startOwnSystem(): Promise<OwnSystem> {
   const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseServerUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -345,9 +358,13 @@ async function startOwnSystem(): Promise<OwnSystem> {
       color: false,
       // The services' own V8 flags, then BENCH_NODE_OPTIONS, which reaches the services only (e.g.
       // --cpu-prof to profile them under load; a flag given twice takes the later value).
+      // BENCH_SERVICE_<NAME>=<value> reaches every service as <NAME>=<value>, for comparing a setting
+      // (e.g. BENCH_SERVICE_DATABASE_CONNECTION_LIFETIME_MS=0) without editing anything; what the bench
+      // sets for a service itself (ports, databases, batch size) stays as it sets it.
       baseEnv: {
         PATH: process.env.PATH ?? '',
         NODE_OPTIONS: [SERVICE_NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS ?? ''].join(' ').trim(),
+        ...serviceOverrides(process.env),
       },
       // Kept for a start-up failure's report; the run itself is quiet.
       onLine: (name, line) => void logs.push(`${name} | ${line}`),
@@ -489,8 +506,20 @@ async function main(): Promise<void> {
       scenarioPeak = {};
       const requestsBefore = own ? await readRequestCounts(own.metricsUrls) : null;
       const before = await readCpu(sources);
+      // Read through the scenario too, so processes that end within it (database backends of pools that
+      // replace their connections) are counted up to their last reading instead of not at all.
+      let followed = before;
+      let reading = false;
+      const follower = setInterval(() => {
+        if (reading) return;
+        reading = true;
+        void readCpu(sources)
+          .then((next) => (followed = followReading(followed, next)))
+          .finally(() => (reading = false));
+      }, CPU_FOLLOW_MS);
       const r = await scenario(name, client, accounts);
-      const after = await readCpu(sources);
+      clearInterval(follower);
+      const after = followReading(followed, await readCpu(sources));
       const requestsAfter = own ? await readRequestCounts(own.metricsUrls) : null;
       sampleRss();
       const completed = r.samples.filter((s) => isSuccess(s.outcome)).length;
