@@ -77,4 +77,9 @@ export const httpEnv = (defaultPort: number) => ({
 export const databaseEnv = {
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   DATABASE_POOL_MAX: z.coerce.number().int().min(2).max(100).default(10),
+  /**
+   * How long a pooled connection serves before it is replaced (plus up to as much again, at random, so
+   * the pool does not reconnect all at once); 0 keeps connections for good. See `createDatabase`.
+   */
+  DATABASE_CONNECTION_LIFETIME_MS: z.coerce.number().int().min(0).default(15_000),
 };

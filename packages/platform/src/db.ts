@@ -14,7 +14,23 @@ export interface DatabaseSettings {
   applicationName: string;
   /** Longest any statement on these connections may run (PostgreSQL's statement_timeout); none if unset. */
   statementTimeoutMs?: number;
+  /**
+   * How long a connection serves before the pool replaces it, plus a random part up to as much again;
+   * 0 keeps connections for good. Default 15 s.
+   *
+   * Each connection plans a named prepared statement once: after five runs PostgreSQL keeps a generic
+   * plan, made with the table's size at that moment, for as long as the connection lives, unless an
+   * ANALYZE or VACUUM of the table invalidates it. A plan made while a table was nearly empty scans it
+   * whole, which stays cheap only as long as the table stays small: without autovacuum (or between its
+   * rounds, a minute apart by default) a lookup by key then reads every row of a table that grows by
+   * hundreds of rows a second. A replaced connection prepares its statements again against the table
+   * as it is. Reconnecting costs a backend start and a few dozen prepares, once per connection per
+   * lifetime.
+   */
+  connectionLifetimeMs?: number;
 }
+
+export const DEFAULT_CONNECTION_LIFETIME_MS = 15_000;
 
 export function createDatabase(settings: DatabaseSettings): Knex {
   const knex = knexFactory({
@@ -26,11 +42,16 @@ export function createDatabase(settings: DatabaseSettings): Knex {
         ? {}
         : { statement_timeout: settings.statementTimeoutMs }),
     },
-    pool: { min: 0, max: settings.poolMax },
+    pool: { min: 0, max: settings.poolMax, ...lifetime(settings.connectionLifetimeMs) },
     acquireConnectionTimeout: 10_000,
   });
   knex.on('query', countStatement);
   return knex;
+}
+
+function lifetime(ms = DEFAULT_CONNECTION_LIFETIME_MS): Knex.PoolConfig {
+  // Knex checks the age when a connection is taken from the pool; one inside a transaction stays.
+  return ms > 0 ? { maxConnectionLifetimeMillis: ms, maxConnectionLifetimeJitterMillis: ms } : {};
 }
 
 const KEYWORD = /^\s*([a-z]+)/i;

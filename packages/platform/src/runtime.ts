@@ -17,6 +17,8 @@ export interface ConnectionSettings {
   service: string;
   databaseUrl: string;
   databasePoolMax: number;
+  /** `DATABASE_CONNECTION_LIFETIME_MS`; the pool's default when absent. */
+  databaseConnectionLifetimeMs?: number;
   kafkaBrokers: string[];
   topicPrefix: string;
   /** The service's broker identity (`kafkaSecurity(config)`); absent for a broker without SASL. */
@@ -28,6 +30,7 @@ export function openDatabase(settings: ConnectionSettings): Knex {
     url: settings.databaseUrl,
     poolMax: settings.databasePoolMax,
     applicationName: settings.service,
+    connectionLifetimeMs: settings.databaseConnectionLifetimeMs,
   });
 }
 

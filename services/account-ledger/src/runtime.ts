@@ -37,6 +37,7 @@ export function createLedgerWorker(
       service: 'account-ledger',
       databaseUrl: config.DATABASE_URL,
       databasePoolMax: config.DATABASE_POOL_MAX,
+      databaseConnectionLifetimeMs: config.DATABASE_CONNECTION_LIFETIME_MS,
       kafkaBrokers: config.KAFKA_BROKERS,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       kafkaSecurity: kafkaSecurity(config),

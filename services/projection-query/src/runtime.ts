@@ -66,6 +66,7 @@ export class Projection {
       poolMax: config.QUERY_POOL_MAX,
       applicationName: 'projection-query-reads',
       statementTimeoutMs: config.QUERY_STATEMENT_TIMEOUT_MS,
+      connectionLifetimeMs: config.DATABASE_CONNECTION_LIFETIME_MS,
     });
     const eventTopics = {
       ledgerEvents: topicName('ledgerEvents', config.KAFKA_TOPIC_PREFIX),
@@ -77,6 +78,7 @@ export class Projection {
         service: 'projection-query',
         databaseUrl: config.DATABASE_URL,
         databasePoolMax: config.DATABASE_POOL_MAX,
+        databaseConnectionLifetimeMs: config.DATABASE_CONNECTION_LIFETIME_MS,
         kafkaBrokers: config.KAFKA_BROKERS,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
         kafkaSecurity: kafkaSecurity(config),

@@ -55,6 +55,7 @@ export function createSagaWorker(
       service: 'saga-orchestrator',
       databaseUrl: config.DATABASE_URL,
       databasePoolMax: config.DATABASE_POOL_MAX,
+      databaseConnectionLifetimeMs: config.DATABASE_CONNECTION_LIFETIME_MS,
       kafkaBrokers: config.KAFKA_BROKERS,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       kafkaSecurity: kafkaSecurity(config),
