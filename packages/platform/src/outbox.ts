@@ -90,6 +90,20 @@ const MARK_PUBLISHED = statement(
   `update ${OUTBOX_TABLE} set published_at = now() where id = any($1::bigint[])`,
 );
 
+const DELETE_PUBLISHED = statement(
+  'outbox_delete_published',
+  `delete from ${OUTBOX_TABLE} where id = any($1::bigint[])`,
+);
+
+/**
+ * What the relay does with a row once the broker acknowledged it. `keep` marks it published and leaves
+ * it to the retention sweep (a day): for a service that sends a kept row again, as the ledger does when
+ * the read side asks for events it missed. `delete` removes it: marking rewrites the whole row and its
+ * index entries, the sweep deletes it again later, and a day of rows is most of the table's size (three
+ * rows per transfer for the orchestrator), all for rows nobody reads again.
+ */
+export type PublishedRows = 'keep' | 'delete';
+
 export interface OutboxRelayOptions {
   knex: Knex;
   databaseUrl: string;
@@ -109,6 +123,8 @@ export interface OutboxRelayOptions {
    * what it announced (postings, rejections, finished sagas) is counted only once it is committed and sent.
    */
   published?: (rows: readonly PublishedRow[]) => void;
+  /** Default `keep`. */
+  publishedRows?: PublishedRows;
 }
 
 /** A published outbox row as the `published` hook sees it. */
@@ -371,7 +387,8 @@ export class OutboxRelay {
 
   private async markPublished(rows: readonly OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await runStatement(this.options.knex, MARK_PUBLISHED, [rows.map((r) => r.id)]);
+    const done = this.options.publishedRows === 'delete' ? DELETE_PUBLISHED : MARK_PUBLISHED;
+    await runStatement(this.options.knex, done, [rows.map((r) => r.id)]);
     this.progressState.consecutiveFailures = 0;
     this.progressState.failingSince = null;
     this.progressState.lastPublishedAt = new Date().toISOString();

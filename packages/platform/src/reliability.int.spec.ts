@@ -318,6 +318,53 @@ describe('the outbox relay', () => {
     }
   });
 
+  it('deletes the rows it published when told to, and keeps the one the broker refused', async () => {
+    const relay = new OutboxRelay({
+      knex,
+      databaseUrl,
+      producer: serviceProducer,
+      logger,
+      lockKey: 0x7e5a,
+      pollIntervalMs: 100,
+      deadLetterTopic: deadLetter,
+      publishedRows: 'delete',
+    });
+    const first = openAccount();
+    const huge = {
+      ...openAccount(),
+      data: { ...openAccount().data, metadata: { blob: 'x'.repeat(1_200_000) } },
+    };
+    const last = openAccount();
+    await knex.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        [first, huge, last].map((envelope) => ({
+          topic: accountCommands,
+          key: 'd',
+          envelope: envelope as never,
+        })),
+      ),
+    );
+    const ids = [first, huge, last].map((m) => m.messageId);
+    relay.start();
+    try {
+      const left = await waitFor(
+        'the published rows deleted',
+        async () => {
+          const rows = await knex(OUTBOX_TABLE).whereIn('message_id', ids).select('message_id', 'failed_at');
+          return rows.length === 1 && rows[0]!.failed_at ? rows : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+      expect(left[0]!.message_id).toBe(huge.messageId);
+      const seen = probe.messages.filter((m) => m.topic === accountCommands).map((m) => m.value);
+      expect(seen.some((v) => v.includes(first.messageId))).toBe(true);
+      expect(seen.some((v) => v.includes(last.messageId))).toBe(true);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('never gives up on a committed row: a topic that does not exist yet is waited for', async () => {
     const later = `${prefix}not-yet`;
     const relay = new OutboxRelay({

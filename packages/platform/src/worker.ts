@@ -6,7 +6,7 @@ import { BatchConsumer, type BatchHandler } from './consumer';
 import { replayHandler, type ReplayTarget } from './dead-letter-replay';
 import { migrate, type Knex, type Migration } from './db';
 import type { ReadinessCheck } from './health';
-import { OutboxRelay, type PublishedRow } from './outbox';
+import { OutboxRelay, type PublishedRow, type PublishedRows } from './outbox';
 import { DEFAULT_RETENTION, retentionJob, type RetentionRule } from './retention';
 import { groupName } from './kafka';
 import { seedGroupFromFormer } from './group-seeding';
@@ -62,6 +62,8 @@ export interface WorkerSpec {
   batchSizeMax?: number;
   /** Called with each publish of the outbox once acknowledged, for the service's own metrics. */
   published?: (rows: readonly PublishedRow[]) => void;
+  /** Whether the relay keeps published rows (for the retention sweep) or deletes them; default keep. */
+  publishedRows?: PublishedRows;
   /** Tables of the service's own that are pruned on a schedule, besides the inbox and outbox. */
   retention?: readonly RetentionRule[];
   /**
@@ -157,6 +159,7 @@ export class Worker {
             deadLetterTopic: topicName('deadLetter', spec.settings.topicPrefix),
             batchSizeMax: spec.batchSizeMax ?? 500,
             published: spec.published,
+            publishedRows: spec.publishedRows,
           });
     this.running = { connections, consumers, relay };
     relay?.start();

@@ -67,6 +67,9 @@ export function createSagaWorker(
     batchSizeMax: config.CONSUMER_BATCH_MAX,
     relayLockKey: RELAY_LOCK_KEY,
     published: (rows) => metrics.published(rows),
+    // Nothing sends an orchestrator row twice (the ledger's events are what gets republished), and at
+    // three rows per transfer a day of kept rows would be most of this database.
+    publishedRows: 'delete',
     // Finished tasks are history once their saga moved on; a day is kept for operators.
     retention: [{ table: 'saga_tasks', column: 'done_at', keepMs: 24 * 3_600_000 }],
     deadLetterReplays: { service: 'saga-orchestrator', hlc: () => sagaDeps().hlc },
