@@ -328,4 +328,16 @@ export const migrations: Record<string, Migration> = {
       `);
     },
   },
+  '0007_drop_duplicate_postings_index': {
+    // The first migration's plain index on (account_id, stream_version) has the same columns as the
+    // unique one of 0003, which serves every lookup it could: one more index entry to write per posting.
+    async up(knex: Knex) {
+      await knex.raw('drop index if exists postings_account_id_stream_version_index');
+    },
+    async down(knex: Knex) {
+      await knex.raw(
+        'create index if not exists postings_account_id_stream_version_index on postings (account_id, stream_version)',
+      );
+    },
+  },
 };

@@ -108,3 +108,21 @@ describe('the ledger database refuses', () => {
     }
   });
 });
+
+describe('the ledger schema', () => {
+  it('has no two indexes over the same columns of a table, each one written for every row inserted', async () => {
+    const { rows } = await knex.raw<{ rows: { table: string; index: string; key: string }[] }>(`
+      select t.relname as table, i.relname as index,
+             x.indkey::text || coalesce(' where ' || pg_get_expr(x.indpred, x.indrelid), '') as key
+        from pg_index x
+        join pg_class i on i.oid = x.indexrelid
+        join pg_class t on t.oid = x.indrelid
+        join pg_namespace n on n.oid = t.relnamespace
+       where n.nspname = 'public'`);
+    expect(rows.some((r) => r.table === 'postings')).toBe(true);
+    const byKey = new Map<string, string[]>();
+    for (const r of rows)
+      byKey.set(`${r.table} (${r.key})`, [...(byKey.get(`${r.table} (${r.key})`) ?? []), r.index]);
+    expect([...byKey].filter(([, indexes]) => indexes.length > 1)).toEqual([]);
+  });
+});
