@@ -7,6 +7,31 @@ import { createOutboxTable } from '@billing/platform/outbox';
  * The ledger's schema. Amounts are NUMERIC (exact, unbounded scale); the balance on `accounts` is the
  * snapshot of the account's event stream and is updated in the same transaction as the events.
  */
+/** The balance check of 0006, one grouped query over the statement's entries (replaced by 0008). */
+const GROUPED_BALANCE_CHECK = `returns trigger language plpgsql as $$
+        declare bad record;
+        begin
+          select p.entry_id,
+                 sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
+                 count(*) filter (where a.currency <> e.currency) as foreign_postings
+            into bad
+            from postings p
+            join accounts a on a.id = p.account_id
+            join journal_entries e on e.id = p.entry_id
+           where p.entry_id in (select distinct entry_id from inserted_postings)
+           group by p.entry_id
+          having sum(case when p.side = 'debit' then p.amount else -p.amount end) <> 0
+              or count(*) filter (where a.currency <> e.currency) > 0
+           limit 1;
+          if found then
+            if bad.net <> 0 then
+              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
+            end if;
+            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
+          end if;
+          return null;
+        end $$;`;
+
 export const migrations: Record<string, Migration> = {
   '0001_ledger_core': {
     async up(knex: Knex) {
@@ -271,29 +296,7 @@ export const migrations: Record<string, Migration> = {
       // postings must therefore arrive in one statement (a later insert adding to an entry is checked
       // against all of its postings, so it cannot unbalance one either).
       await knex.raw(`
-        create function journal_entries_balance() returns trigger language plpgsql as $$
-        declare bad record;
-        begin
-          select p.entry_id,
-                 sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
-                 count(*) filter (where a.currency <> e.currency) as foreign_postings
-            into bad
-            from postings p
-            join accounts a on a.id = p.account_id
-            join journal_entries e on e.id = p.entry_id
-           where p.entry_id in (select distinct entry_id from inserted_postings)
-           group by p.entry_id
-          having sum(case when p.side = 'debit' then p.amount else -p.amount end) <> 0
-              or count(*) filter (where a.currency <> e.currency) > 0
-           limit 1;
-          if found then
-            if bad.net <> 0 then
-              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
-            end if;
-            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
-          end if;
-          return null;
-        end $$;
+        create function journal_entries_balance() ${GROUPED_BALANCE_CHECK}
         drop trigger postings_balance on postings;
         create trigger postings_balance after insert on postings
           referencing new table as inserted_postings
@@ -379,29 +382,7 @@ export const migrations: Record<string, Migration> = {
     },
     async down(knex: Knex) {
       await knex.raw(`
-        create or replace function journal_entries_balance() returns trigger language plpgsql as $$
-        declare bad record;
-        begin
-          select p.entry_id,
-                 sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
-                 count(*) filter (where a.currency <> e.currency) as foreign_postings
-            into bad
-            from postings p
-            join accounts a on a.id = p.account_id
-            join journal_entries e on e.id = p.entry_id
-           where p.entry_id in (select distinct entry_id from inserted_postings)
-           group by p.entry_id
-          having sum(case when p.side = 'debit' then p.amount else -p.amount end) <> 0
-              or count(*) filter (where a.currency <> e.currency) > 0
-           limit 1;
-          if found then
-            if bad.net <> 0 then
-              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
-            end if;
-            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
-          end if;
-          return null;
-        end $$;
+        create or replace function journal_entries_balance() ${GROUPED_BALANCE_CHECK}
       `);
     },
   },
