@@ -7,11 +7,28 @@ import { createOutboxTable } from '@billing/platform/outbox';
  * The ledger's schema. Amounts are NUMERIC (exact, unbounded scale); the balance on `accounts` is the
  * snapshot of the account's event stream and is updated in the same transaction as the events.
  */
-/** The balance check of 0006, one grouped query over the statement's entries (replaced by 0008). */
-const GROUPED_BALANCE_CHECK = `returns trigger language plpgsql as $$
+/**
+ * The ledger's balance check as a statement trigger's function: `query` selects into `bad` the first
+ * entry of the statement whose postings do not net to zero (`net`) or post to an account of another
+ * currency, and the function refuses the statement with the reason.
+ */
+function balanceCheck(query: string): string {
+  return `returns trigger language plpgsql as $$
         declare bad record;
         begin
-          select p.entry_id,
+${query}
+          if found then
+            if bad.net <> 0 then
+              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
+            end if;
+            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
+          end if;
+          return null;
+        end $$;`;
+}
+
+/** The balance check of 0006, one grouped query over the statement's entries (replaced by 0008). */
+const GROUPED_BALANCE_CHECK = balanceCheck(`          select p.entry_id,
                  sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
                  count(*) filter (where a.currency <> e.currency) as foreign_postings
             into bad
@@ -22,15 +39,23 @@ const GROUPED_BALANCE_CHECK = `returns trigger language plpgsql as $$
            group by p.entry_id
           having sum(case when p.side = 'debit' then p.amount else -p.amount end) <> 0
               or count(*) filter (where a.currency <> e.currency) > 0
-           limit 1;
-          if found then
-            if bad.net <> 0 then
-              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
-            end if;
-            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
-          end if;
-          return null;
-        end $$;`;
+           limit 1;`);
+
+/** The balance check of 0008: each entry's postings summed by key, in a lateral subquery. */
+const BY_ENTRY_BALANCE_CHECK = balanceCheck(`          select i.entry_id, x.net
+            into bad
+            from (select distinct entry_id from inserted_postings) as i
+            cross join lateral (
+              select sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
+                     count(*) filter (
+                       where (select a.currency from accounts a where a.id = p.account_id) <> e.currency
+                     ) as foreign_postings
+                from journal_entries e
+                join postings p on p.entry_id = e.id
+               where e.id = i.entry_id
+            ) as x
+           where x.net <> 0 or x.foreign_postings > 0
+           limit 1;`);
 
 export const migrations: Record<string, Migration> = {
   '0001_ledger_core': {
@@ -353,31 +378,7 @@ export const migrations: Record<string, Migration> = {
     // same.
     async up(knex: Knex) {
       await knex.raw(`
-        create or replace function journal_entries_balance() returns trigger language plpgsql as $$
-        declare bad record;
-        begin
-          select i.entry_id, x.net
-            into bad
-            from (select distinct entry_id from inserted_postings) as i
-            cross join lateral (
-              select sum(case when p.side = 'debit' then p.amount else -p.amount end) as net,
-                     count(*) filter (
-                       where (select a.currency from accounts a where a.id = p.account_id) <> e.currency
-                     ) as foreign_postings
-                from journal_entries e
-                join postings p on p.entry_id = e.id
-               where e.id = i.entry_id
-            ) as x
-           where x.net <> 0 or x.foreign_postings > 0
-           limit 1;
-          if found then
-            if bad.net <> 0 then
-              raise exception 'journal entry % does not balance (net %)', bad.entry_id, bad.net;
-            end if;
-            raise exception 'journal entry % posts to an account of another currency', bad.entry_id;
-          end if;
-          return null;
-        end $$;
+        create or replace function journal_entries_balance() ${BY_ENTRY_BALANCE_CHECK}
       `);
     },
     async down(knex: Knex) {
