@@ -50,22 +50,69 @@ export interface OutboxMessage {
  * Appends messages inside the caller's transaction and wakes the relay once that transaction commits,
  * in one statement: the insert runs as a data-modifying CTE beside `pg_notify`, which PostgreSQL
  * delivers at commit and not at all on rollback, like NOTIFY.
+ *
+ * When this process's own relay leads the database's outbox, the rows go to it directly instead: the
+ * insert returns their ids, nothing is notified, and the relay gets the rows as written once the
+ * transaction has committed (never on rollback), so it publishes them without reading them back. A
+ * relay that cannot take them at that moment (it lost the lead, or they do not follow what it last
+ * published) leaves them to a pass over the table, which finds every committed row. `inTableOrder`
+ * announces them whatever the relay: for a transaction that also queued older rows again, which must
+ * go out first, in id order.
  */
 export async function appendToOutbox(
   trx: Knex.Transaction,
   messages: readonly OutboxMessage[],
+  options: { inTableOrder?: boolean } = {},
 ): Promise<void> {
   if (messages.length === 0) return;
   const rows = messages.map((m) => ({ m, outgoing: toOutgoing(m.topic, m.key, m.envelope) }));
-  await runStatement(trx, APPEND, [
+  const columns = [
     rows.map(({ m }) => m.topic),
     rows.map(({ m }) => m.key),
     rows.map(({ m }) => m.envelope.messageId),
     rows.map(({ m }) => m.envelope.type),
     rows.map(({ outgoing }) => outgoing.value),
     rows.map(({ outgoing }) => JSON.stringify(outgoing.headers)),
-    OUTBOX_CHANNEL,
-  ]);
+  ];
+  const relay = options.inTableOrder ? null : relayTakingRows(trx);
+  if (relay === null) {
+    await runStatement(trx, APPEND, [...columns, OUTBOX_CHANNEL]);
+    return;
+  }
+  const written = await runStatement<{ id: string; message_id: string }>(trx, APPEND_RETURNING, columns);
+  const ids = new Map(written.map((r) => [r.message_id, r.id]));
+  const createdAt = new Date();
+  const handed: OutboxRow[] = rows.map(({ m, outgoing }) => ({
+    id: ids.get(m.envelope.messageId)!,
+    topic: m.topic,
+    key: m.key,
+    payload: outgoing.value,
+    headers: outgoing.headers,
+    attempts: 0,
+    created_at: createdAt,
+  }));
+  // Settles after COMMIT (or ROLLBACK) has been answered, before the caller's own continuation.
+  (trx as TransactionInternals).executionPromise!.then(
+    () => relay.take(handed),
+    () => undefined,
+  );
+}
+
+/** What knex sets on a transaction object and does not type: nested ones have a parent. */
+interface TransactionInternals {
+  executionPromise?: Promise<unknown>;
+  parentTransaction?: unknown;
+}
+
+/** Relays by their database, as a transaction's client shares the pool's config object. */
+const localRelays = new WeakMap<object, OutboxRelay>();
+
+function relayTakingRows(trx: Knex.Transaction): OutboxRelay | null {
+  const internals = trx as TransactionInternals;
+  // A savepoint's promise settles at its release, long before the rows are committed.
+  if (internals.parentTransaction !== undefined || internals.executionPromise === undefined) return null;
+  const relay = localRelays.get(trx.client.config as object);
+  return relay?.takesRows() ? relay : null;
 }
 
 const APPEND = statement(
@@ -75,6 +122,13 @@ const APPEND = statement(
      select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[])
    )
    select pg_notify($7::text, '')`,
+);
+
+const APPEND_RETURNING = statement(
+  'outbox_append_returning',
+  `insert into ${OUTBOX_TABLE} (topic, key, message_id, type, payload, headers)
+   select * from unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[])
+   returning id, message_id`,
 );
 
 const PENDING = statement(
@@ -174,6 +228,14 @@ export class OutboxRelay {
   private readonly backoffMaxMs: number;
   /** Set by a notification; a pass that starts afterwards sees the rows it announced. */
   private woken = false;
+  /** Rows this process's transactions committed and handed over (appendToOutbox), not yet sent. */
+  private taken: { row: OutboxRow; seq: bigint }[] = [];
+  /**
+   * The id of the last row published, once a pass over the table has published any: taken rows are sent
+   * as they are only when their ids follow it without a gap, so that no older committed row can be
+   * waiting in the table. Anything else goes through a pass over the table, in id order.
+   */
+  private lastPublishedId: bigint | null = null;
   private oldestPendingAt: number | null = null;
   private readonly progressState: Omit<RelayProgress, 'oldestPendingAgeMs'> = {
     failingSince: null,
@@ -210,6 +272,7 @@ export class OutboxRelay {
   private unregisterMetrics: (() => void) | null = null;
 
   start(): void {
+    localRelays.set(this.options.knex.client.config as object, this);
     // One indexed count per scrape (the pending rows are a partial index), not one per pass.
     this.unregisterMetrics = beforeScrape(async () => {
       const b = await this.backlog();
@@ -221,6 +284,9 @@ export class OutboxRelay {
   }
 
   async stop(): Promise<void> {
+    if (localRelays.get(this.options.knex.client.config as object) === this) {
+      localRelays.delete(this.options.knex.client.config as object);
+    }
     this.unregisterMetrics?.();
     this.stopping.abort();
     this.wake?.();
@@ -291,6 +357,7 @@ export class OutboxRelay {
     const client = this.listener;
     this.listener = null;
     this.leader = false;
+    this.lastPublishedId = null;
     await client?.end().catch(() => undefined);
   }
 
@@ -315,6 +382,7 @@ export class OutboxRelay {
       this.woken = false;
       return Promise.resolve();
     }
+    if (this.taken.length > 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -327,20 +395,80 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Whether rows committed from now on may be handed over instead of announced: only to the leader, and
+   * only once it knows which id comes next.
+   */
+  takesRows(): boolean {
+    return this.leader && this.lastPublishedId !== null && !this.stopping.signal.aborted;
+  }
+
+  /** Rows a transaction of this process committed; published by the next pass of the loop. */
+  take(rows: readonly OutboxRow[]): void {
+    if (this.stopping.signal.aborted) return;
+    for (const row of rows) this.taken.push({ row, seq: BigInt(row.id) });
+    this.wake?.();
+  }
+
+  /**
+   * The taken rows to send as they are: up to a batch of them, if they follow the last published id
+   * without a gap. Otherwise null, and they are dropped: they are committed, so the pass over the table
+   * that follows publishes them in order with whatever else waits there.
+   */
+  private takeContiguous(): OutboxRow[] | null {
+    if (this.taken.length === 0 || this.woken || this.lastPublishedId === null) return null;
+    // Transactions hand their rows over in commit order, which is id order unless two overlapped.
+    const taken = this.taken;
+    for (let i = 1; i < taken.length; i++) {
+      if (taken[i]!.seq < taken[i - 1]!.seq) {
+        taken.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+        break;
+      }
+    }
+    let expected = this.lastPublishedId + 1n;
+    const rows: OutboxRow[] = [];
+    for (const { row, seq } of taken) {
+      if (rows.length === this.batchSizeMax || seq !== expected) break;
+      rows.push(row);
+      expected++;
+    }
+    if (rows.length === 0) {
+      this.taken = [];
+      return null;
+    }
+    this.taken = this.taken.slice(rows.length);
+    return rows;
+  }
+
   private async publishBatch(): Promise<number> {
+    const taken = this.takeContiguous();
+    if (taken !== null) {
+      const published = await this.publishRows(taken);
+      // Nothing older waits in the table, or these rows would not have followed the last published id.
+      if (published === taken.length) this.oldestPendingAt = null;
+      return published;
+    }
+    this.taken = [];
     // Cleared before reading, so a notification for rows committed after this read triggers another pass.
     this.woken = false;
     const rows = await runStatement<OutboxRow>(this.options.knex, PENDING, [this.batchSizeMax]);
     this.oldestPendingAt = rows[0] ? new Date(rows[0].created_at).getTime() : null;
     if (rows.length === 0) return 0;
+    return this.publishRows(rows);
+  }
+
+  private async publishRows(rows: readonly OutboxRow[]): Promise<number> {
     try {
       await this.send(rows);
     } catch (err) {
+      // Whatever happens to these rows now, what follows them is found by a pass over the table.
+      this.lastPublishedId = null;
       if (!isRecordRefusal(err)) return this.failed(rows, err);
       // One of the rows is refused for its own reason: find it by sending one by one, in order.
       return this.publishOneByOne(rows);
     }
     await this.markPublished(rows);
+    this.lastPublishedId = BigInt(rows.at(-1)!.id);
     return rows.length;
   }
 

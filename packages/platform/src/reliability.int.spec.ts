@@ -6,13 +6,14 @@ import { createTopics, uniqueTopicPrefix } from '@billing/testing/infra';
 import { connectProducer, TopicProbe } from '@billing/testing/kafka-probe';
 import { waitFor } from '@billing/testing/wait';
 import type { Producer } from 'kafkajs';
+import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchConsumer, type ConsumedMessage } from './consumer';
 import { createDatabase, dropDatabase, ensureDatabase, type Knex } from './db';
 import { createKafka, createProducer } from './kafka';
 import { createInboxTable, INBOX_TABLE } from './inbox';
-import { appendToOutbox, createOutboxTable, OutboxRelay, OUTBOX_TABLE } from './outbox';
+import { appendToOutbox, createOutboxTable, OutboxRelay, OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox';
 import { DEFAULT_RETENTION, ensureRetentionIndexes, pruneOnce } from './retention';
 
 /**
@@ -414,6 +415,129 @@ describe('the outbox relay', () => {
         },
         { timeoutMs: 60_000 },
       );
+    } finally {
+      await relay.stop();
+    }
+  });
+});
+
+describe('the outbox relay taking the rows of its own process', () => {
+  /** A leader that polls once a minute: what it publishes sooner came by notification or was handed over. */
+  async function leadingRelay(lockKey: number) {
+    const relay = new OutboxRelay({
+      knex,
+      databaseUrl,
+      producer: serviceProducer,
+      logger,
+      lockKey,
+      pollIntervalMs: 60_000,
+      publishedRows: 'delete',
+    });
+    relay.start();
+    // Its first rows are announced (it does not yet know which id comes next) and read from the table.
+    const first = openAccount();
+    await append('bootstrap', [first]);
+    await waitFor(
+      'the first row published',
+      () => (keyed('bootstrap').includes(first.messageId) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    await waitFor('it takes rows', () => (relay.takesRows() ? true : undefined));
+    return relay;
+  }
+
+  function append(key: string, envelopes: { messageId: string }[]) {
+    return knex.transaction((trx) =>
+      appendToOutbox(
+        trx,
+        envelopes.map((envelope) => ({ topic: accountCommands, key, envelope: envelope as never })),
+      ),
+    );
+  }
+
+  /** Message ids published under this key, in the order the partition holds them. */
+  function keyed(key: string): string[] {
+    return probe.messages
+      .filter((m) => m.topic === accountCommands && m.key === key)
+      .map((m) => (JSON.parse(m.value) as { messageId: string }).messageId);
+  }
+
+  async function pendingCount(ids: string[]): Promise<number> {
+    const [row] = await knex(OUTBOX_TABLE)
+      .whereIn('message_id', ids)
+      .count<{ count: string }[]>('* as count');
+    return Number(row!.count);
+  }
+
+  it('publishes what its transactions committed without a notification or a read of the table', async () => {
+    const relay = await leadingRelay(0x7e60);
+    const listener = new pg.Client({ connectionString: databaseUrl });
+    await listener.connect();
+    const notified: string[] = [];
+    listener.on('notification', (n) => void notified.push(n.channel));
+    await listener.query(`listen ${OUTBOX_CHANNEL}`);
+    try {
+      const rows = [openAccount(), openAccount(), openAccount()];
+      await append('handed', rows);
+      const ids = rows.map((r) => r.messageId);
+      await waitFor('the three published in order', () => (keyed('handed').length === 3 ? true : undefined));
+      expect(keyed('handed')).toEqual(ids);
+      await waitFor('their rows deleted', async () => ((await pendingCount(ids)) === 0 ? true : undefined));
+      // A notification would have reached this listener before the commit returned to the appender.
+      await listener.query('select 1');
+      expect(notified).toEqual([]);
+    } finally {
+      await listener.end();
+      await relay.stop();
+    }
+  });
+
+  it('hands nothing over from a rolled-back transaction, and carries on past the ids it used', async () => {
+    const relay = await leadingRelay(0x7e61);
+    try {
+      const lost = openAccount();
+      await expect(
+        knex.transaction(async (trx) => {
+          await appendToOutbox(trx, [{ topic: accountCommands, key: 'rolled', envelope: lost as never }]);
+          throw new Error('rolled back on purpose');
+        }),
+      ).rejects.toThrow('rolled back on purpose');
+      // The rolled-back row took an id: the next row does not follow the last published one, so the
+      // relay reads the table for it instead of sending it as handed over.
+      const kept = openAccount();
+      await append('rolled', [kept]);
+      await waitFor('the committed row published', () =>
+        keyed('rolled').includes(kept.messageId) ? true : undefined,
+      );
+      await waitFor('its row deleted', async () =>
+        (await pendingCount([kept.messageId])) === 0 ? true : undefined,
+      );
+      expect(keyed('rolled')).toEqual([kept.messageId]);
+      await waitFor('it takes rows again', () => (relay.takesRows() ? true : undefined));
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('sends an older row waiting in the table first when handed rows do not follow on from it', async () => {
+    const relay = await leadingRelay(0x7e62);
+    try {
+      // Committed by somebody whose notification never came (another replica's, or a lost one).
+      const older = openAccount();
+      await knex(OUTBOX_TABLE).insert({
+        topic: accountCommands,
+        key: 'ordered',
+        message_id: older.messageId,
+        type: older.type,
+        payload: JSON.stringify(older),
+        headers: JSON.stringify({ 'message-id': older.messageId, 'message-type': older.type }),
+      });
+      const newer = [openAccount(), openAccount()];
+      await append('ordered', newer);
+      await waitFor('all three published', () => (keyed('ordered').length === 3 ? true : undefined));
+      expect(keyed('ordered')).toEqual([older.messageId, ...newer.map((n) => n.messageId)]);
     } finally {
       await relay.stop();
     }

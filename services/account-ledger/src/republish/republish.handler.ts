@@ -108,7 +108,8 @@ export async function handleRepairRequests(
         ),
       );
     }
-    await appendToOutbox(trx, fresh);
+    // Rows queued again are older than the fresh ones: one pass over the table sends them all in id order.
+    await appendToOutbox(trx, fresh, { inTableOrder: requeued.length > 0 });
     if (requeued.length > 0) await trx.raw(`notify ${OUTBOX_CHANNEL}`);
   });
 }
