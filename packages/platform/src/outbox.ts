@@ -405,7 +405,8 @@ export class OutboxRelay {
 
   /** Rows a transaction of this process committed; published by the next pass of the loop. */
   take(rows: readonly OutboxRow[]): void {
-    if (this.stopping.signal.aborted) return;
+    // A relay that lost the lead meanwhile leaves them to the new leader's pass over the table.
+    if (this.stopping.signal.aborted || !this.leader) return;
     for (const row of rows) this.taken.push({ row, seq: BigInt(row.id) });
     this.wake?.();
   }
