@@ -1,8 +1,9 @@
 import { consumerConfig, createConversationProducer } from '@billing/platform/kafka';
+import { KeptConsumer } from '@billing/platform/kept-consumer';
 import type { Logger } from '@billing/platform/logger';
 import { SendBatcher } from '@billing/platform/send-batcher';
 import { randomUUID } from 'node:crypto';
-import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
 /**
  * Header names of Nest's Kafka request-reply, which the read side's query server (and Nest's own
@@ -58,7 +59,7 @@ export class QueryClient {
   private readonly pending = new Map<string, Pending>();
   private producer: Producer | null = null;
   private batcher: SendBatcher | null = null;
-  private consumer: Consumer | null = null;
+  private consumer: KeptConsumer | null = null;
   /** The lowest reply partition this replica holds now; null between assignments. */
   private replyPartition: number | null = null;
 
@@ -72,31 +73,42 @@ export class QueryClient {
     // One produce request in flight; the queries asked meanwhile go out together in the next one.
     this.batcher = new SendBatcher(this.producer, { lingerMs: 0, batchSizeMax: 500, acks: 1 });
 
-    const consumer = kafka.consumer(consumerConfig(groupId, sessionTimeoutMs));
-    this.consumer = consumer;
-    const assigned = new Promise<void>((resolve) => {
-      consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        const partitions = event.payload.memberAssignment[replyTopic] ?? [];
-        this.replyPartition = partitions.length > 0 ? Math.min(...partitions) : null;
-        if (this.replyPartition === null)
-          this.options.logger.warn(
-            { replyTopic },
-            'no reply partition for this gateway replica: more replicas than reply partitions',
-          );
-        else resolve();
-      });
-    });
-    // While the group rebalances the partition held so far stays in use: a replica joining must not fail
-    // the reads of the others. An answer sent to a partition that moves on ends as its asker's timeout.
-    await consumer.connect();
-    await consumer.subscribe({ topic: replyTopic, fromBeginning: false });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) this.settle(message);
+    let onAssigned: () => void = () => {};
+    const assigned = new Promise<void>((resolve) => (onAssigned = resolve));
+    // A reply consumer kafkajs gives up on is replaced: without one, every read would time out.
+    const consumer = new KeptConsumer({
+      log: this.options.logger.child({ component: 'query-client' }),
+      create: () => {
+        const c = kafka.consumer(consumerConfig(groupId, sessionTimeoutMs));
+        c.on(c.events.GROUP_JOIN, (event) => {
+          const partitions = event.payload.memberAssignment[replyTopic] ?? [];
+          this.replyPartition = partitions.length > 0 ? Math.min(...partitions) : null;
+          if (this.replyPartition === null)
+            this.options.logger.warn(
+              { replyTopic },
+              'no reply partition for this gateway replica: more replicas than reply partitions',
+            );
+          else onAssigned();
+        });
+        return c;
+      },
+      // While the group rebalances the partition held so far stays in use: a replica joining must not
+      // fail the reads of the others. An answer sent to a partition that moves on ends as its asker's
+      // timeout.
+      run: async (c) => {
+        await c.connect();
+        await c.subscribe({ topic: replyTopic, fromBeginning: false });
+        await c.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: 4,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) this.settle(message);
+          },
+        });
       },
     });
+    this.consumer = consumer;
+    await consumer.start();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       assigned,
@@ -115,7 +127,7 @@ export class QueryClient {
       p.reject(new QueryFailedError('the gateway is stopping', 'not-ready'));
       this.pending.delete(id);
     }
-    await this.consumer?.disconnect();
+    await this.consumer?.stop();
     await this.producer?.disconnect();
   }
 

@@ -7,6 +7,7 @@ import {
   kafkaSecurity,
 } from '@billing/platform/kafka';
 import type { Logger } from '@billing/platform/logger';
+import { KeptConsumer } from '@billing/platform/kept-consumer';
 import { IntervalCommitter } from '@billing/platform/offset-committer';
 import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import type { Consumer, IHeaders, KafkaMessage, Producer } from 'kafkajs';
@@ -34,7 +35,7 @@ const CONCURRENCY_MAX = 64;
  * request. It speaks Nest's request-reply protocol, so any Nest ClientKafka can ask it too.
  */
 export class BatchQueryServer extends Server implements CustomTransportStrategy {
-  private consumer: Consumer | null = null;
+  private consumer: KeptConsumer | null = null;
   private committer: IntervalCommitter | null = null;
   private producer: Producer | null = null;
   private readonly topic: string;
@@ -61,48 +62,64 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
       );
       // Replies of concurrent batches must not queue behind each other: no single request in flight.
       this.producer = await createConversationProducer(kafka);
-      this.consumer = kafka.consumer({
-        ...consumerConfig(
-          groupName(this.config.KAFKA_TOPIC_PREFIX, `${this.config.PROJECTION_CONSUMER_GROUP}.queries`),
-          this.config.KAFKA_SESSION_TIMEOUT_MS,
-        ),
-      });
-      const consumer = this.consumer;
+      const groupId = groupName(
+        this.config.KAFKA_TOPIC_PREFIX,
+        `${this.config.PROJECTION_CONSUMER_GROUP}.queries`,
+      );
       this.committer = new IntervalCommitter({
-        commit: (offsets) => consumer.commitOffsets(offsets),
+        commit: (offsets) => this.consumer!.current.commitOffsets(offsets),
         intervalMs: 5000,
         log: this.log,
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => this.committer?.forget());
-      await this.consumer.connect();
-      // Queries asked before this replica started are answered by nobody: their askers timed out.
-      await this.consumer.subscribe({ topic: this.topic, fromBeginning: false });
-      await this.consumer.run({
-        // Queries are reads: answering one twice after a rebalance is harmless, so offsets are committed
-        // every few seconds (kafkajs' autoCommit would commit after every fetch); every partition of
-        // the topic is worked on at the same time.
-        autoCommit: false,
-        partitionsConsumedConcurrently: 6,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += CONCURRENCY_MAX) {
-            const slice = batch.messages.slice(i, i + CONCURRENCY_MAX);
-            await this.answerTogether(slice);
-            resolveOffset(slice.at(-1)!.offset);
-            this.committer?.progress([
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: (BigInt(slice.at(-1)!.offset) + 1n).toString(),
-              },
-            ]);
-            await heartbeat();
-          }
+      // A consumer kafkajs gives up on is replaced: a read side that answers no query any more would
+      // otherwise look alive to whoever runs it.
+      this.consumer = new KeptConsumer({
+        log: this.log.child({ component: 'query-server' }),
+        create: () => {
+          const consumer = kafka.consumer(consumerConfig(groupId, this.config.KAFKA_SESSION_TIMEOUT_MS));
+          consumer.on(consumer.events.GROUP_JOIN, () => this.committer?.forget());
+          return consumer;
         },
+        run: (consumer) => this.run(consumer),
       });
+      await this.consumer.start();
       callback();
     } catch (err) {
       callback(err);
     }
+  }
+
+  /** Whether the query consumer runs (false after a crash until its replacement started). */
+  isRunning(): boolean {
+    return this.consumer?.isRunning() ?? false;
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    // Queries asked before this replica started are answered by nobody: their askers timed out.
+    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await consumer.run({
+      // Queries are reads: answering one twice after a rebalance is harmless, so offsets are committed
+      // every few seconds (kafkajs' autoCommit would commit after every fetch); every partition of
+      // the topic is worked on at the same time.
+      autoCommit: false,
+      partitionsConsumedConcurrently: 6,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += CONCURRENCY_MAX) {
+          const slice = batch.messages.slice(i, i + CONCURRENCY_MAX);
+          await this.answerTogether(slice);
+          resolveOffset(slice.at(-1)!.offset);
+          this.committer?.progress([
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: (BigInt(slice.at(-1)!.offset) + 1n).toString(),
+            },
+          ]);
+          await heartbeat();
+        }
+      },
+    });
   }
 
   /** Slices handed over in the same turn of the event loop, to be answered together. */
@@ -170,7 +187,7 @@ export class BatchQueryServer extends Server implements CustomTransportStrategy 
 
   async close(): Promise<void> {
     await this.committer?.stop();
-    await this.consumer?.disconnect();
+    await this.consumer?.stop();
     await this.producer?.disconnect();
   }
 
