@@ -2,9 +2,10 @@ import { parseTopicMessage } from '@billing/contracts/catalog';
 import { topicName } from '@billing/contracts/topics';
 import { consumerConfig } from '@billing/platform/kafka';
 import { consumerMeters } from '@billing/platform/metrics';
+import { KeptConsumer } from '@billing/platform/kept-consumer';
 import { IntervalCommitter } from '@billing/platform/offset-committer';
 import type { Logger } from '@billing/platform/logger';
-import type { Consumer, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import type { FollowedEvent } from './outcomes';
 
 type FeedTopic = 'ledgerEvents' | 'transactionEvents';
@@ -59,7 +60,7 @@ function header(headers: IHeaders | undefined, name: string): string | null {
  * parsed by whoever needs it (see FeedItem).
  */
 export class LiveFeed {
-  private readonly consumers: { consumer: Consumer; joined: boolean; committer?: IntervalCommitter }[] = [];
+  private readonly consumers: { kept?: KeptConsumer; joined: boolean; committer?: IntervalCommitter }[] = [];
 
   constructor(
     private readonly options: {
@@ -77,61 +78,73 @@ export class LiveFeed {
     const { kafka, topicPrefix, groupId, sessionTimeoutMs, logger, topics, onBatch } = this.options;
     const log = logger.child({ component: 'live-feed' });
     for (const topic of topics) {
-      const consumer = kafka.consumer({
-        ...consumerConfig(`${groupId}.${topic}`, sessionTimeoutMs),
-        // A live feed holds no work of its own: a small fetch per partition keeps memory bounded.
-        maxBytesPerPartition: 256 * 1024,
-      });
-      const entry: { consumer: Consumer; joined: boolean; committer?: IntervalCommitter } = {
-        consumer,
+      const entry: { kept?: KeptConsumer; joined: boolean; committer?: IntervalCommitter } = {
         joined: false,
       };
-      consumer.on(consumer.events.GROUP_JOIN, () => (entry.joined = true));
-      consumer.on(consumer.events.CRASH, (e) => {
-        entry.joined = false;
-        log.error({ err: e.payload.error, topic }, 'live feed consumer crashed');
-      });
       this.consumers.push(entry);
       // kafkajs' autoCommit would commit after every fetch whatever its interval says; a live feed
       // that restarts may see a few seconds of events again, which nobody waits for any more.
       const committer = new IntervalCommitter({
-        commit: (offsets) => consumer.commitOffsets(offsets),
+        commit: (offsets) => entry.kept!.current.commitOffsets(offsets),
         intervalMs: 5000,
         log,
       });
       entry.committer = committer;
-      consumer.on(consumer.events.GROUP_JOIN, () => committer.forget());
-      await consumer.connect();
-      await consumer.subscribe({ topic: topicName(topic, topicPrefix), fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        // Every partition at once: one slow partition must not hold back another's outcomes.
-        partitionsConsumedConcurrently: 16,
-        eachBatch: async ({ batch }) => {
-          const last = batch.messages.at(-1);
-          if (last) {
-            const meters = consumerMeters(batch.topic, batch.partition);
-            meters.batchSize.observe(batch.messages.length);
-            const next = (BigInt(last.offset) + 1n).toString();
-            meters.handled(batch.messages.length, batch.highWatermark, next);
-            committer.progress([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          }
-          const refused = (offset: string) => (detail: string) =>
-            log.warn({ topic: batch.topic, partition: batch.partition, offset, detail }, 'unreadable event');
-          onBatch(
-            batch.messages.map(
-              (m: KafkaMessage) =>
-                new FeedItem(
-                  topic,
-                  m.key?.toString() ?? null,
-                  header(m.headers, 'message-id'),
-                  m.value,
-                  refused(m.offset),
+      // A consumer kafkajs gives up on is replaced; until then the feed is not ready.
+      const kept = new KeptConsumer({
+        log: log.child({ topic }),
+        create: () => {
+          const consumer = kafka.consumer({
+            ...consumerConfig(`${groupId}.${topic}`, sessionTimeoutMs),
+            // A live feed holds no work of its own: a small fetch per partition keeps memory bounded.
+            maxBytesPerPartition: 256 * 1024,
+          });
+          consumer.on(consumer.events.GROUP_JOIN, () => {
+            entry.joined = true;
+            committer.forget();
+          });
+          consumer.on(consumer.events.CRASH, () => (entry.joined = false));
+          return consumer;
+        },
+        run: async (consumer) => {
+          await consumer.connect();
+          await consumer.subscribe({ topic: topicName(topic, topicPrefix), fromBeginning: false });
+          await consumer.run({
+            autoCommit: false,
+            // Every partition at once: one slow partition must not hold back another's outcomes.
+            partitionsConsumedConcurrently: 16,
+            eachBatch: async ({ batch }) => {
+              const last = batch.messages.at(-1);
+              if (last) {
+                const meters = consumerMeters(batch.topic, batch.partition);
+                meters.batchSize.observe(batch.messages.length);
+                const next = (BigInt(last.offset) + 1n).toString();
+                meters.handled(batch.messages.length, batch.highWatermark, next);
+                committer.progress([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+              }
+              const refused = (offset: string) => (detail: string) =>
+                log.warn(
+                  { topic: batch.topic, partition: batch.partition, offset, detail },
+                  'unreadable event',
+                );
+              onBatch(
+                batch.messages.map(
+                  (m: KafkaMessage) =>
+                    new FeedItem(
+                      topic,
+                      m.key?.toString() ?? null,
+                      header(m.headers, 'message-id'),
+                      m.value,
+                      refused(m.offset),
+                    ),
                 ),
-            ),
-          );
+              );
+            },
+          });
         },
       });
+      entry.kept = kept;
+      await kept.start();
     }
   }
 
@@ -143,7 +156,7 @@ export class LiveFeed {
     await Promise.allSettled(
       this.consumers.map(async (c) => {
         await c.committer?.stop();
-        await c.consumer.disconnect();
+        await c.kept?.stop();
       }),
     );
     for (const c of this.consumers) c.joined = false;
