@@ -16,7 +16,7 @@ export interface KeptConsumerOptions {
  * CRASH event, which leaves a process that looks alive and consumes nothing: no supervisor restarts it.
  * This starts a fresh consumer after such a crash, with back-off, until stopped. (The batch consumer
  * does the same for itself; this is for the consumers that are not batch consumers: the read side's
- * query server, the gateway's reply consumer.)
+ * query server, the gateway's reply consumer and live feed.)
  */
 export class KeptConsumer {
   private consumer: Consumer;
