@@ -127,7 +127,11 @@ describe('one picture of the running system: metrics and one trace per request',
           has(mine, 'account-ledger', `${topics.ledgerCommands} process`) &&
           has(mine, 'saga-orchestrator', `${topics.ledgerEvents} process`) &&
           has(mine, 'projection-query', `${topics.transactionEvents} process`);
-        return complete ? mine : undefined;
+        // A child may be exported before its parent (a consumer's span before the publisher's): wait
+        // until every span but the gateway's server span has its parent among them.
+        const ids = new Set(mine.map((s) => s.spanId));
+        const parented = mine.every((s) => s.parentSpanId === callerSpanId || ids.has(s.parentSpanId));
+        return complete && parented ? mine : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
