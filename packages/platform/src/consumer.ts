@@ -9,6 +9,7 @@ import { consumerConfig, groupName, sendAll, type OutgoingMessage } from './kafk
 import { ConsumedScope, withLogScope, withMessageLogContext } from './log-context';
 import { consumerMeters, platformMetrics } from './metrics';
 import { JointBatches, mergeContexts } from './joint-batches';
+import { KeptConsumer } from './kept-consumer';
 import { IntervalCommitter, type PartitionOffset } from './offset-committer';
 import { startMessageSpans, type MessageSpans } from './message-spans';
 import { tracingEnabled, withCauseContexts } from './telemetry';
@@ -78,7 +79,7 @@ export interface BatchConsumerOptions<T extends MessageTopicId> {
 }
 
 export class BatchConsumer<T extends MessageTopicId> {
-  private consumer: Consumer;
+  private readonly kept: KeptConsumer;
   private joined = false;
   /** The full topic names consumed, each with its id in the catalog (what its messages parse as). */
   private readonly topics: ReadonlyMap<string, T>;
@@ -98,9 +99,14 @@ export class BatchConsumer<T extends MessageTopicId> {
       group: options.groupId,
     });
     this.groupId = groupName(options.topicPrefix, options.groupId);
-    this.consumer = this.createConsumer();
+    // A consumer kafkajs gives up on (it restarts only after retriable errors) is replaced.
+    this.kept = new KeptConsumer({
+      log: this.log,
+      create: () => this.createConsumer(),
+      run: (consumer) => this.run(consumer),
+    });
     this.committer = new IntervalCommitter({
-      commit: (offsets) => this.consumer.commitOffsets(offsets),
+      commit: (offsets) => this.kept.current.commitOffsets(offsets),
       intervalMs: options.commitIntervalMs ?? 1000,
       log: this.log,
     });
@@ -113,33 +119,8 @@ export class BatchConsumer<T extends MessageTopicId> {
       // Offsets of the previous generation are refused now; the partitions' next owners redeliver them.
       this.committer.forget();
     });
-    consumer.on(consumer.events.CRASH, (e) => {
-      this.joined = false;
-      this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-      // kafkajs restarts only after retriable errors; after any other it has disconnected for good.
-      // A stopped consumer in a running process would never be restarted by anyone, so it starts a
-      // fresh one itself (kafkajs's own restarts keep their consumer).
-      if (!e.payload.restart && !this.stopping) this.restartAfterCrash(1);
-    });
+    consumer.on(consumer.events.CRASH, () => (this.joined = false));
     return consumer;
-  }
-
-  private stopping = false;
-  private restartTimer: NodeJS.Timeout | null = null;
-
-  private restartAfterCrash(attempt: number): void {
-    const waitMs = backoffMs(attempt, 500, 30_000);
-    this.log.warn({ attempt, waitMs }, 'starting a new consumer after a crash');
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (this.stopping) return;
-      this.consumer = this.createConsumer();
-      this.start().catch((err: unknown) => {
-        this.log.error({ err, attempt }, 'restarting the consumer failed');
-        void this.consumer.disconnect().catch(() => undefined);
-        if (!this.stopping) this.restartAfterCrash(attempt + 1);
-      });
-    }, waitMs);
   }
 
   /** Ready once the group was joined; a crashed consumer is not ready until it rejoins. */
@@ -148,12 +129,16 @@ export class BatchConsumer<T extends MessageTopicId> {
   }
 
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({
+    await this.kept.start();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({
       topics: [...this.topics.keys()],
       fromBeginning: this.options.fromBeginning,
     });
-    await this.consumer.run({
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
@@ -325,12 +310,10 @@ export class BatchConsumer<T extends MessageTopicId> {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.joined = false;
     // What was applied is committed before leaving, so a clean stop redelivers nothing.
     await this.committer.stop();
-    await this.consumer.disconnect();
+    await this.kept.stop();
   }
 
   /**

@@ -14,9 +14,8 @@ export interface KeptConsumerOptions {
  * A kafkajs consumer kept running for as long as its owner wants it. kafkajs restarts a crashed consumer
  * itself only after retriable errors; after any other it has disconnected for good and says so only in a
  * CRASH event, which leaves a process that looks alive and consumes nothing: no supervisor restarts it.
- * This starts a fresh consumer after such a crash, with back-off, until stopped. (The batch consumer
- * does the same for itself; this is for the consumers that are not batch consumers: the read side's
- * query server, the gateway's reply consumer and live feed.)
+ * This starts a fresh consumer after such a crash, with back-off, until stopped: under the batch
+ * consumer, the read side's query server and the gateway's reply consumer and live feed.
  */
 export class KeptConsumer {
   private consumer: Consumer;
