@@ -358,7 +358,11 @@ describe('the outbox relay', () => {
         { timeoutMs: 60_000 },
       );
       expect(left[0]!.message_id).toBe(huge.messageId);
-      const seen = probe.messages.filter((m) => m.topic === accountCommands).map((m) => m.value);
+      // A row goes once the broker acknowledged it, which can be before the probe has fetched it.
+      const seen = await waitFor('both small rows consumed', () => {
+        const values = probe.messages.filter((m) => m.topic === accountCommands).map((m) => m.value);
+        return values.some((v) => v.includes(last.messageId)) ? values : undefined;
+      });
       expect(seen.some((v) => v.includes(first.messageId))).toBe(true);
       expect(seen.some((v) => v.includes(last.messageId))).toBe(true);
     } finally {
